@@ -1,0 +1,100 @@
+/* log.c: see log.h */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static const char *log_prog = "opensg";
+static int log_syslog;
+static int log_debugging;
+
+void log_init(const char *progname, int to_syslog, int debug)
+{
+    log_prog = progname;
+    log_syslog = to_syslog;
+    log_debugging = debug;
+    if (to_syslog)
+        openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+    char buf[1024];
+
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (log_syslog) {
+        if (suffix)
+            syslog(pri, "%s: %s", buf, suffix);
+        else
+            syslog(pri, "%s", buf);
+        return;
+    }
+    if (suffix)
+        fprintf(stderr, "%s: %s: %s\n", log_prog, buf, suffix);
+    else
+        fprintf(stderr, "%s: %s\n", log_prog, buf);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_WARNING, fmt, ap, strerror(saved));
+    va_end(ap);
+    errno = saved;
+}
+
+void log_warnx(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_WARNING, fmt, ap, NULL);
+    va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_INFO, fmt, ap, NULL);
+    va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!log_debugging)
+        return;
+    va_start(ap, fmt);
+    vlog(LOG_DEBUG, fmt, ap, NULL);
+    va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_CRIT, fmt, ap, strerror(saved));
+    va_end(ap);
+    exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_CRIT, fmt, ap, NULL);
+    va_end(ap);
+    exit(1);
+}

@@ -1,0 +1,21 @@
+/*
+ * log.h: small, uniform logging for every OpenSG program.
+ *
+ * Messages go to stderr in the foreground (prefixed with the program name)
+ * and to syslog once log_init() is told the process is a daemon.  Secrets
+ * are never passed to these functions.
+ */
+#ifndef OPENSG_LOG_H
+#define OPENSG_LOG_H
+
+#include <stdarg.h>
+
+void log_init(const char *progname, int to_syslog, int debug);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends strerror */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif
