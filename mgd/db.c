@@ -1,0 +1,365 @@
+/* db.c: see db.h */
+#include "db.h"
+#include "buf.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void db_crash_point(const char *name)
+{
+    const char *at = getenv("OPENSG_CRASH_AT");
+
+    if (at && strcmp(at, name) == 0) {
+        fprintf(stderr, "mgd: crash point %s\n", name);
+        _exit(99);
+    }
+}
+
+static int fsync_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int fd, rc;
+
+    if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+        return -1;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int db_write_atomic(const char *path, const char *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    int fd;
+    size_t off = 0;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    db_crash_point("after-temp-write");
+    if (fsync(fd) < 0) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    close(fd);
+    db_crash_point("after-fsync");
+    if (rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    db_crash_point("after-rename");
+    return fsync_dir(path);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    struct buf b;
+    char tmp[8192];
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf_init(&b);
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        buf_add(&b, tmp, n);
+    fclose(f);
+    return buf_steal(&b);
+}
+
+static void path_of(const struct db *db, char *out, size_t len, const char *name)
+{
+    snprintf(out, len, "%s/%s", db->dir, name);
+}
+
+/* The comment field is the rest of the line; newlines and tabs in it are
+ * escaped so that one entry stays one line. */
+static void put_escaped(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n')
+            buf_puts(b, "\\n");
+        else if (*s == '\t')
+            buf_puts(b, "\\t");
+        else if (*s == '\\')
+            buf_puts(b, "\\\\");
+        else
+            buf_putc(b, *s);
+    }
+}
+
+static void unescape(char *s)
+{
+    char *o = s;
+
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+}
+
+static int read_index(struct db *db)
+{
+    char path[PATH_MAX], *text, *line, *save;
+
+    path_of(db, path, sizeof(path), "history/index");
+    db->nhist = 0;
+    db->next_seq = 1;
+    text = slurp(path);
+    if (text == NULL)
+        return errno == ENOENT ? 0 : -1;
+    for (line = strtok_r(text, "\n", &save); line && db->nhist < DB_HISTORY_MAX;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct db_entry *e = &db->hist[db->nhist];
+        char *f[6], *fs;
+        int nf = 0;
+        for (char *p = strtok_r(line, "\t", &fs); p && nf < 6;
+             p = strtok_r(NULL, nf == 5 ? "" : "\t", &fs))
+            f[nf++] = p;
+        if (nf < 5)
+            continue;
+        memset(e, 0, sizeof(*e));
+        e->seq = strtoull(f[0], NULL, 10);
+        e->when = (time_t)strtoll(f[1], NULL, 10);
+        snprintf(e->user, sizeof(e->user), "%s", f[2]);
+        snprintf(e->method, sizeof(e->method), "%s", f[3]);
+        e->confirm_minutes = atoi(f[4]);
+        if (nf > 5) {
+            snprintf(e->comment, sizeof(e->comment), "%s", f[5]);
+            unescape(e->comment);
+        }
+        if (e->seq >= db->next_seq)
+            db->next_seq = e->seq + 1;
+        db->nhist++;
+    }
+    free(text);
+    return 0;
+}
+
+static int write_index(struct db *db)
+{
+    char path[PATH_MAX];
+    struct buf b;
+    int rc;
+
+    buf_init(&b);
+    for (size_t i = 0; i < db->nhist; i++) {
+        const struct db_entry *e = &db->hist[i];
+        buf_printf(&b, "%" PRIu64 "\t%lld\t%s\t%s\t%d\t", e->seq, (long long)e->when, e->user,
+                   e->method, e->confirm_minutes);
+        put_escaped(&b, e->comment);
+        buf_putc(&b, '\n');
+    }
+    path_of(db, path, sizeof(path), "history/index");
+    rc = db_write_atomic(path, b.s ? b.s : "", b.len);
+    buf_free(&b);
+    return rc;
+}
+
+static int mkdir_p(const char *path)
+{
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return -1;
+    return chmod(path, 0700);
+}
+
+int db_open(struct db *db, const char *root, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+
+    memset(db, 0, sizeof(*db));
+    if (snprintf(path, sizeof(path), "%s/db", root) >= (int)sizeof(path)) {
+        snprintf(err, errlen, "root path too long");
+        return -1;
+    }
+    db->dir = strdup(path);
+    if (db->dir == NULL)
+        fatal("strdup");
+    path_of(db, path, sizeof(path), "history");
+    if (mkdir_p(db->dir) < 0 || mkdir_p(path) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (read_index(db) < 0) {
+        snprintf(err, errlen, "cannot read the commit history: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    free(db->dir);
+    db->dir = NULL;
+}
+
+char *db_read(const struct db *db, size_t n)
+{
+    char path[PATH_MAX], name[64];
+
+    if (n >= db->nhist)
+        return NULL;
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", db->hist[n].seq);
+    path_of(db, path, sizeof(path), name);
+    return slurp(path);
+}
+
+int db_commit(struct db *db, const char *text, const char *user, const char *method,
+              int confirm_minutes, const char *comment)
+{
+    char path[PATH_MAX], name[64];
+    struct db_entry e, dropped;
+    int drop = db->nhist == DB_HISTORY_MAX;
+
+    memset(&e, 0, sizeof(e));
+    e.seq = db->next_seq;
+    e.when = time(NULL);
+    snprintf(e.user, sizeof(e.user), "%s", user);
+    snprintf(e.method, sizeof(e.method), "%s", method);
+    e.confirm_minutes = confirm_minutes;
+    snprintf(e.comment, sizeof(e.comment), "%s", comment ? comment : "");
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", e.seq);
+    path_of(db, path, sizeof(path), name);
+    if (db_write_atomic(path, text, strlen(text)) < 0)
+        return -1;
+    if (drop)
+        dropped = db->hist[DB_HISTORY_MAX - 1];
+    memmove(&db->hist[1], &db->hist[0],
+            (drop ? DB_HISTORY_MAX - 1 : db->nhist) * sizeof(db->hist[0]));
+    db->hist[0] = e;
+    if (!drop)
+        db->nhist++;
+    if (write_index(db) < 0) {
+        /* the commit point was not reached: undo in memory */
+        memmove(&db->hist[0], &db->hist[1], (db->nhist - 1) * sizeof(db->hist[0]));
+        if (drop)
+            db->hist[DB_HISTORY_MAX - 1] = dropped;
+        else
+            db->nhist--;
+        unlink(path);
+        return -1;
+    }
+    db->next_seq++;
+    if (drop) {
+        snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", dropped.seq);
+        path_of(db, path, sizeof(path), name);
+        unlink(path);
+    }
+    return 0;
+}
+
+int db_journal_begin(struct db *db, uint64_t seq)
+{
+    char path[PATH_MAX], line[64];
+
+    path_of(db, path, sizeof(path), "journal");
+    snprintf(line, sizeof(line), "applying %" PRIu64 "\n", seq);
+    return db_write_atomic(path, line, strlen(line));
+}
+
+int db_journal_end(struct db *db)
+{
+    char path[PATH_MAX];
+
+    path_of(db, path, sizeof(path), "journal");
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    return fsync_dir(path);
+}
+
+int db_journal_present(const struct db *db)
+{
+    char path[PATH_MAX];
+
+    path_of(db, path, sizeof(path), "journal");
+    return access(path, F_OK) == 0;
+}
+
+int db_confirm_set(struct db *db, time_t deadline)
+{
+    char path[PATH_MAX], line[64];
+
+    path_of(db, path, sizeof(path), "confirmed");
+    if (deadline == 0) {
+        if (unlink(path) < 0 && errno != ENOENT)
+            return -1;
+        return fsync_dir(path);
+    }
+    snprintf(line, sizeof(line), "%lld\n", (long long)deadline);
+    return db_write_atomic(path, line, strlen(line));
+}
+
+time_t db_confirm_get(const struct db *db)
+{
+    char path[PATH_MAX], *t;
+    time_t d = 0;
+
+    path_of(db, path, sizeof(path), "confirmed");
+    t = slurp(path);
+    if (t) {
+        d = (time_t)strtoll(t, NULL, 10);
+        free(t);
+    }
+    return d;
+}
+
+int db_rescue_save(struct db *db, const char *text)
+{
+    char path[PATH_MAX];
+
+    path_of(db, path, sizeof(path), "rescue.conf");
+    return db_write_atomic(path, text, strlen(text));
+}
+
+char *db_rescue_read(const struct db *db)
+{
+    char path[PATH_MAX];
+
+    path_of(db, path, sizeof(path), "rescue.conf");
+    return slurp(path);
+}
+
+int db_rescue_delete(struct db *db)
+{
+    char path[PATH_MAX];
+
+    path_of(db, path, sizeof(path), "rescue.conf");
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    return fsync_dir(path);
+}

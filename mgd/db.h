@@ -1,0 +1,68 @@
+/*
+ * db.h: mgd's durable configuration database under ROOT/db (0700; files
+ * 0600).
+ *
+ *   history/r<SEQ>.conf  every committed configuration, immutable, brace text
+ *   history/index        the rollback list, newest first (at most 50 lines):
+ *                        SEQ TIME USER METHOD CONFIRM-MINUTES COMMENT
+ *                        replaced atomically: this rename is the commit point
+ *   journal              present while a commit is between apply and persist
+ *   confirmed            deadline of a pending "commit confirmed"
+ *   rescue.conf          the rescue configuration
+ *
+ * Writes go to a temporary file, are fsync'ed, renamed into place, and the
+ * directory is fsync'ed.  OPENSG_CRASH_AT=after-temp-write|after-fsync|
+ * after-rename|between-apply-persist makes mgd _exit(99) at that point (the
+ * crash tests).
+ */
+#ifndef OPENSG_MGD_DB_H
+#define OPENSG_MGD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define DB_HISTORY_MAX 50
+
+struct db_entry {
+    uint64_t seq;
+    time_t when;
+    char user[64];
+    char method[16];     /* cli, netconf, other */
+    int confirm_minutes; /* >0: made by commit confirmed N */
+    char comment[256];
+};
+
+struct db {
+    char *dir; /* ROOT/db */
+    struct db_entry hist[DB_HISTORY_MAX];
+    size_t nhist;
+    uint64_t next_seq;
+};
+
+/* Open (creating) ROOT/db and read the index.  Returns -1 with err. */
+int db_open(struct db *db, const char *root, char *err, size_t errlen);
+void db_close(struct db *db);
+/* Text of rollback index n (0 = active); malloc'ed, NULL if absent. */
+char *db_read(const struct db *db, size_t n);
+/* Persist a new committed configuration (text) as rollback 0. */
+int db_commit(struct db *db, const char *text, const char *user, const char *method,
+              int confirm_minutes, const char *comment);
+/* Journal: mark a commit as applied-but-not-persisted, and clear it. */
+int db_journal_begin(struct db *db, uint64_t seq);
+int db_journal_end(struct db *db);
+int db_journal_present(const struct db *db);
+/* Pending confirmed commit deadline (0 = none). */
+int db_confirm_set(struct db *db, time_t deadline);
+time_t db_confirm_get(const struct db *db);
+/* Rescue configuration. */
+int db_rescue_save(struct db *db, const char *text);
+char *db_rescue_read(const struct db *db);
+int db_rescue_delete(struct db *db);
+
+/* Atomic file write: temp, fsync, rename, fsync dir.  mode 0600. */
+int db_write_atomic(const char *path, const char *data, size_t len);
+/* Crash-test hook. */
+void db_crash_point(const char *name);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * mgd.h: the management daemon's shared state.
+ *
+ * mgd owns the configuration: the committed tree, the shared candidate and
+ * the private ones, the history (db.h), and the commit pipeline
+ * (commit.c).  Clients and daemons connect to ROOT/mgd.sock (conn.c);
+ * clients speak RPCs (session.c, edit.c, oper.c), daemons take part in
+ * commits (daemons.c).  One libevent loop, one commit at a time.
+ */
+#ifndef OPENSG_MGD_H
+#define OPENSG_MGD_H
+
+#include "buf.h"
+#include "db.h"
+#include "ipc.h"
+#include "tree.h"
+#include "validate.h"
+
+#include <event2/event.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum login_class { CLASS_NONE, CLASS_READ_ONLY, CLASS_OPERATOR, CLASS_SUPER_USER };
+
+enum cfg_mode { CFG_NONE, CFG_SHARED, CFG_PRIVATE, CFG_EXCLUSIVE };
+
+struct conn;
+
+struct session {
+    struct conn *conn;
+    uid_t uid;
+    pid_t pid;
+    char user[64];
+    char tty[64];
+    char method[16]; /* cli, netconf */
+    time_t since;
+    enum cfg_mode mode;
+    struct conf *priv;  /* private candidate */
+    uint64_t priv_base; /* seq the private candidate was copied from */
+    char *edit;         /* edit level: words from the top, "" at [edit] */
+    struct session *next;
+};
+
+struct daemon {
+    struct conn *conn;
+    char name[32];
+    pid_t pid;
+    struct conf *view; /* what it has applied */
+    int state;         /* DS_IDLE, DS_PREPARING, DS_PREPARED */
+    struct daemon *next;
+};
+
+struct commit_job;
+
+struct mgd {
+    struct event_base *eb;
+    char *root;
+    struct schema *schema;
+    struct schema *op;
+    struct db db;
+    struct conf *committed;    /* rollback 0, unexpanded */
+    struct conf *shared;       /* shared candidate */
+    struct session *exclusive; /* holder of the exclusive lock */
+    struct session *sessions;
+    struct daemon *daemons;
+    struct commit_job *job; /* commit in progress */
+    struct event *confirm_ev;
+    time_t confirm_deadline;
+    time_t started;
+    int listen_fd;
+    struct event *listen_ev;
+};
+
+extern struct mgd *g_mgd;
+
+/* conn.c: a connection (client or daemon) with framed messages */
+int conn_listen(struct mgd *m);
+void conn_close_listener(struct mgd *m);
+int conn_send(struct conn *c, uint16_t type, uint16_t flags, uint32_t id, const char *payload,
+              size_t len);
+void conn_close(struct conn *c);
+/* Reply to a client request: <rpc-reply>...</rpc-reply> around body. */
+void reply_send(struct conn *c, uint32_t id, int error, const char *body);
+void reply_error(struct conn *c, uint32_t id, const char *msg, long column);
+
+/* session.c */
+struct session *session_new(struct conn *c, uid_t uid, pid_t pid);
+void session_free(struct session *s);
+void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len);
+enum login_class session_class(const struct session *s);
+void session_open_configuration(struct session *s, uint32_t id, int priv, int excl);
+void session_close_configuration(struct session *s, uint32_t id, int confirmed);
+/* Reply with text output, an optional error column (-1 none) and extra XML. */
+void session_output(struct session *s, uint32_t id, int error, const char *text, long column,
+                    const char *extra);
+int session_shared_dirty(void);
+void session_users_editing(struct session *self, struct buf *b);
+struct conf *session_candidate(struct session *s);
+
+/* edit.c: configuration-mode commands */
+void edit_command(struct session *s, uint32_t id, const char *line, const char *input,
+                  const char *display, const char *confirmed);
+
+/* oper.c: operational commands */
+void oper_command(struct session *s, uint32_t id, const char *line, const char *display);
+int oper_permitted(const struct session *s, const char *permission);
+
+/* commit.c */
+struct commit_req {
+    int check; /* commit check */
+    int full;  /* commit full */
+    int confirm_minutes;
+    int and_quit;
+    char comment[256];
+    const char *user;
+    const char *method;
+};
+/* Run the pipeline on candidate cand (unexpanded).  The reply goes to
+ * session s (may be NULL for the automatic rollback) with request id. */
+void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *cand,
+                  const struct commit_req *req);
+void commit_daemon_answer(struct mgd *m, struct daemon *d, uint16_t type, const char *payload);
+void commit_daemon_gone(struct mgd *m, struct daemon *d);
+void commit_confirm_arm(struct mgd *m, time_t deadline);
+/* Validation only: findings for cand (expanded inside). */
+void commit_validate(struct mgd *m, const struct conf *cand, int full, struct findings *fs);
+
+/* daemons.c */
+struct daemon *daemon_new(struct conn *c, const char *name, pid_t pid);
+void daemon_free(struct daemon *d);
+struct daemon *daemon_find(struct mgd *m, const char *name);
+/* The daemon's view of expanded configuration e: the subtrees it owns or
+ * reads (schema annotations). */
+struct conf *daemon_view(const struct conf *e, const char *name);
+/* <configuration> diff document turning view old into view new (NULL when
+ * equal). */
+char *daemon_diff_xml(const struct conf *old, const struct conf *new);
+void daemon_send_full(struct mgd *m, struct daemon *d);
+/* Forward an operational RPC to daemon `owner`; the answer is relayed to
+ * the client connection c with id. */
+int daemon_forward(struct mgd *m, const char *owner, struct conn *c, uint32_t id,
+                   const char *rpc_xml);
+void daemon_relay(struct mgd *m, struct daemon *d, uint16_t type, uint16_t flags, uint32_t id,
+                  const char *payload, size_t len);
+void daemon_client_gone(struct mgd *m, struct conn *c);
+
+/* main.c helpers */
+struct conf *mgd_factory_default(struct mgd *m);
+char *conf_text(const struct conf *c); /* brace text, malloc'ed */
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * oper.c: operational commands.  A command line is parsed with the
+ * operational command tree (schema/op, docs/opschema.md) into an RPC; mgd
+ * answers its own RPCs here and forwards the others to their owner daemon
+ * (daemons.c).  Replies use Junos's element names; the CLI renders them.
+ */
+#include "diff.h"
+#include "groups.h"
+#include "log.h"
+#include "mgd.h"
+#include "path.h"
+#include "render.h"
+#include "words.h"
+
+#include <libxml/parser.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+int oper_permitted(const struct session *s, const char *permission)
+{
+    enum login_class c = session_class(s);
+
+    if (c == CLASS_SUPER_USER)
+        return 1;
+    if (strcmp(permission, "view") == 0)
+        return c >= CLASS_READ_ONLY;
+    if (strcmp(permission, "clear") == 0 || strcmp(permission, "network") == 0 ||
+        strcmp(permission, "maintenance") == 0)
+        return c >= CLASS_OPERATOR;
+    return 0;
+}
+
+static void put_esc(struct buf *b, const char *s)
+{
+    xmlChar *e = xmlEncodeSpecialChars(NULL, (const xmlChar *)(s ? s : ""));
+
+    buf_puts(b, (const char *)e);
+    xmlFree(e);
+}
+
+static void local_time(char *out, size_t len, time_t t)
+{
+    strftime(out, len, "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+}
+
+static const char *arg(xmlNodePtr rpc, const char *name, char *buf, size_t len)
+{
+    for (xmlNodePtr c = rpc->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0) {
+            xmlChar *v = xmlNodeGetContent(c);
+            snprintf(buf, len, "%s", (const char *)v);
+            xmlFree(v);
+            return buf;
+        }
+    return NULL;
+}
+
+static struct conf *load_conf_text(const char *text)
+{
+    struct conf *c = conf_new(g_mgd->schema);
+    struct load_result r = {0};
+
+    if (text)
+        load_text(c->root, text, &r);
+    load_result_free(&r);
+    return c;
+}
+
+static void get_configuration(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
+{
+    struct mgd *m = g_mgd;
+    struct buf out, body;
+    char stmt[2048], when[64];
+    const char *d = display ? display : "";
+    struct conf *shown = m->committed, *exp = NULL;
+    struct cnode *at = m->committed->root;
+
+    buf_init(&out);
+    buf_init(&body);
+    if (strcmp(d, "inheritance") == 0)
+        shown = exp = conf_expand(m->committed, EXPAND_MARK | EXPAND_KEEP_INACTIVE);
+    at = shown->root;
+    if (arg(rpc, "statement", stmt, sizeof(stmt)) && *stmt) {
+        struct words w;
+        struct path p;
+        const char *err;
+        size_t eo;
+        words_init(&w);
+        words_split(&w, stmt, strlen(stmt), &err, &eo);
+        if (path_parse(m->schema->root, 0, w.w, w.n, PATH_FIND, &p) < 0) {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "%s", p.msg);
+            path_free(&p);
+            words_free(&w);
+            conf_free(exp);
+            buf_free(&out);
+            buf_free(&body);
+            reply_error(s->conn, id, msg, -1);
+            return;
+        }
+        at = path_find(shown->root, &p);
+        path_free(&p);
+        words_free(&w);
+    }
+    if (m->db.nhist)
+        local_time(when, sizeof(when), m->db.hist[0].when);
+    if (strcmp(d, "xml") == 0) {
+        char attrs[256] = "";
+        if (m->db.nhist)
+            snprintf(attrs, sizeof(attrs),
+                     "junos:commit-seconds=\"%lld\" junos:commit-localtime=\"%s\" "
+                     "junos:commit-user=\"%s\"",
+                     (long long)m->db.hist[0].when, when, m->db.hist[0].user);
+        render_xml(&body, shown->root, 4, attrs);
+    } else if (strcmp(d, "json") == 0) {
+        render_json(&out, shown->root, NULL);
+        buf_puts(&body, "<configuration-json>");
+        put_esc(&body, out.s);
+        buf_puts(&body, "</configuration-json>\n");
+    } else if (strcmp(d, "set") == 0 || strcmp(d, "set-relative") == 0) {
+        if (at)
+            render_set(&out, at, strcmp(d, "set-relative") == 0);
+        buf_puts(&body, "<configuration-set>");
+        put_esc(&body, out.s);
+        buf_puts(&body, "</configuration-set>\n");
+    } else {
+        if (at == shown->root && m->db.nhist)
+            buf_printf(&out, "## Last commit: %s by %s\n", when, m->db.hist[0].user);
+        if (at && (at->sch->kind == SCH_CONTAINER || at->sch->kind == SCH_LIST))
+            render_text(&out, at, 0, exp ? RENDER_INHERITANCE : 0);
+        else if (at)
+            render_text_stmt(&out, at, 0, exp ? RENDER_INHERITANCE : 0);
+        buf_puts(&body, "<configuration-text>");
+        put_esc(&body, out.s);
+        buf_puts(&body, "</configuration-text>\n");
+    }
+    reply_send(s->conn, id, 0, body.s);
+    conf_free(exp);
+    buf_free(&out);
+    buf_free(&body);
+}
+
+static void commit_information(struct session *s, uint32_t id)
+{
+    struct mgd *m = g_mgd;
+    struct buf b;
+    char when[64];
+
+    buf_init(&b);
+    buf_puts(&b, "<commit-information>\n");
+    for (size_t i = 0; i < m->db.nhist; i++) {
+        const struct db_entry *e = &m->db.hist[i];
+        local_time(when, sizeof(when), e->when);
+        buf_printf(&b, "<commit-history>\n<sequence-number>%zu</sequence-number>\n", i);
+        buf_puts(&b, "<user>");
+        put_esc(&b, e->user);
+        buf_printf(&b, "</user>\n<client>%s</client>\n", e->method);
+        buf_printf(&b, "<date-time junos:seconds=\"%lld\">%s</date-time>\n", (long long)e->when,
+                   when);
+        if (e->confirm_minutes)
+            buf_printf(&b, "<comment>commit confirmed, rollback in %dmins</comment>\n",
+                       e->confirm_minutes);
+        if (e->comment[0]) {
+            buf_puts(&b, "<log>");
+            put_esc(&b, e->comment);
+            buf_puts(&b, "</log>\n");
+        }
+        if (i == 0 && m->confirm_deadline)
+            buf_puts(&b, "<commit-confirmed>rollback pending</commit-confirmed>\n");
+        buf_puts(&b, "</commit-history>\n");
+    }
+    buf_puts(&b, "</commit-information>\n");
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+}
+
+static void rollback_information(struct session *s, uint32_t id, xmlNodePtr rpc)
+{
+    struct mgd *m = g_mgd;
+    char v[32], cmpv[32];
+    size_t n = arg(rpc, "rollback", v, sizeof(v)) ? (size_t)atoi(v) : 0;
+    const char *cmp = arg(rpc, "compare", cmpv, sizeof(cmpv));
+    char *text = db_read(&m->db, n);
+    struct buf out, b;
+
+    buf_init(&out);
+    buf_init(&b);
+    if (text == NULL) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "error: invalid rollback value: %zu", n);
+        reply_error(s->conn, id, msg, -1);
+        return;
+    }
+    if (cmp) {
+        char *other = db_read(&m->db, (size_t)atoi(cmp));
+        struct conf *a, *c;
+        if (other == NULL) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "error: invalid rollback value: %s", cmp);
+            reply_error(s->conn, id, msg, -1);
+            free(text);
+            return;
+        }
+        a = load_conf_text(other);
+        c = load_conf_text(text);
+        conf_diff(&out, a->root, c->root, 0);
+        conf_free(a);
+        conf_free(c);
+        free(other);
+    } else {
+        buf_puts(&out, text);
+    }
+    buf_puts(&b, "<rollback-information>\n<configuration-information>\n<configuration-output>");
+    put_esc(&b, out.s);
+    buf_puts(&b,
+             "</configuration-output>\n</configuration-information>\n</rollback-information>\n");
+    reply_send(s->conn, id, 0, b.s);
+    free(text);
+    buf_free(&out);
+    buf_free(&b);
+}
+
+static void users_information(struct session *s, uint32_t id)
+{
+    struct buf b;
+    time_t now = time(NULL);
+    char when[64];
+    int n = 0;
+
+    for (struct session *x = g_mgd->sessions; x; x = x->next)
+        n++;
+    buf_init(&b);
+    local_time(when, sizeof(when), now);
+    buf_printf(&b,
+               "<system-users-information>\n<uptime-information>\n"
+               "<date-time junos:seconds=\"%lld\">%s</date-time>\n"
+               "<up-time junos:seconds=\"%lld\"/>\n<active-user-count>%d</active-user-count>\n"
+               "<user-table>\n",
+               (long long)now, when, (long long)(now - g_mgd->started), n);
+    for (struct session *x = g_mgd->sessions; x; x = x->next) {
+        local_time(when, sizeof(when), x->since);
+        buf_puts(&b, "<user-entry>\n<user>");
+        put_esc(&b, x->user);
+        buf_printf(&b,
+                   "</user>\n<tty>%s</tty>\n<from>-</from>\n"
+                   "<login-time junos:seconds=\"%lld\">%s</login-time>\n"
+                   "<idle-time junos:seconds=\"0\">-</idle-time>\n<command>%s</command>\n"
+                   "</user-entry>\n",
+                   x->tty, (long long)x->since, when,
+                   x->mode == CFG_NONE ? x->method : "configure");
+    }
+    buf_puts(&b, "</user-table>\n</uptime-information>\n</system-users-information>\n");
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+}
+
+static const char *host_name(void)
+{
+    static char name[256];
+    struct cnode *n = g_mgd->committed->root;
+    const struct sch_node *sys = sch_child(g_mgd->schema->root, "system");
+
+    snprintf(name, sizeof(name), "opensg");
+    if (sys && (n = cnode_find(n, sys, NULL)) != NULL) {
+        const struct sch_node *h = sch_child(sys, "host-name");
+        struct cnode *v = h ? cnode_find(n, h, NULL) : NULL;
+        if (v && v->value)
+            snprintf(name, sizeof(name), "%s", v->value);
+    }
+    return name;
+}
+
+static void uptime_information(struct session *s, uint32_t id)
+{
+    struct buf b;
+    time_t now = time(NULL);
+    char a[64], c[64], d[64];
+
+    local_time(a, sizeof(a), now);
+    local_time(c, sizeof(c), g_mgd->started);
+    local_time(d, sizeof(d), g_mgd->db.nhist ? g_mgd->db.hist[0].when : g_mgd->started);
+    buf_init(&b);
+    buf_printf(&b,
+               "<system-uptime-information>\n"
+               "<current-time><date-time junos:seconds=\"%lld\">%s</date-time></current-time>\n"
+               "<system-booted-time><date-time junos:seconds=\"%lld\">%s</date-time>"
+               "<time-length junos:seconds=\"%lld\"/></system-booted-time>\n"
+               "<last-configured-time><date-time junos:seconds=\"%lld\">%s</date-time>"
+               "<user>%s</user></last-configured-time>\n"
+               "</system-uptime-information>\n",
+               (long long)now, a, (long long)g_mgd->started, c, (long long)(now - g_mgd->started),
+               (long long)(g_mgd->db.nhist ? g_mgd->db.hist[0].when : g_mgd->started), d,
+               g_mgd->db.nhist ? g_mgd->db.hist[0].user : "root");
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+}
+
+static void software_information(struct session *s, uint32_t id)
+{
+    struct buf b;
+    struct utsname u;
+
+    uname(&u);
+    buf_init(&b);
+    buf_puts(&b, "<software-information>\n<host-name>");
+    put_esc(&b, host_name());
+    buf_printf(&b,
+               "</host-name>\n<product-model>opensg</product-model>\n"
+               "<product-name>opensg</product-name>\n<junos-version>%s</junos-version>\n"
+               "<package-information>\n<name>opensg</name>\n"
+               "<comment>OpenSG Security Gateway [%s]</comment>\n</package-information>\n"
+               "<package-information>\n<name>kernel</name>\n<comment>%s %s</comment>\n"
+               "</package-information>\n</software-information>\n",
+               OPENSG_VERSION, OPENSG_VERSION, u.sysname, u.release);
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+}
+
+/* An RPC owned by mgd. */
+static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
+{
+    const char *name = (const char *)rpc->name;
+
+    if (strcmp(name, "get-configuration") == 0)
+        get_configuration(s, id, rpc, display);
+    else if (strcmp(name, "get-commit-information") == 0)
+        commit_information(s, id);
+    else if (strcmp(name, "get-rollback-information") == 0)
+        rollback_information(s, id, rpc);
+    else if (strcmp(name, "get-system-users-information") == 0)
+        users_information(s, id);
+    else if (strcmp(name, "get-system-uptime-information") == 0)
+        uptime_information(s, id);
+    else if (strcmp(name, "get-software-information") == 0)
+        software_information(s, id);
+    else if (strcmp(name, "open-configuration") == 0) {
+        int priv = 0, excl = 0;
+        for (xmlNodePtr c = rpc->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE)
+                continue;
+            priv |= strcmp((const char *)c->name, "private") == 0;
+            excl |= strcmp((const char *)c->name, "exclusive") == 0;
+        }
+        session_open_configuration(s, id, priv, excl);
+    } else {
+        reply_error(s->conn, id, "error: command not available", -1);
+    }
+}
+
+/* Build the RPC XML of a parsed command; returns the command's node. */
+static const struct sch_node *rpc_xml(const struct path *p, struct buf *b)
+{
+    const struct sch_node *cmd = NULL;
+    size_t at = 0;
+
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (p->steps[i].sch->flags & SCHF_RPC) {
+            cmd = p->steps[i].sch;
+            at = i;
+        }
+    if (cmd == NULL)
+        return NULL;
+    buf_printf(b, "<%s>", cmd->rpc);
+    for (size_t i = at + 1; i < p->nsteps; i++) {
+        const struct path_step *st = &p->steps[i];
+        if (st->sch->kind == SCH_FLAG || st->nvals == 0) {
+            buf_printf(b, "<%s/>", st->sch->name);
+        } else {
+            buf_printf(b, "<%s>", st->sch->name);
+            put_esc(b, st->vals[0]);
+            buf_printf(b, "</%s>", st->sch->name);
+        }
+    }
+    buf_printf(b, "</%s>", cmd->rpc);
+    return cmd;
+}
+
+void oper_command(struct session *s, uint32_t id, const char *line, const char *display)
+{
+    struct words w;
+    struct path p;
+    struct buf b;
+    const char *err;
+    size_t eo;
+    const struct sch_node *cmd;
+
+    words_init(&w);
+    buf_init(&b);
+    memset(&p, 0, sizeof(p));
+    if (words_split(&w, line, strlen(line), &err, &eo) < 0) {
+        reply_error(s->conn, id, "syntax error: unterminated quote", (long)eo);
+        goto out;
+    }
+    if (w.n == 0 || w.w[0][0] == '#') {
+        reply_send(s->conn, id, 0, "<output></output>\n");
+        goto out;
+    }
+    if (path_parse(g_mgd->op->root, 0, w.w, w.n, PATH_SET, &p) < 0) {
+        long col = p.bad_word < w.n ? (long)w.off[p.bad_word] : (long)strlen(line);
+        if (p.err == PE_SYNTAX && p.bad_word == 0)
+            reply_error(s->conn, id, "unknown command.", col);
+        else if (p.err == PE_SYNTAX)
+            reply_error(s->conn, id, "syntax error, expecting <command>.", col);
+        else
+            reply_error(s->conn, id, p.msg, col);
+        goto out;
+    }
+    cmd = rpc_xml(&p, &b);
+    if (cmd == NULL) {
+        reply_error(s->conn, id, "syntax error, expecting <command>.", (long)strlen(line));
+        goto out;
+    }
+    if (!oper_permitted(s, sch_permission(cmd))) {
+        reply_error(s->conn, id, "error: permission denied", -1);
+        goto out;
+    }
+    if (strcmp(sch_owner(cmd), "mgd") == 0) {
+        xmlDocPtr doc = xmlReadMemory(b.s, (int)b.len, "rpc.xml", NULL, XML_PARSE_NONET);
+        if (doc) {
+            local_rpc(s, id, xmlDocGetRootElement(doc), display);
+            xmlFreeDoc(doc);
+        }
+    } else if (daemon_forward(g_mgd, sch_owner(cmd), s->conn, id, b.s) < 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "error: the %s subsystem is not running", sch_owner(cmd));
+        reply_error(s->conn, id, msg, -1);
+    }
+out:
+    path_free(&p);
+    words_free(&w);
+    buf_free(&b);
+}
