@@ -3,6 +3,7 @@
  * XML helpers, then one handler per message from mgd.
  */
 #include "daemon.h"
+#include "diffxml.h"
 #include "ipc.h"
 #include "log.h"
 #include "ops.h"
@@ -329,16 +330,21 @@ static struct conf *propose(struct dmn *d, const struct ipc_hdr *h, const char *
         return NULL;
     /* FULL: a fresh tree; PREPARE: the diff applied to a copy of current */
     newc = !full && d->current ? conf_dup(d->current) : conf_new(d->schema);
-    if (full)
+    if (full) {
         n = load_xml(newc->root, text, &r);
-    else
-        n = op_load(newc, newc->root, LOAD_REPLACE, LOADF_XML, text, &r);
+        if (n > 0)
+            snprintf(err, errlen, "configuration from mgd rejected: line %d: %.400s%s",
+                     r.nerrs ? r.errs[0].line : 0, r.nerrs ? r.errs[0].msg : "error",
+                     n > 1 ? " (and more errors)" : "");
+    } else {
+        char why[400];
+        n = conf_apply_diff_xml(newc->root, text, why, sizeof(why)) < 0;
+        if (n > 0)
+            snprintf(err, errlen, "configuration from mgd rejected: %s", why);
+    }
     free(text);
-    if (n > 0)
-        snprintf(err, errlen, "configuration from mgd rejected: line %d: %s%s",
-                 r.nerrs ? r.errs[0].line : 0, r.nerrs ? r.errs[0].msg : "error",
-                 n > 1 ? " (and more errors)" : "");
-    else if ((n = d->ops->prepare(d->arg, newc, d->current, err, errlen) < 0 ? -1 : 0) && !*err)
+    if (n == 0 && (n = d->ops->prepare(d->arg, newc, d->current, err, errlen) < 0 ? -1 : 0) &&
+        !*err)
         snprintf(err, errlen, "%s refused the configuration", d->name);
     load_result_free(&r);
     if (n != 0) {

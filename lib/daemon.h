@@ -18,16 +18,20 @@
  *     op_load(LOAD_REPLACE); prepare(new, current); answered
  *     IPC_DAEMON_PREPARED <prepare-ok seq="N"/> or <prepare-error seq="N">
  *     MSG</prepare-error>.  The new view stays pending.
- *   - IPC_DAEMON_APPLY <commit-apply seq="N"/> (or empty): apply(), the
- *     pending view becomes current; answered <applied seq="N"/>.
- *   - IPC_DAEMON_ABORT: abort(), the pending view is dropped.
+ *     A PREPARE while another is pending aborts the older one.
+ *   - IPC_DAEMON_APPLY <commit-apply seq="N"/> (or empty: the pending
+ *     seq): apply(), the pending view becomes current; answered
+ *     <applied seq="N"/>, or <apply-error> when N is not pending.
+ *   - IPC_DAEMON_ABORT (payload ignored): abort(), the pending view is
+ *     dropped; no answer.
  *   - IPC_RPC <rpc><NAME>...</NAME></rpc>: ops->rpc(id, NAME, child XML);
  *     the daemon answers with dmn_chunk()* then dmn_reply().
  *   - IPC_CANCEL: ops->cancel(id); the request is forgotten.
  *   - Disconnection (mgd restarted, bad header): the pending view is
  *     aborted, outstanding requests are cancelled, the current view is kept,
  *     and the connection is retried; mgd sends FULL again.
- * Malformed payloads are logged and answered with an error, never fatal.
+ * Answers repeat the id of mgd's message header.  Malformed payloads are
+ * logged and answered with an error (seq 0 when unreadable), never fatal.
  *
  * Configuration lifetimes: newc passed to prepare() stays valid while it
  * is pending and then while it is current, i.e. until the apply() of a
@@ -50,6 +54,7 @@
 struct event_base;
 struct dmn; /* opaque */
 
+/* prepare, apply and abort are required; rpc and cancel may be NULL. */
 struct dmn_ops {
     /* A new configuration view (the daemon's subtrees, expanded) is
      * proposed.  Build the new state aside; return 0, or -1 with a message

@@ -152,6 +152,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
                 c->sess = session_new(c, c->uid, c->pid);
             if (h.type == IPC_RPC)
                 session_rpc(c->sess, h.id, payload, h.len);
+            else
+                daemon_cancel(g_mgd, c, h.id);
         } else {
             log_warnx("unexpected %s message from pid %d", ipc_type_name(h.type), (int)c->pid);
         }

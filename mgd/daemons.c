@@ -213,6 +213,24 @@ int daemon_forward(struct mgd *m, const char *owner, struct conn *c, uint32_t id
     return 0;
 }
 
+void daemon_cancel(struct mgd *m, struct conn *c, uint32_t cid)
+{
+    struct forward **pp;
+
+    (void)m;
+    for (pp = &forwards; *pp; pp = &(*pp)->next) {
+        struct forward *f = *pp;
+        if (f->client != c || f->cid != cid)
+            continue;
+        /* the daemon stops; the client's request ends now */
+        conn_send(f->d->conn, IPC_CANCEL, 0, f->fid, NULL, 0);
+        reply_send(c, cid, 0, "<output></output>\n");
+        *pp = f->next;
+        free(f);
+        return;
+    }
+}
+
 void daemon_relay(struct mgd *m, struct daemon *d, uint16_t type, uint16_t flags, uint32_t id,
                   const char *payload, size_t len)
 {

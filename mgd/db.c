@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,14 +14,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void db_crash_point(const char *name)
+/* OPENSG_CRASH_AT is POINT or POINT:FILE (journal, history, index, ...):
+ * the crash tests stop mgd dead at each step of each durable write. */
+static void crash_at(const char *point, const char *file)
 {
     const char *at = getenv("OPENSG_CRASH_AT");
+    size_t n = strlen(point);
 
-    if (at && strcmp(at, name) == 0) {
-        fprintf(stderr, "mgd: crash point %s\n", name);
+    if (at == NULL || strncmp(at, point, n) != 0)
+        return;
+    if (at[n] == '\0' || (at[n] == ':' && file && strcmp(at + n + 1, file) == 0)) {
+        fprintf(stderr, "mgd: crash point %s\n", at);
         _exit(99);
     }
+}
+
+void db_crash_point(const char *name)
+{
+    crash_at(name, NULL);
+}
+
+/* The file a path names, for crash points: "history/r3.conf" -> "history". */
+static const char *file_tag(const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    base = base ? base + 1 : path;
+    if (base[0] == 'r' && strstr(base, ".conf"))
+        return "history";
+    return base;
 }
 
 static int fsync_dir(const char *path)
@@ -65,19 +87,19 @@ int db_write_atomic(const char *path, const char *data, size_t len)
         }
         off += (size_t)n;
     }
-    db_crash_point("after-temp-write");
+    crash_at("after-temp-write", file_tag(path));
     if (fsync(fd) < 0) {
         close(fd);
         unlink(tmp);
         return -1;
     }
     close(fd);
-    db_crash_point("after-fsync");
+    crash_at("after-fsync", file_tag(path));
     if (rename(tmp, path) < 0) {
         unlink(tmp);
         return -1;
     }
-    db_crash_point("after-rename");
+    crash_at("after-rename", file_tag(path));
     return fsync_dir(path);
 }
 
@@ -198,6 +220,27 @@ static int mkdir_p(const char *path)
     return chmod(path, 0700);
 }
 
+/* Temporary files left by a crash before their rename are garbage. */
+static void remove_temps(struct db *db)
+{
+    const char *dirs[] = {"", "/history"};
+
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        DIR *d;
+        struct dirent *e;
+        snprintf(path, sizeof(path), "%s%s", db->dir, dirs[i]);
+        if ((d = opendir(path)) == NULL)
+            continue;
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        }
+        closedir(d);
+    }
+}
+
 int db_open(struct db *db, const char *root, char *err, size_t errlen)
 {
     char path[PATH_MAX];
@@ -215,6 +258,7 @@ int db_open(struct db *db, const char *root, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    remove_temps(db);
     if (read_index(db) < 0) {
         snprintf(err, errlen, "cannot read the commit history: %s", strerror(errno));
         return -1;

@@ -11,9 +11,10 @@
  *   rescue.conf          the rescue configuration
  *
  * Writes go to a temporary file, are fsync'ed, renamed into place, and the
- * directory is fsync'ed.  OPENSG_CRASH_AT=after-temp-write|after-fsync|
- * after-rename|between-apply-persist makes mgd _exit(99) at that point (the
- * crash tests).
+ * directory is fsync'ed.  OPENSG_CRASH_AT=POINT[:FILE] makes mgd _exit(99)
+ * at that point (the crash tests): POINT is after-temp-write, after-fsync or
+ * after-rename of a durable write (FILE: journal, history, index,
+ * confirmed, ...), or between-apply-persist.
  */
 #ifndef OPENSG_MGD_DB_H
 #define OPENSG_MGD_DB_H

@@ -143,6 +143,8 @@ int daemon_forward(struct mgd *m, const char *owner, struct conn *c, uint32_t id
 void daemon_relay(struct mgd *m, struct daemon *d, uint16_t type, uint16_t flags, uint32_t id,
                   const char *payload, size_t len);
 void daemon_client_gone(struct mgd *m, struct conn *c);
+/* The client cancelled its request cid (a stream): stop the daemon's work. */
+void daemon_cancel(struct mgd *m, struct conn *c, uint32_t cid);
 
 /* main.c helpers */
 struct conf *mgd_factory_default(struct mgd *m);

@@ -61,11 +61,7 @@ static void gone(struct buf *b, const struct cnode *n)
 
 static const struct cnode *same(const struct cnode *parent, const struct cnode *like)
 {
-    for (const struct cnode *c = parent ? cnode_first(parent, like->sch) : NULL; c;
-         c = cnode_next_same(c))
-        if (cnode_same_identity(c, like))
-            return c;
-    return NULL;
+    return parent ? cnode_find_like(parent, like) : NULL;
 }
 
 static size_t walk(struct buf *b, const struct cnode *old, const struct cnode *new)

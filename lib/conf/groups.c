@@ -110,12 +110,7 @@ static void merge_group(struct cnode *dst, const struct cnode *grp, const char *
             }
             continue;
         }
-        d = cnode_find(dst, g->sch, NULL);
-        if (g->sch->kind == SCH_LIST) {
-            for (d = cnode_first(dst, g->sch); d; d = cnode_next_same(d))
-                if (cnode_same_identity(d, g))
-                    break;
-        }
+        d = cnode_find_like(dst, g);
         if (d == NULL) {
             struct cnode *copy;
             if (choice_taken(dst, g->sch))

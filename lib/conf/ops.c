@@ -153,13 +153,15 @@ int op_rename(struct cnode *at, char *const *w, size_t n, int copy, struct op_er
             return fail(e, n, "missing argument.");
         if (cnode_find(parent, node->sch, (const char *const *)&w[v]))
             return fail(e, v, "error: target statement already exists");
+        /* a key changes only while its entry is unlinked (cindex.c) */
         target = copy ? cnode_dup(node) : node;
+        if (!copy)
+            cnode_unlink(target);
         free(target->value);
         target->value = strdup(w[v]);
         if (target->value == NULL)
             fatal("strdup");
-        if (copy)
-            cnode_insert(parent, target);
+        cnode_insert(parent, target);
         return 0;
     }
     nk = node->sch->nkeys;
@@ -293,12 +295,7 @@ struct cnode *cnode_locate(struct cnode *root, const struct cnode *like)
     if (like->parent == NULL)
         return root;
     p = cnode_locate(root, like->parent);
-    if (p == NULL)
-        return NULL;
-    for (struct cnode *c = cnode_first(p, like->sch); c; c = cnode_next_same(c))
-        if (cnode_same_identity(c, like))
-            return c;
-    return NULL;
+    return p ? cnode_find_like(p, like) : NULL;
 }
 
 static void clear_replace(struct cnode *n)
@@ -315,9 +312,7 @@ static void merge_replace(struct cnode *dst, const struct cnode *src)
         struct cnode *d = NULL;
         if (s->sch->flags & SCHF_KEY)
             continue;
-        for (d = cnode_first(dst, s->sch); d; d = cnode_next_same(d))
-            if (cnode_same_identity(d, s))
-                break;
+        d = cnode_find_like(dst, s);
         if (d && s->replace) {
             cnode_free(d);
             d = NULL;

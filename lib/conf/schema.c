@@ -948,6 +948,22 @@ static void reparent(struct sch_node *n, struct sch_node *parent)
     parent->children[parent->nchildren++] = n;
 }
 
+static int ck_str_eq(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static void push_owner(struct sch_node *n)
+{
+    if (n->owner == NULL)
+        return;
+    for (size_t i = 0; i < n->nchildren; i++)
+        if (n->children[i]->owner == NULL)
+            n->children[i]->owner = xstrdup(n->owner);
+    free(n->owner);
+    n->owner = NULL;
+}
+
 /* Merge command tree n into dst: words defined by several files (show,
  * show services, ...) become one node. */
 static void merge_op(struct sch_node *dst, struct sch_node *n)
@@ -968,8 +984,12 @@ static void merge_op(struct sch_node *dst, struct sch_node *n)
         free(same->help);
         same->help = n->help, n->help = xstrdup("");
     }
-    if (!same->owner && n->owner)
-        same->owner = n->owner, n->owner = NULL;
+    if (!ck_str_eq(same->owner, n->owner)) {
+        /* words shared by several owners (show, show services): the owner
+         * moves down to each file's own commands */
+        push_owner(same);
+        push_owner(n);
+    }
     if (!same->permission && n->permission)
         same->permission = n->permission, n->permission = NULL;
     for (size_t i = 0; i < n->nchildren; i++)

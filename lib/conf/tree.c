@@ -1,6 +1,7 @@
 /* tree.c: see tree.h */
 #include "tree.h"
 #include "buf.h"
+#include "cindex.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -43,6 +44,7 @@ void cnode_unlink(struct cnode *n)
 
     if (p == NULL)
         return;
+    cidx_removed(p, n);
     if (n->prev)
         n->prev->next = n->next;
     else
@@ -62,6 +64,7 @@ static void cnode_free_rec(struct cnode *n)
         next = c->next;
         cnode_free_rec(c);
     }
+    cidx_free(n);
     free(n->value);
     free(n->comment);
     free(n->group);
@@ -94,6 +97,7 @@ static void append_child(struct cnode *p, struct cnode *n)
     else
         p->child = n;
     p->last = n;
+    cidx_added(p, n);
 }
 
 struct cnode *cnode_dup(const struct cnode *n)
@@ -146,23 +150,30 @@ static int keys_match(const struct cnode *n, const char *const *keys)
 
 struct cnode *cnode_first(const struct cnode *parent, const struct sch_node *sch)
 {
+    struct cnode *first, *last;
+
+    if (cidx_first_last(parent, sch, &first, &last) == 0)
+        return first;
     for (struct cnode *c = parent->child; c; c = c->next)
         if (c->sch == sch)
             return c;
     return NULL;
 }
 
+/* The children of one schema node are contiguous (cnode_insert). */
 struct cnode *cnode_next_same(const struct cnode *n)
 {
-    for (struct cnode *c = n->next; c; c = c->next)
-        if (c->sch == n->sch)
-            return c;
-    return NULL;
+    return n->next && n->next->sch == n->sch ? n->next : NULL;
 }
 
 struct cnode *cnode_find(const struct cnode *parent, const struct sch_node *sch,
                          const char *const *keys)
 {
+    struct cnode *hit;
+
+    if ((sch->kind == SCH_LIST || sch->kind == SCH_LEAFLIST) && keys &&
+        cidx_find(parent, sch, keys, &hit) == 0)
+        return hit;
     for (struct cnode *c = cnode_first(parent, sch); c; c = cnode_next_same(c)) {
         if (sch->kind == SCH_LIST || sch->kind == SCH_LEAFLIST) {
             if (keys && keys_match(c, keys))
@@ -197,30 +208,10 @@ static int entry_cmp(const struct cnode *a, const struct cnode *b)
     return 0;
 }
 
-void cnode_insert(struct cnode *parent, struct cnode *n)
+/* Link n under parent after `after` (NULL: first). */
+static void link_after(struct cnode *parent, struct cnode *n, struct cnode *after)
 {
-    struct cnode *c, *after = NULL;
-    int pos = sch_pos(n->sch);
-    int sorted = (n->sch->flags & SCHF_SORT) != 0;
-
     n->parent = parent;
-    /* keys first: a key leaf goes before every non-key child */
-    if (n->sch->flags & SCHF_KEY) {
-        for (c = parent->child; c && (c->sch->flags & SCHF_KEY) && sch_pos(c->sch) < pos;
-             c = c->next)
-            after = c;
-    } else {
-        for (c = parent->child; c; c = c->next) {
-            if (c->sch->flags & SCHF_KEY) {
-                after = c;
-                continue;
-            }
-            if (sch_pos(c->sch) < pos || (c->sch == n->sch && !(sorted && entry_cmp(c, n) > 0)))
-                after = c;
-            else if (sch_pos(c->sch) > pos || c->sch == n->sch)
-                break;
-        }
-    }
     if (after == NULL) {
         n->prev = NULL;
         n->next = parent->child;
@@ -238,6 +229,42 @@ void cnode_insert(struct cnode *parent, struct cnode *n)
             parent->last = n;
         after->next = n;
     }
+    cidx_added(parent, n);
+}
+
+void cnode_insert(struct cnode *parent, struct cnode *n)
+{
+    struct cnode *c, *after = NULL;
+    int pos = sch_pos(n->sch);
+    int sorted = (n->sch->flags & SCHF_SORT) != 0;
+
+    n->parent = parent;
+    if (!(n->sch->flags & SCHF_KEY) && !sorted) {
+        /* an unsorted list grows at the end of its entries */
+        struct cnode *first, *last;
+        if (cidx_first_last(parent, n->sch, &first, &last) == 0 && last) {
+            link_after(parent, n, last);
+            return;
+        }
+    }
+    /* keys first: a key leaf goes before every non-key child */
+    if (n->sch->flags & SCHF_KEY) {
+        for (c = parent->child; c && (c->sch->flags & SCHF_KEY) && sch_pos(c->sch) < pos;
+             c = c->next)
+            after = c;
+    } else {
+        for (c = parent->child; c; c = c->next) {
+            if (c->sch->flags & SCHF_KEY) {
+                after = c;
+                continue;
+            }
+            if (sch_pos(c->sch) < pos || (c->sch == n->sch && !(sorted && entry_cmp(c, n) > 0)))
+                after = c;
+            else if (sch_pos(c->sch) > pos || c->sch == n->sch)
+                break;
+        }
+    }
+    link_after(parent, n, after);
 }
 
 void cnode_move(struct cnode *n, struct cnode *ref, int after)
@@ -247,24 +274,7 @@ void cnode_move(struct cnode *n, struct cnode *ref, int after)
     if (n == ref || p == NULL || ref->parent != p)
         return;
     cnode_unlink(n);
-    n->parent = p;
-    if (after) {
-        n->prev = ref;
-        n->next = ref->next;
-        if (ref->next)
-            ref->next->prev = n;
-        else
-            p->last = n;
-        ref->next = n;
-    } else {
-        n->next = ref;
-        n->prev = ref->prev;
-        if (ref->prev)
-            ref->prev->next = n;
-        else
-            p->child = n;
-        ref->prev = n;
-    }
+    link_after(p, n, after ? ref : ref->prev);
 }
 
 /* Remove the statements of the other branches of sch's choice. */
@@ -346,12 +356,23 @@ int cnode_equal(const struct cnode *a, const struct cnode *b)
     return x == NULL && y == NULL;
 }
 
+struct cnode *cnode_find_like(const struct cnode *parent, const struct cnode *like)
+{
+    const char *keys[16];
+    size_t n = 0;
+
+    if (like->sch->kind == SCH_LEAFLIST) {
+        keys[n++] = like->value;
+    } else if (like->sch->kind == SCH_LIST) {
+        for (; n < like->sch->nkeys && n < 16; n++)
+            keys[n] = cnode_key(like, n);
+    }
+    return cnode_find(parent, like->sch, n ? keys : NULL);
+}
+
 static struct cnode *find_same(struct cnode *parent, const struct cnode *like)
 {
-    for (struct cnode *c = cnode_first(parent, like->sch); c; c = cnode_next_same(c))
-        if (cnode_same_identity(c, like))
-            return c;
-    return NULL;
+    return cnode_find_like(parent, like);
 }
 
 void cnode_merge(struct cnode *dst, const struct cnode *src)

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+struct cindex;
+
 struct cnode {
     const struct sch_node *sch;
     struct cnode *parent;
@@ -26,6 +28,7 @@ struct cnode {
     char *group;   /* set on statements copied from a group (display inheritance) */
     unsigned inactive : 1;
     unsigned replace : 1; /* "replace:" tag or replace="replace" while loading */
+    struct cindex *idx;   /* children index of large nodes (cindex.c) */
 };
 
 struct conf {
@@ -61,6 +64,8 @@ void cnode_unlink(struct cnode *n);
 /* First child for schema node sch, and the next one after n with the same sch. */
 struct cnode *cnode_first(const struct cnode *parent, const struct sch_node *sch);
 struct cnode *cnode_next_same(const struct cnode *n);
+/* The child of parent with the same identity as like (another tree's node). */
+struct cnode *cnode_find_like(const struct cnode *parent, const struct cnode *like);
 /* Equality of two subtrees (values, keys, comments, inactive flags). */
 int cnode_equal(const struct cnode *a, const struct cnode *b);
 /* Same identity: same schema node and same keys (or leaf-list value). */
