@@ -216,14 +216,12 @@ static void persist(struct mgd *m, struct commit_job *j)
     buf_puts(&j->out, "commit complete\n");
     log_info("commit %llu by %s via %s", (unsigned long long)m->db.hist[0].seq, j->user, j->method);
     if (j->req.and_quit && j->s) {
-        session_close_configuration(j->s, j->id, 1);
-        /* the close reply carries its own output: send ours first */
+        session_leave(j->s);
+        buf_puts(&j->out, "Exiting configuration mode\n");
+        session_output(j->s, j->id, 0, j->out.s, -1, "<mode>operational</mode>\n");
+    } else {
+        job_reply(j, 0);
     }
-    if (j->req.and_quit && j->s) {
-        job_free(m, j);
-        return;
-    }
-    job_reply(j, 0);
     job_free(m, j);
 }
 

@@ -90,6 +90,8 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
 enum login_class session_class(const struct session *s);
 void session_open_configuration(struct session *s, uint32_t id, int priv, int excl);
 void session_close_configuration(struct session *s, uint32_t id, int confirmed);
+/* Leave configuration mode now (exclusive and private changes are dropped). */
+void session_leave(struct session *s);
 /* Reply with text output, an optional error column (-1 none) and extra XML. */
 void session_output(struct session *s, uint32_t id, int error, const char *text, long column,
                     const char *extra);

@@ -54,7 +54,7 @@ struct session *session_new(struct conn *c, uid_t uid, pid_t pid)
     return s;
 }
 
-static void leave_configuration(struct session *s)
+void session_leave(struct session *s)
 {
     struct mgd *m = g_mgd;
 
@@ -75,7 +75,7 @@ void session_free(struct session *s)
 {
     struct session **pp;
 
-    leave_configuration(s);
+    session_leave(s);
     for (pp = &g_mgd->sessions; *pp; pp = &(*pp)->next)
         if (*pp == s) {
             *pp = s->next;
@@ -247,7 +247,7 @@ void session_close_configuration(struct session *s, uint32_t id, int confirmed)
     } else {
         if (dirty && s->mode != CFG_SHARED)
             buf_puts(&out, "warning: discarding uncommitted changes\nload complete\n");
-        leave_configuration(s);
+        session_leave(s);
         buf_puts(&out, "Exiting configuration mode\n");
         output_reply(s, id, 0, &out, "<mode>operational</mode>\n");
     }

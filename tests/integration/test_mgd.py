@@ -51,8 +51,9 @@ def test_set_check_commit_show():
         # commit check does not commit
         assert "opensg" in c.command("show configuration system host-name").text(
             "configuration-text")
-        r = c.edit('commit comment "first change"')
-        assert r.output == "commit complete\n", r.output
+        r = c.edit('commit comment "first change" and-quit')
+        assert r.output == "commit complete\nExiting configuration mode\n", r.output
+        assert r.text("mode") == "operational"
         text = c.command("show configuration system").text("configuration-text")
         assert text == "host-name sg1;\nsyslog {\n    file messages {\n        any notice;\n    }\n" \
                        "    file interactive-commands {\n        interactive-commands any;\n" \
