@@ -95,3 +95,19 @@ char *buf_steal(struct buf *b)
     buf_init(b);
     return s;
 }
+
+char *buf_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    struct buf b;
+    char tmp[8192];
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf_init(&b);
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        buf_add(&b, tmp, n);
+    fclose(f);
+    return buf_steal(&b);
+}

@@ -23,5 +23,7 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_indent(struct buf *b, int n); /* n spaces */
 char *buf_steal(struct buf *b);        /* caller frees; b is reset */
+/* The whole file at path, NUL-terminated (malloc'ed), or NULL with errno. */
+char *buf_read_file(const char *path);
 
 #endif

@@ -103,22 +103,6 @@ int db_write_atomic(const char *path, const char *data, size_t len)
     return fsync_dir(path);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    struct buf b;
-    char tmp[8192];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf_init(&b);
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        buf_add(&b, tmp, n);
-    fclose(f);
-    return buf_steal(&b);
-}
-
 static void path_of(const struct db *db, char *out, size_t len, const char *name)
 {
     snprintf(out, len, "%s/%s", db->dir, name);
@@ -162,7 +146,7 @@ static int read_index(struct db *db)
     path_of(db, path, sizeof(path), "history/index");
     db->nhist = 0;
     db->next_seq = 1;
-    text = slurp(path);
+    text = buf_read_file(path);
     if (text == NULL)
         return errno == ENOENT ? 0 : -1;
     for (line = strtok_r(text, "\n", &save); line && db->nhist < DB_HISTORY_MAX;
@@ -280,7 +264,7 @@ char *db_read(const struct db *db, size_t n)
         return NULL;
     snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", db->hist[n].seq);
     path_of(db, path, sizeof(path), name);
-    return slurp(path);
+    return buf_read_file(path);
 }
 
 int db_commit(struct db *db, const char *text, const char *user, const char *method,
@@ -374,7 +358,7 @@ time_t db_confirm_get(const struct db *db)
     time_t d = 0;
 
     path_of(db, path, sizeof(path), "confirmed");
-    t = slurp(path);
+    t = buf_read_file(path);
     if (t) {
         d = (time_t)strtoll(t, NULL, 10);
         free(t);
@@ -395,7 +379,7 @@ char *db_rescue_read(const struct db *db)
     char path[PATH_MAX];
 
     path_of(db, path, sizeof(path), "rescue.conf");
-    return slurp(path);
+    return buf_read_file(path);
 }
 
 int db_rescue_delete(struct db *db)

@@ -405,22 +405,6 @@ static int user_file(struct cmd *c, const char *name, char *path, size_t len)
     return 0;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    struct buf b;
-    char tmp[8192];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf_init(&b);
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        buf_add(&b, tmp, n);
-    fclose(f);
-    return buf_steal(&b);
-}
-
 static void cmd_load(struct cmd *c, struct conf *cand)
 {
     static const struct {
@@ -465,7 +449,7 @@ static void cmd_load(struct cmd *c, struct conf *cand)
     if (strcmp(c->w.w[2], "terminal") == 0) {
         text = strdup(c->input ? c->input : "");
     } else if (user_file(c, c->w.w[2], path, sizeof(path)) == 0) {
-        text = read_file(path);
+        text = buf_read_file(path);
         if (text == NULL)
             buf_printf(&c->out, "error: could not read '%s': %s\n", c->w.w[2], strerror(errno));
     }

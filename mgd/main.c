@@ -44,27 +44,11 @@ char *conf_text(const struct conf *c)
     return buf_steal(&b);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    struct buf b;
-    char tmp[8192];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf_init(&b);
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        buf_add(&b, tmp, n);
-    fclose(f);
-    return buf_steal(&b);
-}
-
 struct conf *mgd_factory_default(struct mgd *m)
 {
     struct conf *c = conf_new(m->schema);
     struct load_result r = {0};
-    char *text = read_all(FACTORY_CONF);
+    char *text = buf_read_file(FACTORY_CONF);
 
     if (text == NULL)
         log_warn("%s", FACTORY_CONF);
