@@ -12,70 +12,68 @@
 #include <string.h>
 
 /* ike-policy Y under client * ike: defined, and no signatures. */
-static void ike_policy(const struct cnode *root, const struct cnode *ref, struct findings *fs)
+static void ike_policy(struct ck_ctx *c, const struct cnode *ref)
 {
-    const struct cnode *pol =
-        ck_get(root, "services", "ipsec-vpn", "ike", "policy", ref->value, NULL);
+    const struct cnode *ike = ck_sub(c->vpn, c->s.ike);
+    const struct cnode *pol = ck_entry(ike, c->s.ike_pol, ref->value);
     const struct cnode *pr;
 
     if (pol == NULL) {
-        ck_node(fs, 0, ref, "referenced IKE policy '%s' is not defined", ref->value);
+        ck_node(c, 0, ref, "referenced IKE policy '%s' is not defined", ref->value);
         return;
     }
-    for (pr = ck_first(pol, "proposals"); pr; pr = cnode_next_same(pr)) {
-        const char *m = ck_val(root, "services", "ipsec-vpn", "ike", "proposal", pr->value,
-                               "authentication-method", NULL);
+    for (pr = ck_sub(pol, c->s.ike_pol_props); pr; pr = cnode_next_same(pr)) {
+        const char *m = ck_subval(ck_entry(ike, c->s.ike_prop, pr->value), c->s.ike_auth);
         if (m && (strcmp(m, "rsa-signatures") == 0 || strcmp(m, "dsa-signatures") == 0))
-            ck_node(fs, 0, ref,
+            ck_node(c, 0, ref,
                     "IKE policy '%s' uses proposal '%s' with 'authentication-method %s': "
                     "RSA and DSA signatures are not supported for dynamic peers",
                     ref->value, pr->value, m);
     }
 }
 
-static void client_ike(const struct cnode *root, const struct cnode *ike, struct findings *fs)
+static void client_ike(struct ck_ctx *c, const struct cnode *ike)
 {
     const struct cnode *n;
 
-    if ((n = ck_get(ike, "interface-id", NULL)) != NULL && n->value &&
-        !ck_pool_exists(root, n->value))
-        ck_node(fs, 0, n,
+    if ((n = ck_sub(ike, c->s.cl_iid)) != NULL && n->value && !ck_pool(c, n->value))
+        ck_node(c, 0, n,
                 "no logical interface is configured with 'dial-options "
                 "ipsec-interface-id %s'",
                 n->value);
-    if ((n = ck_get(ike, "ike-policy", NULL)) != NULL && n->value)
-        ike_policy(root, n, fs);
-    if ((n = ck_get(ike, "ipsec-policy", NULL)) != NULL && n->value &&
-        !ck_get(root, "services", "ipsec-vpn", "ipsec", "policy", n->value, NULL))
-        ck_node(fs, 0, n, "referenced IPsec policy '%s' is not defined", n->value);
-    if ((n = ck_get(ike, "dead-peer-detection", NULL)) != NULL)
-        ck_node(fs, 1, n,
+    if ((n = ck_sub(ike, c->s.cl_ikepol)) != NULL && n->value)
+        ike_policy(c, n);
+    if ((n = ck_sub(ike, c->s.cl_ipsecpol)) != NULL && n->value &&
+        !ck_entry(ck_sub(c->vpn, c->s.ipsec), c->s.ipsec_pol, n->value))
+        ck_node(c, 0, n, "referenced IPsec policy '%s' is not defined", n->value);
+    if ((n = ck_sub(ike, c->s.cl_dpd)) != NULL)
+        ck_node(c, 1, n,
                 "'dead-peer-detection' is ignored for dynamic peers: OpenSG answers their DPD "
                 "requests but never initiates DPD");
 }
 
-static void profile(const struct cnode *root, const struct cnode *p, struct findings *fs)
+static void profile(struct ck_ctx *c, const struct cnode *p)
 {
-    const struct cnode *first = ck_first(p, "client"), *c, *ike;
+    const struct cnode *first = ck_sub(p, c->s.client), *cl, *ike;
 
-    for (c = first; c; c = cnode_next_same(c)) {
-        if (c != first)
-            ck_node(fs, 0, c,
+    for (cl = first; cl; cl = cnode_next_same(cl)) {
+        if (cl != first)
+            ck_node(c, 0, cl,
                     "only one client is allowed per access profile: client '%s' is already "
                     "configured",
                     ck_name(first));
-        else if (strcmp(ck_name(c), "*") != 0)
-            ck_node(fs, 0, c,
+        else if (strcmp(ck_name(cl), "*") != 0)
+            ck_node(c, 0, cl,
                     "the client of an IKE access profile must be '*' (all dynamic peers)");
-        if ((ike = ck_get(c, "ike", NULL)) != NULL)
-            client_ike(root, ike, fs);
+        if ((ike = ck_sub(cl, c->s.cl_ike)) != NULL)
+            client_ike(c, ike);
     }
 }
 
-void checks_access(const struct cnode *root, struct findings *fs)
+void checks_access(struct ck_ctx *c)
 {
     const struct cnode *p;
 
-    for (p = ck_first(ck_get(root, "access", NULL), "profile"); p; p = cnode_next_same(p))
-        profile(root, p, fs);
+    for (p = ck_sub(c->access, c->s.profile); p; p = cnode_next_same(p))
+        profile(c, p);
 }

@@ -8,32 +8,30 @@
 #include "checks_priv.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 /* [edit interfaces IF unit N dial-options] */
-static void dial_options(const struct cnode *unit, struct findings *fs)
+static void dial_options(struct ck_ctx *c, const struct cnode *unit)
 {
-    const struct cnode *ipsec = ck_get(unit, "dial-options", "ipsec-interface-id", NULL);
-    const struct cnode *l2tp = ck_get(unit, "dial-options", "l2tp-interface-id", NULL);
+    const struct cnode *dial = ck_sub(unit, c->s.dial);
+    const struct cnode *ipsec = ck_sub(dial, c->s.ipsec_id);
+    const struct cnode *l2tp = ck_sub(dial, c->s.l2tp_id);
 
     if (ipsec && l2tp)
-        ck_node(fs, 0, l2tp,
+        ck_node(c, 0, l2tp,
                 "'ipsec-interface-id' and 'l2tp-interface-id' are mutually exclusive: only one "
                 "interface identifier may be configured");
-    if (ipsec && !ck_get(unit, "dial-options", "shared", NULL) &&
-        !ck_get(unit, "dial-options", "dedicated", NULL))
-        ck_node(fs, 0, ipsec, "'ipsec-interface-id' requires either 'shared' or 'dedicated'");
+    if (ipsec && !ck_sub(dial, c->s.shared) && !ck_sub(dial, c->s.dedicated))
+        ck_node(c, 0, ipsec, "'ipsec-interface-id' requires either 'shared' or 'dedicated'");
 }
 
-void checks_interfaces(const struct cnode *root, struct findings *fs)
+void checks_interfaces(struct ck_ctx *c)
 {
     const struct cnode *ifd, *u;
 
-    for (ifd = ck_first(ck_get(root, "interfaces", NULL), "interface"); ifd;
-         ifd = cnode_next_same(ifd))
-        for (u = ck_first(ifd, "unit"); u; u = cnode_next_same(u))
-            dial_options(u, fs);
+    for (ifd = ck_sub(c->interfaces, c->s.ifd); ifd; ifd = cnode_next_same(ifd))
+        for (u = ck_sub(ifd, c->s.unit); u; u = cnode_next_same(u))
+            dial_options(c, u);
 }
 
 static int is_address(const char *s)
@@ -43,58 +41,57 @@ static int is_address(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* static { route P next-hop NH; } below rt (routing-options) */
-static void static_routes(const struct cnode *root, const struct cnode *ro, struct findings *fs)
+/* static { route P next-hop NH; } below ro (routing-options), whose
+ * schema nodes are st, route and nh. */
+static void static_routes(struct ck_ctx *c, const struct cnode *ro, const struct sch_node *st,
+                          const struct sch_node *route, const struct sch_node *nh)
 {
-    const struct cnode *r, *nh;
+    const struct cnode *r, *n;
 
-    for (r = ck_first(ck_get(ro, "static", NULL), "route"); r; r = cnode_next_same(r))
-        for (nh = ck_first(r, "next-hop"); nh; nh = cnode_next_same(nh))
-            if (nh->value && !is_address(nh->value) && !ck_unit(root, nh->value, NULL))
-                ck_node(fs, 0, nh, "logical interface '%s' is not configured", nh->value);
+    for (r = ck_sub(ck_sub(ro, st), route); r; r = cnode_next_same(r))
+        for (n = ck_sub(r, nh); n; n = cnode_next_same(n))
+            if (n->value && !is_address(n->value) && !ck_unit(c, n->value))
+                ck_node(c, 0, n, "logical interface '%s' is not configured", n->value);
 }
 
-/* The instance before ri (in configuration order) that holds ifl, or NULL. */
-static const struct cnode *earlier_instance(const struct cnode *ri, const char *ifl)
+/* last: logical interface -> v: the latest instance (so far, in
+ * configuration order) that lists it. */
+static void instance(struct ck_ctx *c, const struct cnode *ri, struct ck_map *last)
 {
-    for (const struct cnode *p = ri->prev; p; p = p->prev)
-        if (p->sch == ri->sch && ck_get(p, "interface", ifl, NULL))
-            return p;
-    return NULL;
-}
-
-static void instance(const struct cnode *root, const struct cnode *ri, struct findings *fs)
-{
-    const struct cnode *type = ck_get(ri, "instance-type", NULL);
-    const struct cnode *i, *prev;
+    const struct cnode *type = ck_sub(ri, c->s.ri_type);
+    const struct cnode *i;
+    const struct ck_ent *prev;
 
     if (strcmp(ck_name(ri), "default") == 0)
-        ck_node(fs, 0, ri, "'default' is reserved: a routing instance cannot be named 'default'");
+        ck_node(c, 0, ri, "'default' is reserved: a routing instance cannot be named 'default'");
     if (type && type->value && strcmp(type->value, "vrf") == 0) {
-        if (!ck_get(ri, "route-distinguisher", NULL))
-            ck_node(fs, 0, type, "a vrf instance requires 'route-distinguisher'");
-        if (!ck_get(ri, "vrf-target", NULL))
-            ck_node(fs, 0, type, "a vrf instance requires 'vrf-target'");
+        if (!ck_sub(ri, c->s.ri_rd))
+            ck_node(c, 0, type, "a vrf instance requires 'route-distinguisher'");
+        if (!ck_sub(ri, c->s.ri_vt))
+            ck_node(c, 0, type, "a vrf instance requires 'vrf-target'");
     }
-    for (i = ck_first(ri, "interface"); i; i = cnode_next_same(i)) {
+    for (i = ck_sub(ri, c->s.ri_if); i; i = cnode_next_same(i)) {
         const char *ifl = ck_name(i);
-        if (!ck_unit(root, ifl, NULL))
-            ck_node(fs, 0, i, "logical interface '%s' is not configured", ifl);
-        if ((prev = earlier_instance(ri, ifl)) != NULL)
-            ck_node(fs, 0, i,
+        if (!ck_unit(c, ifl))
+            ck_node(c, 0, i, "logical interface '%s' is not configured", ifl);
+        if ((prev = ck_map_get(last, ifl, NULL)) != NULL)
+            ck_node(c, 0, i,
                     "logical interface '%s' is already in routing instance '%s': a logical "
                     "interface belongs to one routing instance only",
-                    ifl, ck_name(prev));
+                    ifl, ck_name(prev->v));
     }
-    static_routes(root, ck_get(ri, "routing-options", NULL), fs);
+    static_routes(c, ck_sub(ri, c->s.ri_ro), c->s.ri_static, c->s.ri_route, c->s.ri_nh);
+    for (i = ck_sub(ri, c->s.ri_if); i; i = cnode_next_same(i))
+        ck_map_put(last, ck_name(i), NULL, NULL)->v = (void *)ri;
 }
 
-void checks_routing(const struct cnode *root, struct findings *fs)
+void checks_routing(struct ck_ctx *c)
 {
     const struct cnode *ri;
+    struct ck_map last = {0};
 
-    static_routes(root, ck_get(root, "routing-options", NULL), fs);
-    for (ri = ck_first(ck_get(root, "routing-instances", NULL), "instance"); ri;
-         ri = cnode_next_same(ri))
-        instance(root, ri, fs);
+    static_routes(c, c->ro, c->s.ro_static, c->s.ro_route, c->s.ro_nh);
+    for (ri = ck_sub(c->ris, c->s.ri); ri; ri = cnode_next_same(ri))
+        instance(c, ri, &last);
+    ck_map_free(&last);
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A test function: cmocka's state is unused. */
 #define TEST(name) static void name(void **state __attribute__((unused)))
@@ -744,6 +745,227 @@ TEST(test_warning_local_gateway)
     expect_clean(c);
 }
 
+/* ---------- the nearest earlier user ---------- */
+
+#define IN_RI(r)                                                                                   \
+    "logical interface 'ms-1/0/0.1' is already in routing instance '" r "': a logical interface "  \
+    "belongs to one routing instance only"
+#define IN_SS(u, s)                                                                                \
+    "logical interface '" u "' is already used by service set '" s "': a logical interface "       \
+    "belongs to one service set only"
+
+/* A unit listed by three routing instances, units used by three service
+ * sets: each one names the latest earlier one. */
+TEST(test_nearest_earlier_user)
+{
+    struct conf *c = sg1();
+    struct exp e[] = {
+        {"routing-instances vr2", "interface ms-1/0/0.1", IN_RI("vrf-n1"), 0},
+        {"routing-instances vr3", "interface ms-1/0/0.1", IN_RI("vr2"), 0},
+        {"services service-set SG2 next-hop-service", "inside-service-interface ms-1/0/0.1",
+         IN_SS("ms-1/0/0.1", "SG1"), 0},
+        {"services service-set SG2 next-hop-service", "outside-service-interface ms-1/0/0.2",
+         IN_SS("ms-1/0/0.2", "SG1"), 0},
+        {"services service-set SG3 next-hop-service", "inside-service-interface ms-1/0/0.1",
+         IN_SS("ms-1/0/0.1", "SG2"), 0},
+        {"services service-set SG3 next-hop-service", "outside-service-interface ms-1/0/0.2",
+         IN_SS("ms-1/0/0.2", "SG2"), 0},
+    };
+
+    set(c, "services service-set SG2 next-hop-service inside-service-interface ms-1/0/0.1");
+    set(c, "services service-set SG2 next-hop-service outside-service-interface ms-1/0/0.2");
+    set(c, "services service-set SG3 next-hop-service inside-service-interface ms-1/0/0.1");
+    set(c, "services service-set SG3 next-hop-service outside-service-interface ms-1/0/0.2");
+    set(c, "routing-instances vr2 instance-type virtual-router");
+    set(c, "routing-instances vr2 interface ms-1/0/0.1");
+    set(c, "routing-instances vr3 instance-type virtual-router");
+    set(c, "routing-instances vr3 interface ms-1/0/0.1");
+    expect(c, e, sizeof(e) / sizeof(e[0]));
+}
+
+/* An identical finding already in fs (from layer 1, say) is not repeated. */
+TEST(test_finding_already_there)
+{
+    struct conf *c = sg1();
+    struct findings fs = {0};
+
+    set(c, "services ipsec-vpn establish-tunnels immediately");
+    findings_add(&fs, 1, "services ipsec-vpn", "establish-tunnels immediately",
+                 "'establish-tunnels' has no effect: kmd is an IKE responder only and never "
+                 "initiates tunnels");
+    checks_run(c->root, &fs);
+    assert_int_equal(fs.n, 1);
+    findings_free(&fs);
+    /* an error with the same text is another finding */
+    findings_add(&fs, 0, "services ipsec-vpn", "establish-tunnels immediately",
+                 "'establish-tunnels' has no effect: kmd is an IKE responder only and never "
+                 "initiates tunnels");
+    checks_run(c->root, &fs);
+    assert_int_equal(fs.n, 2);
+    assert_int_equal(fs.f[1].warning, 1);
+    findings_free(&fs);
+    conf_free(c);
+}
+
+/* ---------- the context's map ---------- */
+
+TEST(test_map)
+{
+    struct ck_map m = {0};
+    char keys[3000][16];
+    int added;
+    struct ck_ent *e;
+
+    for (int i = 0; i < 3000; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+        e = ck_map_put(&m, keys[i], NULL, &added);
+        assert_true(added);
+        e->i = (size_t)i;
+        /* the same string with a pointer is another key */
+        e = ck_map_put(&m, keys[i], &m, &added);
+        assert_true(added);
+        e->i = (size_t)i + 10000;
+    }
+    e = ck_map_put(&m, NULL, keys, &added);
+    assert_true(added);
+    e->v = keys[7];
+    assert_int_equal(m.n, 6001);
+    for (int i = 0; i < 3000; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "k%d", i); /* compared by content */
+        assert_non_null(e = ck_map_get(&m, k, NULL));
+        assert_int_equal(e->i, i);
+        assert_non_null(e = ck_map_get(&m, k, &m));
+        assert_int_equal(e->i, i + 10000);
+        e = ck_map_put(&m, k, NULL, &added);
+        assert_false(added);
+    }
+    assert_ptr_equal(ck_map_get(&m, NULL, keys)->v, keys[7]);
+    assert_null(ck_map_get(&m, "k3000", NULL));
+    assert_null(ck_map_get(&m, "k1", keys));
+    assert_null(ck_map_get(&m, NULL, NULL));
+    assert_int_equal(m.n, 6001);
+    ck_map_free(&m);
+    assert_null(ck_map_get(&m, "k1", NULL));
+}
+
+/* ---------- large configurations ---------- */
+
+/* bench/commit/gen.py in C: n service sets s<i> on 40 services PICs, each
+ * with inside and outside units and access profile p<i>, its inside unit
+ * the shared pool pool<i>.  one_group: every service set uses p0 instead,
+ * with the same local-gateway and one shared pool unit per PIC (the
+ * inside unit of its first service set). */
+static struct conf *big(int n, int one_group)
+{
+    const int pics = 40, per_pic = (n + pics - 1) / pics;
+    struct conf *c = conf_new(sch);
+    struct load_result r = {0};
+    struct buf b;
+    char *t;
+
+    buf_init(&b);
+    buf_puts(&b, "interfaces {\n ge-0/0/1 { unit 0 { family inet { address 198.18.0.1/16; } } }\n");
+    for (int p = 0; p < pics && p * per_pic < n; p++) {
+        buf_printf(&b, " ms-%d/%d/0 {\n", p / 4, p % 4);
+        for (int k = 0, i = p * per_pic; k < per_pic && i < n; k++, i++) {
+            buf_printf(&b, "  unit %d { family inet; service-domain inside;", 2 * k + 1);
+            if (!one_group)
+                buf_printf(&b, " dial-options { ipsec-interface-id pool%d; shared; }", i);
+            else if (k == 0)
+                buf_puts(&b, " dial-options { ipsec-interface-id pool0; shared; }");
+            buf_printf(&b, " }\n  unit %d { family inet; service-domain outside; }\n", 2 * k + 2);
+        }
+        buf_puts(&b, " }\n");
+    }
+    buf_puts(&b, "}\naccess {\n");
+    for (int i = 0; i < (one_group ? 1 : n); i++)
+        buf_printf(&b,
+                   " profile p%d { client * { ike { pre-shared-key ascii-text "
+                   "\"$9$ewkMLNs2aikPdbkP5Q9CKM8\"; interface-id pool%d; } } }\n",
+                   i, i);
+    buf_puts(&b, "}\nservices {\n");
+    for (int i = 0; i < n; i++) {
+        int p = i / per_pic, k = i % per_pic;
+        buf_printf(&b,
+                   " service-set s%d { next-hop-service { inside-service-interface "
+                   "ms-%d/%d/0.%d; outside-service-interface ms-%d/%d/0.%d; }\n",
+                   i, p / 4, p % 4, 2 * k + 1, p / 4, p % 4, 2 * k + 2);
+        if (one_group)
+            buf_puts(&b, "  ipsec-vpn-options { local-gateway 198.18.0.1; ike-access-profile p0; "
+                         "} }\n");
+        else
+            buf_printf(&b,
+                       "  ipsec-vpn-options { local-gateway 198.18.%d.%d; ike-access-profile p%d; "
+                       "} }\n",
+                       i / 256 % 256 + 1, i % 256, i);
+    }
+    buf_puts(&b, "}\n");
+    t = buf_steal(&b);
+    if (load_text(c->root, t, &r) != 0)
+        fail_msg("big(%d) line %d: %s", n, r.errs[0].line, r.errs[0].msg);
+    load_result_free(&r);
+    free(t);
+    return c;
+}
+
+/* checks_run() on c into a fresh fs. */
+static void run_checks(struct conf *c, struct findings *fs)
+{
+    memset(fs, 0, sizeof(*fs));
+    checks_run(c->root, fs);
+}
+
+/* 4,000 service sets: clean.  (Their speed is measured by bench/commit, not
+ * asserted here.) */
+#define BIG_N 4000
+
+TEST(test_large_clean)
+{
+    for (int one_group = 0; one_group <= 1; one_group++) {
+        struct conf *c = big(BIG_N, one_group);
+        struct findings fs;
+        char *r;
+        run_checks(c, &fs);
+        r = rendered(&fs);
+        if (fs.n != 0)
+            fail_msg("expected no findings, got:\n%s", r);
+        free(r);
+        findings_free(&fs);
+        conf_free(c);
+    }
+}
+
+/* Mistakes far apart in a large configuration: the same findings as in a
+ * small one. */
+TEST(test_large_errors)
+{
+    struct conf *c = big(BIG_N, 0);
+    struct findings fs;
+    struct exp e[] = {
+        {"routing-instances vr1", "interface ms-9/3/0.201",
+         "logical interface 'ms-9/3/0.201' is not configured", 0},
+        {"services service-set s2001 next-hop-service", "outside-service-interface ms-5/0/0.2",
+         IN_SS("ms-5/0/0.2", "s2000"), 0},
+        {"services service-set s3999 ipsec-vpn-options", "local-gateway 198.18.16.159",
+         "service sets sharing ike-access-profile 'p0' must have the same local-gateway: service "
+         "set 's0' has 198.18.1.0",
+         0},
+        {"services service-set s3999 ipsec-vpn-options", "ike-access-profile p0",
+         "no unit of ms-9/3/0 has 'dial-options ipsec-interface-id pool0' (the interface-id of "
+         "access profile 'p0'): the service set has no interface pool",
+         0},
+    };
+    /* s2000 and s2001 are on ms-5/0/0, s3999 on ms-9/3/0 (units 199, 200, the last) */
+    set(c, "services service-set s2001 next-hop-service outside-service-interface ms-5/0/0.2");
+    set(c, "services service-set s3999 ipsec-vpn-options ike-access-profile p0");
+    set(c, "routing-instances vr1 instance-type virtual-router");
+    set(c, "routing-instances vr1 interface ms-9/3/0.201");
+    run_checks(c, &fs);
+    findings_free(&fs);
+    expect(c, e, sizeof(e) / sizeof(e[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -785,6 +1007,11 @@ int main(void)
         cmocka_unit_test(test_warning_dpd),
         cmocka_unit_test(test_warning_establish_tunnels),
         cmocka_unit_test(test_warning_local_gateway),
+        cmocka_unit_test(test_nearest_earlier_user),
+        cmocka_unit_test(test_finding_already_there),
+        cmocka_unit_test(test_map),
+        cmocka_unit_test(test_large_clean),
+        cmocka_unit_test(test_large_errors),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
