@@ -1,0 +1,112 @@
+/*
+ * cipher.c: keyed, reusable CBC contexts (see cipher.h).  Each direction
+ * has its own EVP_CIPHER_CTX keyed at creation; a call only sets the IV
+ * (EVP_CipherInit_ex2 with no cipher and no key keeps the key schedule).
+ */
+#include <limits.h>
+
+#include "cipher.h"
+#include "crypto_int.h"
+
+struct cbc {
+    enum crypto_cipher cipher;
+    size_t block;
+    EVP_CIPHER_CTX *enc, *dec;
+};
+
+static EVP_CIPHER_CTX *keyed_ctx(const EVP_CIPHER *evp, const uint8_t *key, int enc)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx == NULL || !EVP_CipherInit_ex2(ctx, evp, key, NULL, enc, NULL) ||
+        !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+struct cbc *cbc_new(enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key, size_t key_len)
+{
+    const EVP_CIPHER *evp;
+    struct cbc *cbc;
+
+    crypto_clear_error();
+    if ((evp = crypto_evp_cipher(c)) == NULL)
+        return NULL;
+    if (key_len != crypto_cipher_key_len(c)) {
+        crypto_set_error("%s needs a %zu-byte key, not %zu", crypto_cipher_name(c),
+                         crypto_cipher_key_len(c), key_len);
+        return NULL;
+    }
+    if ((cbc = OPENSSL_zalloc(sizeof(*cbc))) == NULL) {
+        crypto_set_error("out of memory");
+        return NULL;
+    }
+    cbc->cipher = c;
+    cbc->block = crypto_cipher_block_len(c);
+    if (((dir & CBC_ENCRYPT) && (cbc->enc = keyed_ctx(evp, key, 1)) == NULL) ||
+        ((dir & CBC_DECRYPT) && (cbc->dec = keyed_ctx(evp, key, 0)) == NULL)) {
+        crypto_set_error("%s: cannot set up the key", crypto_cipher_name(c));
+        cbc_free(cbc);
+        return NULL;
+    }
+    return cbc;
+}
+
+static int run(struct cbc *cbc, EVP_CIPHER_CTX *ctx, const uint8_t *iv, uint8_t *buf, size_t len)
+{
+    int outl = 0;
+
+    if (ctx == NULL) {
+        crypto_set_error("%s context not keyed for this direction",
+                         crypto_cipher_name(cbc->cipher));
+        return -1;
+    }
+    if (len % cbc->block != 0 || len > INT_MAX) {
+        crypto_set_error("%s: %zu bytes is not a whole number of blocks",
+                         crypto_cipher_name(cbc->cipher), len);
+        return -1;
+    }
+    if (!EVP_CipherInit_ex2(ctx, NULL, NULL, iv, -1, NULL)) {
+        crypto_set_error("%s: cannot set the IV", crypto_cipher_name(cbc->cipher));
+        return -1;
+    }
+    if (len == 0)
+        return 0;
+    /* In place is allowed: in and out are the same buffer exactly. */
+    if (!EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) || (size_t)outl != len) {
+        crypto_set_error("%s failed", crypto_cipher_name(cbc->cipher));
+        return -1;
+    }
+    return 0;
+}
+
+int cbc_encrypt(struct cbc *cbc, const uint8_t *iv, uint8_t *buf, size_t len)
+{
+    return run(cbc, cbc->enc, iv, buf, len);
+}
+
+int cbc_decrypt(struct cbc *cbc, const uint8_t *iv, uint8_t *buf, size_t len)
+{
+    return run(cbc, cbc->dec, iv, buf, len);
+}
+
+enum crypto_cipher cbc_cipher(const struct cbc *cbc)
+{
+    return cbc->cipher;
+}
+
+size_t cbc_block_len(const struct cbc *cbc)
+{
+    return cbc->block;
+}
+
+void cbc_free(struct cbc *cbc)
+{
+    if (cbc == NULL)
+        return;
+    EVP_CIPHER_CTX_free(cbc->enc);
+    EVP_CIPHER_CTX_free(cbc->dec);
+    OPENSSL_free(cbc);
+}
