@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Appliance, SRC, configure, run  # noqa: E402
+from harness import Appliance, SRC, configure, exe, run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
 
 
@@ -323,8 +323,8 @@ def test_socket_path_too_long():
     base = "/tmp/" + "d" * 120
     os.makedirs(base, exist_ok=True)
     try:
-        out = subprocess.run([os.path.join(os.path.dirname(__file__), "../../build/mgd/mgd"),
-                              "--root", base], capture_output=True, text=True, timeout=30)
+        out = subprocess.run([exe("mgd/mgd"), "--root", base], capture_output=True, text=True,
+                             timeout=30)
         assert out.returncode != 0 and "too deep" in out.stderr, out.stderr
     finally:
         subprocess.run(["rm", "-rf", base])
