@@ -80,7 +80,7 @@ def main():
     ap.add_argument("--with", dest="daemons", action="append", default=[],
                     help="a daemon command line to run beside mgd (@ROOT@ = its root)")
     args = ap.parse_args()
-    os.environ["OPENSG_BUILD"] = args.build
+    os.environ["OPENSG_BUILD"] = os.path.abspath(args.build)
     daemons = [(d.split(), f"daemon{i}") for i, d in enumerate(args.daemons)]
     sizes = [100] if args.smoke else [100, 1000, 10000]
     print(f"{'service sets':>12} {'statements':>10} {'load s':>8} {'commit s':>9} "

@@ -19,7 +19,8 @@ SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 
 
 def exe(name):
-    for cand in (os.path.join(BUILD, name), os.path.join(BUILD, os.path.basename(name))):
+    build = os.environ.get("OPENSG_BUILD", BUILD)
+    for cand in (os.path.join(build, name), os.path.join(build, os.path.basename(name))):
         if os.path.exists(cand):
             return cand
     raise FileNotFoundError(name)
