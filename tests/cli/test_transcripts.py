@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The CLI with standard input not a terminal, against a real mgd under a
+temporary --root: every transcripts/*.txt (see clitest.py), plus -c mode,
+files written by `| save`, help lists that grow with the schema, exit
+statuses and the start-up time."""
+import glob
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest  # noqa: E402
+from clitest import Appliance, configure, normalize, run_cli, run_transcript  # noqa: E402
+from harness import run  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def transcript_test(path):
+    def t():
+        run_transcript(path)
+    t.__name__ = "test_transcript_" + os.path.splitext(os.path.basename(path))[0]
+    return t
+
+
+def appliance():
+    return Appliance().start_mgd()
+
+
+def test_oneshot():
+    a = appliance()
+    try:
+        r = run_cli(a.root, args=("-c", "show version | match Hostname"))
+        assert (r.returncode, r.stdout, r.stderr) == (0, "Hostname: opensg\n", ""), r
+        cases = {
+            "show servics": "error: syntax error, expecting <command>: servics\n",
+            "foo": "error: unknown command: foo\n",
+            "show version | match": "error: missing argument\n",
+            "show version | frobnicate": "error: syntax error, expecting <command>: frobnicate\n",
+            "configure private bogus": "error: syntax error, expecting <command>: bogus\n",
+        }
+        for cmd, want in cases.items():
+            r = run_cli(a.root, args=("-c", cmd))
+            assert r.returncode == 1 and r.stdout == want, (cmd, r)
+        r = run_cli(a.root, args=("-c", "show system commit"))
+        assert normalize(r.stdout) == "0   YYYY-MM-DD hh:mm:ss TZ by root via other\n" \
+                                      "    factory-default configuration\n", r.stdout
+        # -c never reads standard input
+        r = run_cli(a.root, stdin="configure\n", args=("-c", "show configuration | count"))
+        assert r.stdout == "Count: 12 lines\n", r.stdout
+    finally:
+        a.cleanup()
+
+
+def test_no_daemon():
+    r = run_cli("/tmp/osg-no-such-root", args=("-c", "show version"))
+    assert r.returncode == 1 and "could not connect to the management daemon" in r.stderr, r
+
+
+def test_save_files():
+    a = appliance()
+    try:
+        r = run_cli(a.root, "show configuration | save saved.txt\n"
+                            "show configuration | display set | append saved.txt\n"
+                            "show version | match Model | tee tee.txt\n"
+                            "show version | save ../escape.txt\n")
+        home = os.path.join(a.root, "home", "root")
+        text = open(os.path.join(home, "saved.txt")).read()
+        assert text.startswith("## Last commit: ") and text.endswith(
+            "set system syslog file interactive-commands interactive-commands any\n"), text
+        assert open(os.path.join(home, "tee.txt")).read() == "Model: opensg\n"
+        assert "Model: opensg\n" in r.stdout
+        assert "error: invalid file name '../escape.txt'" in r.stdout, r.stdout
+        assert not os.path.exists(os.path.join(a.root, "home", "escape.txt"))
+    finally:
+        a.cleanup()
+
+
+def test_help_lists_follow_the_schema():
+    """Top-level lists grow with later issues: check their shape and the
+    entries this issue knows, not the whole list."""
+    a = appliance()
+    try:
+        r = run_cli(a.root, "?\nshow ?\nconfigure\nset ?\ndelete ?\n")
+        out = r.stdout
+        for line in ["root@opensg> ?\nPossible completions:\n",
+                     "\n  configure            Manipulate software configuration information\n",
+                     "\n  exit                 Exit the management session\n",
+                     "\n  quit                 Exit the management session\n",
+                     "\n  set                  Set CLI properties, date/time, craft interface "
+                     "message\n",
+                     "\n  show                 Show system information\n",
+                     "root@opensg> show ?\nPossible completions:\n",
+                     "\n  cli                  Show command-line interface settings\n",
+                     "\n  configuration        Show current configuration\n",
+                     "\n  system               Show system information\n",
+                     "\n  version              Show software process revision levels\n",
+                     "root@opensg# set ?\nPossible completions:\n",
+                     "\n> interfaces           Interface configuration\n",
+                     "\n+ apply-groups         Groups from which to inherit configuration data\n",
+                     "\n> system               System parameters\n",
+                     "root@opensg# delete ?\nPossible completions:\n  <[Enter]>            "
+                     "Execute this command\n"]:
+            assert line in out, (line, out)
+        # each list is sorted after <[Enter]> and values
+        for block in out.split("Possible completions:\n")[1:]:
+            names = [ln[2:22].strip() for ln in block.split("\n")
+                     if ln[:1] in " >+" and len(ln) > 2 and ln[2] not in "<|"]
+            names = [n for n in names if n and not n.startswith("[")]
+            assert names == sorted(names), names
+    finally:
+        a.cleanup()
+
+
+def test_ambiguous_and_abbreviations():
+    a = appliance()
+    try:
+        r = run_cli(a.root, "configure\nsh syst host\nsta\nrun sh sys comm | count\n"
+                            "comm ch\nex conf\n")
+        out = normalize(r.stdout)
+        assert "root@opensg# sh syst host\nhost-name opensg;\n" in out, out
+        assert "root@opensg# sta\nUsers currently editing the configuration:\n" in out, out
+        assert "root@opensg# run sh sys comm | count\nCount: 2 lines\n" in out, out
+        assert "root@opensg# comm ch\nconfiguration check succeeds\n" in out, out
+        assert out.endswith("root@opensg# ex conf\nExiting configuration mode\n"), out
+        assert r.returncode == 0, r
+    finally:
+        a.cleanup()
+
+
+def test_exit_status_and_confirm_default():
+    """End of input answers a question with its default."""
+    a = appliance()
+    try:
+        c = a.client()
+        r = run_cli(a.root, "configure\nset system host-name eof\nexit")
+        assert r.returncode == 0, r
+        assert r.stdout.endswith("Exit with uncommitted changes? [yes,no] (yes) \n"
+                                 "Exiting configuration mode\n"), r.stdout
+        # the shared candidate keeps the change (Junos: shared mode)
+        c.configure()
+        assert "host-name eof;" in c.edit("show system").output
+        c.close()
+        r = run_cli(a.root, "show version\n")
+        assert r.returncode == 0
+        r = run_cli(a.root, "show version\nshow bogus\nshow version\n")
+        assert r.returncode == 1 and r.stdout.count("Hostname: opensg") == 2, r
+    finally:
+        a.cleanup()
+
+
+def test_load_terminal_ends():
+    """load ... terminal input ends at a line ^D, a 0x04 byte or the end."""
+    a = appliance()
+    try:
+        r = run_cli(a.root, "configure\nload merge terminal\nsystem { host-name a1; }\n\x04\n"
+                            "show system host-name\nload merge terminal\n"
+                            "system { host-name a2; }\n")
+        assert r.stdout.count("load complete") == 2, r.stdout
+        assert "host-name a1;" in r.stdout
+        c = a.client()
+        c.configure()
+        assert "host-name a2;" in c.edit("show system").output
+    finally:
+        a.cleanup()
+
+
+def test_startup_time():
+    """Prompt in well under 50 ms: nothing slow (the schema) at start."""
+    a = appliance()
+    try:
+        best = None
+        for _ in range(5):
+            t = time.monotonic()
+            r = run_cli(a.root, "")
+            assert r.returncode == 0, r
+            best = min(best or 1e9, time.monotonic() - t)
+        # sanitizers slow every process start; the budget is the plain build's
+        budget = 0.05 * (4 if clitest.sanitized() else 1)
+        assert best < budget, best
+    finally:
+        a.cleanup()
+
+
+TESTS = [transcript_test(p) for p in sorted(glob.glob(os.path.join(HERE, "transcripts", "*.txt")))]
+TESTS += [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+
+if __name__ == "__main__":
+    sys.exit(run(TESTS))
