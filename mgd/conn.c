@@ -29,7 +29,10 @@ struct conn {
     pid_t pid;
     struct session *sess;
     struct daemon *dmn;
+    struct conn *next; /* every open connection, for shutdown */
 };
+
+static struct conn *conns;
 
 int conn_send(struct conn *c, uint16_t type, uint16_t flags, uint32_t id, const char *payload,
               size_t len)
@@ -73,6 +76,11 @@ void reply_error(struct conn *c, uint32_t id, const char *msg, long column)
 
 static void conn_free(struct conn *c)
 {
+    for (struct conn **pp = &conns; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
     if (c->sess) {
         daemon_client_gone(g_mgd, c);
         session_free(c->sess);
@@ -87,6 +95,12 @@ static void conn_free(struct conn *c)
 void conn_close(struct conn *c)
 {
     conn_free(c);
+}
+
+void conn_close_all(void)
+{
+    while (conns)
+        conn_free(conns);
 }
 
 static void hello(struct conn *c, const char *payload)
@@ -190,6 +204,8 @@ static void conn_accept(evutil_socket_t lfd, short what, void *arg)
         fatal("calloc");
     c->uid = cred.uid;
     c->pid = cred.pid;
+    c->next = conns;
+    conns = c;
     c->bev = bufferevent_socket_new(m->eb, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);

@@ -16,6 +16,8 @@
 #include <libxml/parser.h>
 
 #include <errno.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,7 +399,12 @@ static int user_file(struct cmd *c, const char *name, char *path, size_t len)
     snprintf(dir, sizeof(dir), "%s/home", g_mgd->root);
     mkdir(dir, 0711);
     snprintf(dir, sizeof(dir), "%s/home/%s", g_mgd->root, c->s->user);
-    mkdir(dir, 0700);
+    if (mkdir(dir, 0700) == 0 && c->s->uid != 0) {
+        /* the user's own directory: the CLI saves pipe output there too */
+        struct passwd *pw = getpwuid(c->s->uid);
+        if (chown(dir, c->s->uid, pw ? pw->pw_gid : (gid_t)-1) < 0)
+            log_warn("chown %s", dir);
+    }
     if (snprintf(path, len, "%s/%s", dir, name) >= (int)len) {
         buf_puts(&c->out, "error: file name too long\n");
         return -1;

@@ -215,10 +215,7 @@ int main(int argc, char **argv)
     event_base_dispatch(m.eb);
 
     conn_close_listener(&m);
-    while (m.sessions)
-        conn_close(m.sessions->conn);
-    while (m.daemons)
-        conn_close(m.daemons->conn);
+    conn_close_all();
     if (m.confirm_ev)
         event_free(m.confirm_ev);
     event_free(sigterm);

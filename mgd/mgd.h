@@ -79,6 +79,7 @@ void conn_close_listener(struct mgd *m);
 int conn_send(struct conn *c, uint16_t type, uint16_t flags, uint32_t id, const char *payload,
               size_t len);
 void conn_close(struct conn *c);
+void conn_close_all(void); /* shutdown */
 /* Reply to a client request: <rpc-reply>...</rpc-reply> around body. */
 void reply_send(struct conn *c, uint32_t id, int error, const char *body);
 void reply_error(struct conn *c, uint32_t id, const char *msg, long column);
