@@ -62,7 +62,8 @@ struct commit_job {
  */
 void commit_validate(struct mgd *m, const struct conf *cand, int full, struct findings *fs)
 {
-    struct conf *e = conf_expand(cand, 0);
+    struct conf *copy = conf_expands_to_itself(cand) ? NULL : conf_expand(cand, 0);
+    const struct conf *e = copy ? copy : cand;
 
     validate_schema_rules(e->root, fs);
     checks_run(e->root, fs);
@@ -70,7 +71,7 @@ void commit_validate(struct mgd *m, const struct conf *cand, int full, struct fi
      * when they pass, as the last word on types, cardinality and keys */
     if (full && findings_errors(fs) == 0)
         validate_xsd(m->schema, e->root, fs);
-    conf_free(e);
+    conf_free(copy);
 }
 
 static void job_reply(struct commit_job *j, int error)
@@ -163,7 +164,11 @@ static time_t minute_seconds(void)
 static void persist(struct mgd *m, struct commit_job *j)
 {
     char *text = conf_text(j->newc);
-    int was_clean = cnode_equal(m->shared->root, m->committed->root);
+    int from_shared = j->s && j->s->mode != CFG_PRIVATE;
+    /* the shared candidate follows a commit made elsewhere only when it held
+     * no changes of its own */
+    int was_clean = !from_shared && cnode_equal(m->shared->root, m->committed->root);
+    struct conf *e = NULL;
 
     db_crash_point("between-apply-persist");
     if (db_commit(&m->db, text, j->user, j->method, j->req.confirm_minutes, j->req.comment) < 0) {
@@ -182,10 +187,12 @@ static void persist(struct mgd *m, struct commit_job *j)
     conf_free(m->committed);
     m->committed = j->newc;
     j->newc = NULL;
-    if (was_clean || (j->s && j->s->mode != CFG_PRIVATE)) {
+    if (was_clean) {
         conf_free(m->shared);
         m->shared = conf_dup(m->committed);
     }
+    /* (committed from the shared candidate: it already equals the committed
+     * configuration; no one could change it while the commit ran) */
     if (j->s && j->s->mode == CFG_PRIVATE) {
         conf_free(j->s->priv);
         j->s->priv = conf_dup(m->committed);
@@ -195,12 +202,20 @@ static void persist(struct mgd *m, struct commit_job *j)
         log_warn("cannot remove the commit journal");
     /* daemons that joined during the commit catch up */
     for (struct daemon *d = m->daemons; d; d = d->next) {
-        struct conf *e = conf_expand(m->committed, 0), *v = daemon_view(e, d->name);
+        struct conf *v;
+        int in_job = 0;
+        for (size_t i = 0; i < j->njd; i++)
+            in_job |= j->jd[i].d == d;
+        if (in_job)
+            continue;
+        if (e == NULL)
+            e = conf_expand(m->committed, 0);
+        v = daemon_view(e, d->name);
         if (d->view == NULL || !cnode_equal(d->view->root, v->root))
             daemon_send_full(m, d);
         conf_free(v);
-        conf_free(e);
     }
+    conf_free(e);
     if (j->req.confirm_minutes) {
         time_t deadline = time(NULL) + (time_t)j->req.confirm_minutes * minute_seconds();
         if (db_confirm_set(&m->db, deadline) < 0)

@@ -165,3 +165,19 @@ struct conf *conf_expand(const struct conf *c, unsigned flags)
         conf_drop_inactive(e->root);
     return e;
 }
+
+static int any_inactive(const struct cnode *n)
+{
+    for (const struct cnode *c = n->child; c; c = c->next)
+        if (c->inactive || any_inactive(c))
+            return 1;
+    return 0;
+}
+
+int conf_expands_to_itself(const struct conf *c)
+{
+    for (const struct cnode *n = c->root->child; n; n = n->next)
+        if (n->sch->flags & (SCHF_GROUPS | SCHF_APPLY_GROUPS))
+            return 0;
+    return !any_inactive(c->root);
+}

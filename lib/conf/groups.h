@@ -18,6 +18,9 @@
 #define EXPAND_MARK 0x2          /* set cnode->group on inherited statements */
 
 struct conf *conf_expand(const struct conf *c, unsigned flags);
+/* 1 if expanding c changes nothing (no groups applied, nothing inactive):
+ * callers may then use c itself. */
+int conf_expands_to_itself(const struct conf *c);
 /* Remove inactive statements (and their subtrees) below n. */
 void conf_drop_inactive(struct cnode *n);
 /* 1 if the wildcard name pat ("<ge-*>") matches name. */
