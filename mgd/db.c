@@ -391,3 +391,12 @@ int db_rescue_delete(struct db *db)
         return -1;
     return fsync_dir(path);
 }
+
+time_t db_rescue_time(const struct db *db)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    path_of(db, path, sizeof(path), "rescue.conf");
+    return stat(path, &st) == 0 ? st.st_mtime : 0;
+}

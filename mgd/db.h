@@ -60,6 +60,7 @@ time_t db_confirm_get(const struct db *db);
 int db_rescue_save(struct db *db, const char *text);
 char *db_rescue_read(const struct db *db);
 int db_rescue_delete(struct db *db);
+time_t db_rescue_time(const struct db *db); /* when it was saved, 0 = none */
 
 /* Atomic file write: temp, fsync, rename, fsync dir.  mode 0600. */
 int db_write_atomic(const char *path, const char *data, size_t len);

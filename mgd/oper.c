@@ -173,6 +173,18 @@ static void commit_information(struct session *s, uint32_t id)
             buf_puts(&b, "<commit-confirmed>rollback pending</commit-confirmed>\n");
         buf_puts(&b, "</commit-history>\n");
     }
+    {
+        time_t t = db_rescue_time(&m->db);
+        if (t) {
+            local_time(when, sizeof(when), t);
+            buf_printf(&b,
+                       "<commit-history>\n<sequence-number>rescue</sequence-number>\n"
+                       "<user>root</user>\n<client>other</client>\n"
+                       "<date-time junos:seconds=\"%lld\">%s</date-time>\n"
+                       "</commit-history>\n",
+                       (long long)t, when);
+        }
+    }
     buf_puts(&b, "</commit-information>\n");
     reply_send(s->conn, id, 0, b.s);
     buf_free(&b);
@@ -337,7 +349,19 @@ static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char
         uptime_information(s, id);
     else if (strcmp(name, "get-software-information") == 0)
         software_information(s, id);
-    else if (strcmp(name, "open-configuration") == 0) {
+    else if (strcmp(name, "request-save-rescue-configuration") == 0) {
+        char *text = db_read(&g_mgd->db, 0);
+        if (text && db_rescue_save(&g_mgd->db, text) == 0)
+            reply_send(s->conn, id, 0, "<output></output>\n");
+        else
+            reply_error(s->conn, id, "error: could not save the rescue configuration", -1);
+        free(text);
+    } else if (strcmp(name, "request-delete-rescue-configuration") == 0) {
+        if (db_rescue_delete(&g_mgd->db) == 0)
+            reply_send(s->conn, id, 0, "<output></output>\n");
+        else
+            reply_error(s->conn, id, "error: could not delete the rescue configuration", -1);
+    } else if (strcmp(name, "open-configuration") == 0) {
         int priv = 0, excl = 0;
         for (xmlNodePtr c = rpc->children; c; c = c->next) {
             if (c->type != XML_ELEMENT_NODE)

@@ -319,6 +319,29 @@ def test_load_and_save():
         a.cleanup()
 
 
+def test_rescue_configuration():
+    a = appliance()
+    try:
+        c = a.client()
+        configure(c, "set system host-name rescued")
+        r = c.command("request system configuration rescue save")
+        assert not r.error, r.raw
+        h = c.command("show system commit").xml.findall(".//commit-history")
+        assert h[-1].findtext("sequence-number") == "rescue", r.raw
+        configure(c, "set system host-name later")
+        c.configure()
+        assert c.edit("rollback rescue").output == "load complete\n"
+        assert c.edit("commit").output == "commit complete\n"
+        c.exit_config()
+        assert "rescued" in c.command("show configuration system").text("configuration-text")
+        assert not c.command("request system configuration rescue delete").error
+        c.configure()
+        r = c.edit("rollback rescue")
+        assert r.error and "rescue configuration is not set" in r.output, r.output
+    finally:
+        a.cleanup()
+
+
 def test_socket_path_too_long():
     base = "/tmp/" + "d" * 120
     os.makedirs(base, exist_ok=True)
