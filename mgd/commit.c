@@ -35,6 +35,7 @@ struct job_daemon {
 };
 
 struct commit_job {
+    uint64_t serial;
     struct session *s;
     uint32_t id;
     struct commit_req req;
@@ -203,11 +204,8 @@ static void persist(struct mgd *m, struct commit_job *j)
     /* daemons that joined during the commit catch up */
     for (struct daemon *d = m->daemons; d; d = d->next) {
         struct conf *v;
-        int in_job = 0;
-        for (size_t i = 0; i < j->njd; i++)
-            in_job |= j->jd[i].d == d;
-        if (in_job)
-            continue;
+        if (d->job_serial == j->serial)
+            continue; /* it was given the diff of its view, or had none */
         if (e == NULL)
             e = conf_expand(m->committed, 0);
         v = daemon_view(e, d->name);
@@ -416,10 +414,14 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
     j->newc = conf_dup(cand);
     j->timer = evtimer_new(m->eb, timer_fire, m);
     e = conf_expand(j->newc, 0);
+    j->serial = ++m->job_serial;
     for (struct daemon *d = m->daemons; d; d = d->next) {
-        struct conf *v = daemon_view(e, d->name);
-        char *diff = daemon_diff_xml(d->view, v);
+        struct conf *v;
+        char *diff;
         struct buf b;
+        d->job_serial = j->serial;
+        v = daemon_view(e, d->name);
+        diff = daemon_diff_xml(d->view, v);
         if (diff == NULL) {
             conf_free(v);
             continue;

@@ -45,8 +45,9 @@ struct daemon {
     struct conn *conn;
     char name[32];
     pid_t pid;
-    struct conf *view; /* what it has applied */
-    int state;         /* DS_IDLE, DS_PREPARING, DS_PREPARED */
+    struct conf *view;   /* what it has applied */
+    int state;           /* DS_IDLE, DS_PREPARING, DS_PREPARED */
+    uint64_t job_serial; /* the last commit that considered this daemon */
     struct daemon *next;
 };
 
@@ -64,6 +65,7 @@ struct mgd {
     struct session *sessions;
     struct daemon *daemons;
     struct commit_job *job; /* commit in progress */
+    uint64_t job_serial;    /* counts commits */
     struct event *confirm_ev;
     time_t confirm_deadline;
     time_t started;
