@@ -1,0 +1,110 @@
+/*
+ * local.c: IPv4 packets addressed to the appliance (fwdd.h): ICMP echo is
+ * answered; echo replies and ICMP errors go to fwdd's own ping and
+ * traceroute (ping.c); IKE and ESP to a service set's local gateway enter
+ * the service set's hooks (svc.c: punted to kmd, decapsulated - later
+ * steps); other UDP gets port unreachable, other protocols protocol
+ * unreachable, TCP is dropped (the appliance's management plane is not on
+ * its revenue ports).  Packets are not reassembled: fragments to the
+ * appliance are dropped.
+ */
+#include "fwdd.h"
+#include "ping.h"
+#include "pktutil.h"
+#include "svc.h"
+
+#define IKE_PORT 500
+#define NATT_PORT 4500
+
+static void icmp_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8_t *ip,
+                       size_t len, const struct ip4_info *h, const struct l4_info *t)
+{
+    int n;
+
+    if (csum_fold(csum_add(0, ip + h->hlen, len - h->hlen)) != 0) {
+        fwd_drop(fw, DROP_L4_BAD);
+        return;
+    }
+    switch (t->type) {
+    case ICMP_ECHO_:
+        if (h->dst == 0xffffffffu || (in && !inst_is_local4(fw->cur, inst, h->dst))) {
+            fwd_drop(fw, DROP_LOCAL); /* no answer to broadcast pings */
+            return;
+        }
+        if ((n = icmp4_echo_reply(ip, len, fw->ip_id++)) < 0) {
+            fwd_drop(fw, DROP_L4_BAD);
+            return;
+        }
+        ip4_send(fw, inst, ip, (size_t)n);
+        return;
+    case ICMP_ECHOREPLY_:
+    case ICMP_UNREACH_:
+    case ICMP_TIMXCEED_:
+        if (probe_icmp_input(fw, inst, ip, len))
+            return;
+        break;
+    }
+    fwd_drop(fw, DROP_LOCAL);
+}
+
+static void udp_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8_t *ip,
+                      size_t len, const struct ip4_info *h, const struct l4_info *t)
+{
+    struct service_set *ss = svc_by_gateway(fw->cur, inst, h->dst);
+    const uint8_t *payload = ip + h->hlen + 8;
+    size_t plen = t->len - 8;
+
+    if (ss && t->dport == NATT_PORT && plen == 1 && payload[0] == 0xff)
+        return; /* NAT keepalive (RFC 3948 2.3): absorbed */
+    if (ss && t->dport == NATT_PORT && plen >= 4 && get32(payload) != 0) {
+        svc_esp_input(fw, ss, in, ip, len); /* ESP in UDP: no non-ESP marker */
+        return;
+    }
+    if (ss && (t->dport == IKE_PORT || t->dport == NATT_PORT)) {
+        svc_ike_input(fw, ss, in, ip, len);
+        return;
+    }
+    if (h->dst != 0xffffffffu)
+        icmp4_reply_error(fw, in, inst, ip, len, ICMP_UNREACH_, ICMP_UNREACH_PORT_, 0);
+    fwd_drop(fw, DROP_LOCAL);
+}
+
+void local4_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8_t *ip, size_t len)
+{
+    struct ip4_info h;
+    struct l4_info t;
+    struct service_set *ss;
+
+    if (pkt_ipv4(ip, len, &h) != PKT_OK) {
+        fwd_drop(fw, DROP_IP_LEN);
+        return;
+    }
+    if (h.mf || h.fragoff) {
+        fwd_drop(fw, DROP_LOCAL);
+        return;
+    }
+    if (pkt_l4(ip + h.hlen, h.tot_len - h.hlen, h.proto, &t) != PKT_OK) {
+        fwd_drop(fw, DROP_L4_BAD);
+        return;
+    }
+    switch (h.proto) {
+    case IPPROTO_ICMP_:
+        icmp_input(fw, in, inst, ip, h.tot_len, &h, &t);
+        return;
+    case IPPROTO_UDP_:
+        udp_input(fw, in, inst, ip, h.tot_len, &h, &t);
+        return;
+    case IPPROTO_ESP_:
+        if ((ss = svc_by_gateway(fw->cur, inst, h.dst)) != NULL) {
+            svc_esp_input(fw, ss, in, ip, h.tot_len);
+            return;
+        }
+        break;
+    case IPPROTO_TCP_:
+        fwd_drop(fw, DROP_LOCAL);
+        return;
+    }
+    if (h.dst != 0xffffffffu)
+        icmp4_reply_error(fw, in, inst, ip, h.tot_len, ICMP_UNREACH_, ICMP_UNREACH_PROTO_, 0);
+    fwd_drop(fw, DROP_LOCAL);
+}

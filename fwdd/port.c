@@ -1,0 +1,287 @@
+/*
+ * port.c: AF_PACKET ports (port.h).
+ */
+#include "port.h"
+#include "arp.h"
+#include "nd.h"
+#include "log.h"
+
+#include <event2/event.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/ethtool.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <linux/virtio_net.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define RX_BUDGET 256 /* frames per read callback */
+#define RCVBUF (8 << 20)
+#define SNDBUF (4 << 20)
+
+struct port_rx {
+    struct virtio_net_hdr vh;
+    uint8_t frame[FWD_FRAME_MAX];
+};
+
+static int ifreq_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+    if (s < 0)
+        return -1;
+    snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+    r = ioctl(s, req, ifr);
+    close(s);
+    return r;
+}
+
+static int write_sysctl(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return -1;
+    r = write(fd, value, strlen(value)) == (ssize_t)strlen(value) ? 0 : -1;
+    close(fd);
+    return r;
+}
+
+/* Offloads off on our end (docs/fwdd.md): failures are not fatal. */
+static void offloads_off(const char *ifname)
+{
+    static const struct {
+        uint32_t cmd;
+        const char *name;
+    } knobs[] = {{ETHTOOL_SRXCSUM, "rx-checksum"},
+                 {ETHTOOL_STXCSUM, "tx-checksum"},
+                 {ETHTOOL_STSO, "tso"},
+                 {ETHTOOL_SGSO, "gso"},
+                 {ETHTOOL_SGRO, "gro"}};
+
+    for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+        struct ethtool_value ev = {.cmd = knobs[i].cmd, .data = 0};
+        struct ifreq ifr = {0};
+        ifr.ifr_data = (void *)&ev;
+        if (ifreq_ioctl(ifname, SIOCETHTOOL, &ifr) < 0)
+            log_debug("%s: %s off: %s", ifname, knobs[i].name, strerror(errno));
+    }
+}
+
+/* The kernel must not own an address on a port. */
+static int has_ipv4(const char *ifname, char *err, size_t errlen)
+{
+    struct ifaddrs *ifa, *i;
+    int found = 0;
+
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (i = ifa; i && !found; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && strcmp(i->ifa_name, ifname) == 0) {
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a,
+                      sizeof(a));
+            snprintf(err, errlen, "%s holds the kernel address %s: a port carries none", ifname, a);
+            found = 1;
+        }
+    freeifaddrs(ifa);
+    return found;
+}
+
+static void port_read(evutil_socket_t fd, short what, void *arg)
+{
+    struct port *p = arg;
+    struct fwdd *fw = p->fw;
+    static struct port_rx *rx;
+
+    (void)what;
+    if (rx == NULL && (rx = malloc(sizeof(*rx))) == NULL)
+        fatal("malloc");
+    for (int i = 0; i < RX_BUDGET; i++) {
+        struct sockaddr_ll sll;
+        struct iovec iov = {rx, sizeof(*rx)};
+        struct msghdr mh = {
+            .msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = &iov, .msg_iovlen = 1};
+        ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
+
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_warn("%s: recvmsg", p->ifname);
+            return;
+        }
+        if (sll.sll_pkttype == PACKET_OUTGOING)
+            continue;
+        if ((size_t)n < sizeof(rx->vh))
+            continue;
+        p->in_packets++;
+        p->in_bytes += (size_t)n - sizeof(rx->vh);
+        if ((size_t)n > sizeof(*rx) || (mh.msg_flags & MSG_TRUNC)) {
+            p->in_errors++;
+            fwd_drop(fw, DROP_FRAME_TRUNC);
+            continue;
+        }
+        if (sll.sll_pkttype == PACKET_OTHERHOST) {
+            fwd_drop(fw, DROP_OTHERHOST);
+            continue;
+        }
+        fwd_frame_input(fw, p, rx->frame, (size_t)n - sizeof(rx->vh), &rx->vh);
+    }
+}
+
+struct port *port_open(struct fwdd *fw, size_t index, const char *name, const char *ifname,
+                       char *err, size_t errlen)
+{
+    struct port *p;
+    struct ifreq ifr = {0};
+    struct sockaddr_ll sll = {0};
+    char path[128];
+    int one = 1, rcv = RCVBUF, snd = SNDBUF;
+
+    if (strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/')) {
+        snprintf(err, errlen, "%s: invalid interface name", ifname);
+        return NULL;
+    }
+    if ((p = calloc(1, sizeof(*p))) == NULL)
+        fatal("calloc");
+    p->fw = fw;
+    p->index = index;
+    p->fd = -1;
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+    if ((p->ifindex = (int)if_nametoindex(ifname)) == 0) {
+        snprintf(err, errlen, "%s: %s", ifname, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+    if (write_sysctl(path, "1") < 0 && errno != ENOENT)
+        log_warn("%s", path);
+    if (has_ipv4(ifname, err, errlen))
+        goto fail;
+    offloads_off(ifname);
+    if (ifreq_ioctl(ifname, SIOCGIFHWADDR, &ifr) < 0) {
+        snprintf(err, errlen, "%s: SIOCGIFHWADDR: %s", ifname, strerror(errno));
+        goto fail;
+    }
+    memcpy(p->mac, ifr.ifr_hwaddr.sa_data, 6);
+    if (ifreq_ioctl(ifname, SIOCGIFMTU, &ifr) == 0)
+        p->linux_mtu = (unsigned)ifr.ifr_mtu;
+    if (ifreq_ioctl(ifname, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ifreq_ioctl(ifname, SIOCSIFFLAGS, &ifr) < 0)
+            log_warn("%s: cannot bring it up", ifname);
+    }
+    p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (p->fd < 0) {
+        snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
+        goto fail;
+    }
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+        snprintf(err, errlen, "%s: PACKET_VNET_HDR: %s", ifname, strerror(errno));
+        goto fail;
+    }
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+        log_debug("%s: PACKET_IGNORE_OUTGOING: %s", ifname, strerror(errno));
+    if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+        setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+        setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = p->ifindex;
+    if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+        snprintf(err, errlen, "%s: bind: %s", ifname, strerror(errno));
+        goto fail;
+    }
+    {
+        /* IPv6 neighbour solicitations go to multicast groups the kernel
+         * does not join for us (the port has IPv6 disabled) */
+        struct packet_mreq mr = {.mr_ifindex = p->ifindex, .mr_type = PACKET_MR_ALLMULTI};
+        if (setsockopt(p->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+            log_warn("%s: PACKET_MR_ALLMULTI", ifname);
+    }
+    p->arp = arp_new();
+    p->nd = nd_new();
+    if ((p->ev = event_new(fw->eb, p->fd, EV_READ | EV_PERSIST, port_read, p)) == NULL ||
+        event_add(p->ev, NULL) < 0)
+        fatalx("event_new");
+    log_info("port %s is %s (index %d, mtu %u)", name, ifname, p->ifindex, p->linux_mtu);
+    return p;
+fail:
+    port_close(p);
+    return NULL;
+}
+
+void port_close(struct port *p)
+{
+    if (p == NULL)
+        return;
+    if (p->ev)
+        event_free(p->ev);
+    if (p->fd >= 0)
+        close(p->fd);
+    arp_free(p->arp);
+    nd_free(p->nd);
+    free(p);
+}
+
+static void port_sendv(struct fwdd *fw, struct port *p, struct iovec *iov, int n)
+{
+    struct virtio_net_hdr vh = {0};
+    struct msghdr mh = {0};
+    size_t len = 0;
+
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = sizeof(vh);
+    for (int i = 1; i < n; i++)
+        len += iov[i].iov_len;
+    mh.msg_iov = iov;
+    mh.msg_iovlen = (size_t)n;
+    if (sendmsg(p->fd, &mh, 0) < 0) {
+        p->out_drops++;
+        fwd_drop(fw, DROP_TX);
+        log_debug("%s: sendmsg %zu bytes: %s", p->ifname, len, strerror(errno));
+        return;
+    }
+    p->out_packets++;
+    p->out_bytes += len;
+}
+
+void port_send_frame(struct fwdd *fw, struct port *p, const uint8_t *frame, size_t len)
+{
+    struct iovec iov[2] = {{0}, {(void *)frame, len}};
+
+    port_sendv(fw, p, iov, 2);
+}
+
+void port_send_ip(struct fwdd *fw, struct port *p, const uint8_t dst[6], uint16_t type,
+                  const uint8_t *l3, size_t len)
+{
+    uint8_t eth[ETH_HLEN_];
+    struct iovec iov[3] = {{0}, {eth, sizeof(eth)}, {(void *)l3, len}};
+
+    memcpy(eth, dst, 6);
+    memcpy(eth + 6, p->mac, 6);
+    eth[12] = (uint8_t)(type >> 8);
+    eth[13] = (uint8_t)type;
+    port_sendv(fw, p, iov, 3);
+}
+
+int port_oper_up(const struct port *p)
+{
+    struct ifreq ifr = {0};
+
+    if (ifreq_ioctl(p->ifname, SIOCGIFFLAGS, &ifr) < 0)
+        return 0;
+    return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}

@@ -1,0 +1,106 @@
+/*
+ * svc.h: the simulated service PICs and their service sets.
+ *
+ * Every configured ms-F/P/0 (and mams-F/P/0) interface is a PIC; a
+ * next-hop service set lives on the PIC of its inside-service-interface.
+ * A packet routed to a service set's inside unit (or to a unit of its
+ * dial-options pool) enters it through svc_input(): static ipsec-vpn
+ * rules are matched first, then the dynamic rules kmd installs; what
+ * matches no rule is dropped and counted, never forwarded in clear.
+ *
+ * The configuration part (struct service_set, rules) belongs to a
+ * generation; the runtime part (struct ss_rt: counters, and later the
+ * dynamic rules, SAs and pool reservations that kmd installs over
+ * fwdd.sock) lives for the process, found by service set name, so that a
+ * commit keeps them.  svc_gc() drops the runtime of a service set that
+ * left the configuration (the ESP/kmd step tells kmd with FWD_SA_GONE).
+ *
+ * Hooks for the ESP/kmd step: svc_ike_input() (IKE to a local gateway,
+ * punted to kmd), svc_esp_input() (ESP to a local gateway), and the
+ * dynamic part of struct ss_rt.
+ */
+#ifndef FWDD_SVC_H
+#define FWDD_SVC_H
+
+#include "fwdd.h"
+
+struct ss_term {
+    char name[64];
+    struct addr *src, *dst; /* prefixes; none = any */
+    size_t nsrc, ndst;
+    char inside[FWD_UNITNAMELEN]; /* from ipsec-inside-interface, "" = any */
+    struct addr rgw;              /* then remote-gateway */
+    unsigned has_rgw : 1, manual : 1;
+};
+
+struct ss_rule {
+    char name[64];
+    int input; /* match-direction input (default) */
+    struct ss_term *terms;
+    size_t nterms;
+};
+
+/* Process-lifetime part of a service set. */
+struct ss_rt {
+    char name[64];
+    uint64_t in_packets, in_bytes;
+    uint64_t no_rule, no_sa; /* dropped: matched no rule; rule without SA */
+    uint64_t ike_punted, ike_dropped, esp_dropped;
+    void *dyn; /* dynamic rules, SAs, pool reservations (ESP/kmd step) */
+    struct ss_rt *next;
+};
+
+struct pic;
+
+struct service_set {
+    char name[64];
+    struct pic *pic;
+    struct unit *inside, *outside;
+    char inside_name[FWD_UNITNAMELEN], outside_name[FWD_UNITNAMELEN];
+    struct addr lgw; /* local-gateway (af 0 when absent) */
+    struct instance *lgw_inst;
+    char profile[64];             /* ike-access-profile */
+    const struct ss_rule **rules; /* ipsec-vpn-rules, or the rule set's */
+    size_t nrules;
+    struct ss_rt *rt;
+};
+
+struct pic {
+    char name[FWD_IFNAMELEN]; /* ms-1/0/0 */
+    struct ifd *ifd;
+    int fpc, pic;
+    int ams; /* mams- member of an AMS bundle */
+    size_t nsets;
+};
+
+struct svc {
+    struct pic *pics;
+    size_t npics;
+    struct service_set *sets;
+    size_t nsets;
+    struct ss_rule *rules;
+    size_t nrules;
+};
+
+/* Build g->svc from the view (after the interfaces and instances). */
+void svc_build(struct fwdd *fw, struct gen *g, const struct conf *c);
+void svc_free(struct svc *s);
+/* After apply: forget the runtimes no generation refers to. */
+void svc_gc(struct fwdd *fw);
+void svc_rt_free_all(struct fwdd *fw);
+
+struct service_set *svc_find(const struct gen *g, const char *name);
+/* The service set whose local gateway is a (host order) in instance in. */
+struct service_set *svc_by_gateway(const struct gen *g, const struct instance *in, uint32_t a);
+
+/* A packet routed to services unit u (IPv4 or IPv6, TTL already
+ * decremented). */
+void svc_input(struct fwdd *fw, struct unit *u, uint8_t *ip, size_t len);
+/* IKE (UDP 500/4500) to ss's local gateway, arrived on unit in. */
+void svc_ike_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
+                   size_t len);
+/* ESP (protocol 50, or UDP 4500 without the non-ESP marker) to ss's gateway. */
+void svc_esp_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
+                   size_t len);
+
+#endif
