@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define FWD_PROTO_VERSION 1
-#define FWD_NAME_LEN 64   /* service set, routing instance, unit, pool names */
+#define FWD_NAME_LEN 128 /* service set, routing instance (up to 128), unit, pool names */
 #define FWD_KEY_MAX 64    /* cipher or integrity key bytes */
 #define FWD_PKT_MAX 65535 /* a punted or sent datagram */
 
@@ -91,7 +91,7 @@ struct fwd_dgram {
     uint16_t sport, dport;
     uint32_t len; /* bytes that follow */
 };
-_Static_assert(sizeof(struct fwd_dgram) == 176, "fwd_dgram");
+_Static_assert(sizeof(struct fwd_dgram) == 304, "fwd_dgram");
 
 enum fwd_dir { FWD_DIR_IN = 1, FWD_DIR_OUT = 2 };
 enum fwd_proto { FWD_PROTO_ESP = 50, FWD_PROTO_AH = 51 };
@@ -146,7 +146,7 @@ struct fwd_sa {
     uint8_t clear_df;
     uint8_t pad[5];
 };
-_Static_assert(sizeof(struct fwd_sa) == 400, "fwd_sa");
+_Static_assert(sizeof(struct fwd_sa) == 528, "fwd_sa");
 
 struct fwd_sa_ref {
     char service_set[FWD_NAME_LEN];
@@ -155,7 +155,7 @@ struct fwd_sa_ref {
     uint8_t proto;
     uint8_t pad[2];
 };
-_Static_assert(sizeof(struct fwd_sa_ref) == 72, "fwd_sa_ref");
+_Static_assert(sizeof(struct fwd_sa_ref) == 136, "fwd_sa_ref");
 
 struct fwd_sa_counters {
     uint64_t bytes, packets;
@@ -173,7 +173,7 @@ struct fwd_sa_event {
     uint32_t pad;
     struct fwd_sa_counters counters;
 };
-_Static_assert(sizeof(struct fwd_sa_event) == 144, "fwd_sa_event");
+_Static_assert(sizeof(struct fwd_sa_event) == 208, "fwd_sa_event");
 
 /* The implicit dynamic rule of a tunnel (seed: "Implicit Dynamic Rules"):
  * from ipsec-inside-interface UNIT, source and destination from the
@@ -186,7 +186,7 @@ struct fwd_rule {
     uint32_t pad;
     struct fwd_selector sel; /* source = local proxy, destination = remote proxy */
 };
-_Static_assert(sizeof(struct fwd_rule) == 184, "fwd_rule");
+_Static_assert(sizeof(struct fwd_rule) == 312, "fwd_rule");
 
 /* A reverse route (seed: "Reverse Route Insertion"): Static, preference 1,
  * next hop the tunnel's inside unit, in the table of that unit's instance. */
@@ -197,7 +197,7 @@ struct fwd_route {
     uint32_t tunnel;
     uint32_t preference; /* 1 */
 };
-_Static_assert(sizeof(struct fwd_route) == 156, "fwd_route");
+_Static_assert(sizeof(struct fwd_route) == 284, "fwd_route");
 
 /* Pool units (DESIGN.md Decisions): reserve at QM1, release at teardown.
  * The reply to FWD_POOL_RESERVE is struct fwd_reply + struct fwd_pool with
@@ -209,6 +209,6 @@ struct fwd_pool {
     uint32_t tunnel;
     uint32_t pad;
 };
-_Static_assert(sizeof(struct fwd_pool) == 200, "fwd_pool");
+_Static_assert(sizeof(struct fwd_pool) == 392, "fwd_pool");
 
 #endif

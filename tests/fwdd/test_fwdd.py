@@ -390,7 +390,7 @@ def test_kmd_socket():
     assert request(100, struct.pack("=II", 1, os.getpid()), 1) == (0, "")
     assert request(100, struct.pack("=II", 99, 1), 2)[0] == 1  # wrong version
     assert request(100, b"\0", 3)[0] == 1  # short
-    assert request(106, bytes(156), 4)[0] == 5  # FWD_ROUTE_ADD: not yet
+    assert request(106, bytes(284), 4)[0] == 5  # FWD_ROUTE_ADD: not yet
     assert request(106, bytes(10), 5)[0] == 1
     s.sendall(b"garbage garbage garbage")
     assert s.recv(1) == b""  # closed
