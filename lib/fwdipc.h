@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define FWD_PROTO_VERSION 1
-#define FWD_NAME_LEN 128 /* service set, routing instance (up to 128), unit, pool names */
+#define FWD_NAME_LEN 128  /* service set, routing instance (up to 128), unit, pool names */
 #define FWD_KEY_MAX 64    /* cipher or integrity key bytes */
 #define FWD_PKT_MAX 65535 /* a punted or sent datagram */
 
