@@ -238,6 +238,18 @@ static void unknown(xmlNodePtr n, struct pipeline *pl)
     buf_free(&b);
 }
 
+/* The replies of fwdd and kmd (render_*.c, docs/cli.md). */
+void render_route_information(xmlNodePtr n, struct pipeline *pl);
+void render_interface_information(xmlNodePtr n, struct pipeline *pl);
+void render_arp_table_information(xmlNodePtr n, struct pipeline *pl);
+void render_chassis_inventory(xmlNodePtr n, struct pipeline *pl);
+void render_ping_results(xmlNodePtr n, struct pipeline *pl);
+void render_traceroute_results(xmlNodePtr n, struct pipeline *pl);
+void render_service_set_summary_information(xmlNodePtr n, struct pipeline *pl);
+void render_ipsec_total_statistics_information(xmlNodePtr n, struct pipeline *pl);
+void render_services_security_associations_information(xmlNodePtr n, struct pipeline *pl);
+void render_ike_security_associations_information(xmlNodePtr n, struct pipeline *pl);
+
 static const struct {
     const char *name;
     void (*fn)(xmlNodePtr, struct pipeline *);
@@ -251,6 +263,17 @@ static const struct {
     {"system-users-information", users_information},
     {"system-uptime-information", uptime_information},
     {"rollback-information", rollback_information},
+    {"route-information", render_route_information},
+    {"interface-information", render_interface_information},
+    {"arp-table-information", render_arp_table_information},
+    {"chassis-inventory", render_chassis_inventory},
+    {"ping-results", render_ping_results},
+    {"traceroute-results", render_traceroute_results},
+    {"service-set-summary-information", render_service_set_summary_information},
+    {"ipsec-total-statistics-information", render_ipsec_total_statistics_information},
+    {"services-security-associations-information",
+     render_services_security_associations_information},
+    {"ike-security-associations-information", render_ike_security_associations_information},
 };
 
 /* Elements of the configuration-mode protocol, not output. */
