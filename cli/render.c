@@ -31,6 +31,35 @@ static void text_child(xmlNodePtr n, struct pipeline *pl)
     free(t);
 }
 
+/* file list: the directory, then one name a line */
+static void directory_list(xmlNodePtr n, struct pipeline *pl)
+{
+    for (xmlNodePtr d = n->children; d; d = d->next) {
+        if (d->type != XML_ELEMENT_NODE || strcmp((const char *)d->name, "directory") != 0)
+            continue;
+        for (xmlNodePtr f = d->children; f; f = f->next) {
+            char *t;
+            if (f->type != XML_ELEMENT_NODE)
+                continue;
+            if (strcmp((const char *)f->name, "directory-name") == 0) {
+                t = xcontent(f);
+                pl_puts(pl, *t ? t : "./");
+                pl_puts(pl, ":\n");
+                free(t);
+            } else if (strcmp((const char *)f->name, "file-information") == 0) {
+                for (xmlNodePtr x = f->children; x; x = x->next)
+                    if (x->type == XML_ELEMENT_NODE &&
+                        strcmp((const char *)x->name, "file-name") == 0) {
+                        t = xcontent(x);
+                        pl_puts(pl, t);
+                        pl_puts(pl, "\n");
+                        free(t);
+                    }
+            }
+        }
+    }
+}
+
 static void commit_information(xmlNodePtr n, struct pipeline *pl)
 {
     struct buf b;
@@ -258,6 +287,8 @@ static const struct {
     {"configuration-text", text_child},
     {"configuration-set", text_child},
     {"configuration-json", text_child},
+    {"file-content", text_child},
+    {"directory-list", directory_list},
     {"commit-information", commit_information},
     {"software-information", software_information},
     {"system-users-information", users_information},

@@ -14,6 +14,8 @@
 
 #include <libxml/parser.h>
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +334,94 @@ static void software_information(struct session *s, uint32_t id)
     buf_free(&b);
 }
 
+/* Files a user may read: NAME in their own directory (ROOT/home/USER), or
+ * log/NAME in ROOT/log.  No other path. */
+static int user_path(struct session *s, const char *name, char *out, size_t len)
+{
+    if (name == NULL || *name == '\0' || strstr(name, "..") || name[0] == '/')
+        return -1;
+    if (strncmp(name, "log/", 4) == 0)
+        return snprintf(out, len, "%s/log/%s", g_mgd->root, name + 4) < (int)len ? 0 : -1;
+    return snprintf(out, len, "%s/home/%s/%s", g_mgd->root, s->user, name) < (int)len ? 0 : -1;
+}
+
+static void file_content(struct session *s, uint32_t id, const char *name, const char *path)
+{
+    char *text = buf_read_file(path);
+    struct buf b;
+
+    if (text == NULL) {
+        char msg[600];
+        snprintf(msg, sizeof(msg), "error: could not resolve file: %s", name);
+        reply_error(s->conn, id, msg, -1);
+        return;
+    }
+    buf_init(&b);
+    buf_puts(&b, "<file-content filename=\"");
+    put_esc(&b, name);
+    buf_puts(&b, "\">");
+    put_esc(&b, text);
+    buf_puts(&b, "</file-content>\n");
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+    free(text);
+}
+
+static void file_rpc(struct session *s, uint32_t id, xmlNodePtr rpc)
+{
+    char name[512], path[PATH_MAX];
+    const char *rn = (const char *)rpc->name;
+
+    if (strcmp(rn, "get-log") == 0 || strcmp(rn, "file-show") == 0) {
+        const char *n = arg(rpc, "filename", name, sizeof(name));
+        char full[520];
+        if (strcmp(rn, "get-log") == 0 && n) {
+            snprintf(full, sizeof(full), "log/%s", n);
+            n = full;
+        }
+        if (user_path(s, n, path, sizeof(path)) < 0) {
+            reply_error(s->conn, id, "error: invalid file name", -1);
+            return;
+        }
+        file_content(s, id, n, path);
+        return;
+    }
+    /* file-list */
+    {
+        const char *n = arg(rpc, "path", name, sizeof(name));
+        char dir[PATH_MAX];
+        DIR *d;
+        struct dirent *e;
+        struct buf b;
+        int log = n && (strcmp(n, "log") == 0 || strcmp(n, "log/") == 0);
+        if (n && !log) {
+            reply_error(s->conn, id, "error: only your directory and log/ can be listed", -1);
+            return;
+        }
+        if (log)
+            snprintf(dir, sizeof(dir), "%s/log", g_mgd->root);
+        else
+            snprintf(dir, sizeof(dir), "%s/home/%s", g_mgd->root, s->user);
+        buf_init(&b);
+        buf_puts(&b, "<directory-list>\n<directory>\n<directory-name>");
+        put_esc(&b, log ? "log/" : "");
+        buf_puts(&b, "</directory-name>\n");
+        if ((d = opendir(dir)) != NULL) {
+            while ((e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                    continue;
+                buf_puts(&b, "<file-information>\n<file-name>");
+                put_esc(&b, e->d_name);
+                buf_puts(&b, "</file-name>\n</file-information>\n");
+            }
+            closedir(d);
+        }
+        buf_puts(&b, "</directory>\n</directory-list>\n");
+        reply_send(s->conn, id, 0, b.s);
+        buf_free(&b);
+    }
+}
+
 /* An RPC owned by mgd. */
 static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
 {
@@ -349,6 +439,9 @@ static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char
         uptime_information(s, id);
     else if (strcmp(name, "get-software-information") == 0)
         software_information(s, id);
+    else if (strcmp(name, "get-log") == 0 || strcmp(name, "file-show") == 0 ||
+             strcmp(name, "file-list") == 0)
+        file_rpc(s, id, rpc);
     else if (strcmp(name, "request-save-rescue-configuration") == 0) {
         char *text = db_read(&g_mgd->db, 0);
         if (text && db_rescue_save(&g_mgd->db, text) == 0)

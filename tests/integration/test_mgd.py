@@ -342,6 +342,29 @@ def test_rescue_configuration():
         a.cleanup()
 
 
+def test_files_and_logs():
+    a = appliance()
+    try:
+        c = a.client()
+        c.configure()
+        assert c.edit("save saved.conf").output.startswith("Wrote ")
+        c.exit_config()
+        r = c.command("file list")
+        assert "saved.conf" in [e.text for e in r.xml.iter("file-name")], r.raw
+        r = c.command("file show saved.conf")
+        assert "host-name opensg;" in r.text("file-content"), r.raw
+        with open(os.path.join(a.root, "log", "messages"), "w") as f:
+            f.write("Nov 29 08:00:00 sg1 mgd: commit complete\n")
+        r = c.command("show log messages")
+        assert "commit complete" in r.text("file-content"), r.raw
+        assert c.command("file show ../../etc/passwd").error
+        assert c.command("show log nonexistent").error
+        r = c.command("file list log")
+        assert "messages" in [e.text for e in r.xml.iter("file-name")], r.raw
+    finally:
+        a.cleanup()
+
+
 def test_socket_path_too_long():
     base = "/tmp/" + "d" * 120
     os.makedirs(base, exist_ok=True)
