@@ -256,7 +256,33 @@ static void exec_oper(const char *cmd, const char *line, struct pipeline *pl)
         return;
     buf_init(&b);
     req_command(&b, cmd, display);
-    if (rpc_call(b.s, &r, chunk, pl) == 0) {
+    while (rpc_call(b.s, &r, chunk, pl) == 0) {
+        xmlNodePtr c = r.root && !r.error ? xchild(r.root, "confirm") : NULL;
+        if (c) {
+            /* mgd asks first (request system reboot): same protocol as
+             * configuration mode */
+            xmlChar *prompt = xmlGetProp(c, (const xmlChar *)"prompt");
+            xmlChar *dflt = xmlGetProp(c, (const xmlChar *)"default");
+            int yes = ask_confirm(prompt ? (const char *)prompt : "Continue? [yes,no] (no) ",
+                                  dflt && !strcmp((const char *)dflt, "yes"));
+            xmlFree(prompt);
+            xmlFree(dflt);
+            reply_free(&r);
+            if (!yes)
+                break;
+            buf_reset(&b);
+            req_command(&b, cmd, display);
+            /* <command ...> -> <command confirmed="yes" ...> */
+            {
+                struct buf t;
+                buf_init(&t);
+                buf_puts(&t, "<command confirmed=\"yes\"");
+                buf_puts(&t, b.s + strlen("<command"));
+                buf_free(&b);
+                b = t;
+            }
+            continue;
+        }
         show_reply(&r, pl, line, NULL, 0);
         if (r.error)
             g_cli.failed = 1;
@@ -265,6 +291,7 @@ static void exec_oper(const char *cmd, const char *line, struct pipeline *pl)
             xtext(r.root, "edit-path", g_cli.edit_path, sizeof(g_cli.edit_path));
         }
         reply_free(&r);
+        break;
     }
     buf_free(&b);
 }

@@ -211,6 +211,11 @@ int main(int argc, char **argv)
         }
     }
     write_pid(m.root);
+    {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/halt-request", m.root);
+        unlink(path);
+    }
     log_info("ready on %s/mgd.sock", m.root);
     event_base_dispatch(m.eb);
 
@@ -230,6 +235,15 @@ int main(int argc, char **argv)
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/mgd.pid", m.root);
         unlink(path);
+    }
+    if (m.halt == 2 && m.root) {
+        /* "reboot" on a host: start again in place (docs/mgd.md) */
+        char *args[] = {argv[0], "--root", m.root, "--schema", (char *)schema, NULL};
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/halt-request", m.root);
+        unlink(path);
+        execv("/proc/self/exe", args);
+        log_warn("re-executing mgd");
     }
     free(m.root);
     return 0;

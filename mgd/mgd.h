@@ -69,6 +69,7 @@ struct mgd {
     struct event *confirm_ev;
     time_t confirm_deadline;
     time_t started;
+    int halt; /* 1 power-off, 2 reboot: leave the loop */
     int listen_fd;
     struct event *listen_ev;
 };
@@ -108,6 +109,9 @@ void edit_command(struct session *s, uint32_t id, const char *line, const char *
 
 /* oper.c: operational commands */
 void oper_command(struct session *s, uint32_t id, const char *line, const char *display);
+/* The same with the answer to mgd's question (confirmed="yes"). */
+void oper_command_confirmed(struct session *s, uint32_t id, const char *line, const char *display,
+                            int confirmed);
 int oper_permitted(const struct session *s, const char *permission);
 
 /* commit.c */

@@ -422,6 +422,44 @@ static void file_rpc(struct session *s, uint32_t id, xmlNodePtr rpc)
     }
 }
 
+/*
+ * request system reboot | power-off.  On the VM image (issue: images) the
+ * init process acts on ROOT/halt-request; run on a host (images/run-local)
+ * a reboot restarts mgd in place (sessions end, the committed configuration
+ * is read again and the daemons are resynchronized) and a power-off stops
+ * mgd.  docs/mgd.md.
+ */
+static int confirmed_request;
+
+static void system_request(struct session *s, uint32_t id, int reboot)
+{
+    char path[PATH_MAX];
+
+    if (!confirmed_request) {
+        session_output(s, id, 0, "", -1,
+                       reboot ? "<confirm prompt=\"Reboot the system ? [yes,no] (no) \" "
+                                "default=\"no\"/>\n"
+                              : "<confirm prompt=\"Power Off the system ? [yes,no] (no) \" "
+                                "default=\"no\"/>\n");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/halt-request", g_mgd->root);
+    db_write_atomic(path, reboot ? "reboot\n" : "power-off\n", reboot ? 7 : 10);
+    session_output(s, id, 0,
+                   reboot ? "*** FINAL System shutdown message from root ***\n"
+                            "System going down IMMEDIATELY\n\nShutdown NOW!\n"
+                          : "*** FINAL System shutdown message from root ***\n"
+                            "System going down IMMEDIATELY\n\nPower Off NOW!\n",
+                   -1, NULL);
+    log_info("request system %s by %s", reboot ? "reboot" : "power-off", s->user);
+    g_mgd->halt = reboot ? 2 : 1;
+    {
+        /* leave the loop once the answer has been written */
+        struct timeval tv = {0, 200 * 1000};
+        event_base_loopexit(g_mgd->eb, &tv);
+    }
+}
+
 /* An RPC owned by mgd. */
 static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
 {
@@ -439,6 +477,8 @@ static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char
         uptime_information(s, id);
     else if (strcmp(name, "get-software-information") == 0)
         software_information(s, id);
+    else if (strcmp(name, "request-reboot") == 0 || strcmp(name, "request-power-off") == 0)
+        system_request(s, id, strcmp(name, "request-reboot") == 0);
     else if (strcmp(name, "get-log") == 0 || strcmp(name, "file-show") == 0 ||
              strcmp(name, "file-list") == 0)
         file_rpc(s, id, rpc);
@@ -494,6 +534,14 @@ static const struct sch_node *rpc_xml(const struct path *p, struct buf *b)
     }
     buf_printf(b, "</%s>", cmd->rpc);
     return cmd;
+}
+
+void oper_command_confirmed(struct session *s, uint32_t id, const char *line, const char *display,
+                            int confirmed)
+{
+    confirmed_request = confirmed;
+    oper_command(s, id, line, display);
+    confirmed_request = 0;
 }
 
 void oper_command(struct session *s, uint32_t id, const char *line, const char *display)

@@ -289,7 +289,8 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
         xmlChar *confirmed = xmlGetProp(op, (const xmlChar *)"confirmed");
         if (strcmp(name, "command") == 0) {
             xmlChar *line = xmlNodeGetContent(op);
-            oper_command(s, id, (const char *)line, (const char *)display);
+            oper_command_confirmed(s, id, (const char *)line, (const char *)display,
+                                   confirmed && strcmp((char *)confirmed, "yes") == 0);
             xmlFree(line);
         } else if (strcmp(name, "open-configuration") == 0) {
             session_open_configuration(s, id, has_child(op, "private"), has_child(op, "exclusive"));

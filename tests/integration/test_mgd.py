@@ -365,6 +365,28 @@ def test_files_and_logs():
         a.cleanup()
 
 
+def test_reboot_and_power_off():
+    a = appliance()
+    try:
+        c = a.client()
+        r = c.command("request system reboot")
+        assert r.find("confirm").get("prompt") == "Reboot the system ? [yes,no] (no) ", r.raw
+        pid = int(open(os.path.join(a.root, "mgd.pid")).read())
+        r = c.rpc('<command confirmed="yes">request system reboot</command>')
+        assert "Shutdown NOW!" in r.output, r.raw
+        # on a host, mgd starts again in place with the committed configuration
+        wait_for(lambda: a._connects(os.path.join(a.root, "mgd.sock")) and
+                 int(open(os.path.join(a.root, "mgd.pid")).read() or 0) == pid,
+                 what="mgd back after reboot")
+        c = a.client()
+        assert "host-name opensg;" in c.command("show configuration").text("configuration-text")
+        r = c.rpc('<command confirmed="yes">request system power-off</command>')
+        assert "Power Off NOW!" in r.output, r.raw
+        assert a.mgd.wait_exit() == 0
+    finally:
+        a.cleanup()
+
+
 def test_socket_path_too_long():
     base = "/tmp/" + "d" * 120
     os.makedirs(base, exist_ok=True)
