@@ -1,0 +1,377 @@
+/*
+ * ike.h: kmd's internal state and the functions the exchange files share.
+ *
+ * struct kmd holds the configuration, the IKE SAs (struct ike_sa, one per
+ * main mode, bound to a service set at MM1) and the tunnels (struct
+ * tunnel, one per phase-2 SA pair, created at QM1, with the fwdd state it
+ * owns).  A quick-mode exchange in progress is a struct qm under its IKE
+ * SA.  Who does what:
+ *
+ *   input.c         datagram in: header, IKEv2 refusal, SA lookup,
+ *                   retransmissions, decryption, dispatch by exchange
+ *   crypt.c         phase-1/phase-2 encryption, IV chains, sending
+ *   ikesa.c         IKE SA table, service-set binding, key lookup, expiry
+ *   proposal.c      phase-1 and ESP proposal selection
+ *   main_mode.c     MM1..MM6            quick_mode.c  QM1..QM3
+ *   informational.c notify, DELETE      dpd.c         R-U-THERE
+ *   natd.c          NAT-D hashes        tunnel.c      fwdd state of tunnels
+ *   reconf.c        configuration swap  show.c        operational RPCs
+ *   keylog.c        the opt-in key log
+ *
+ * The exchanges read parsed messages (kmd/msg.h) only, never raw bytes.
+ */
+#ifndef OPENSG_KMD_IKE_H
+#define OPENSG_KMD_IKE_H
+
+#include "kmd.h"
+#include "msg.h"
+
+#include "crypto/cipher.h"
+#include "crypto/dh.h"
+#include "crypto/prf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define KMD_PKT_MAX 4096  /* the largest message kmd builds */
+#define KMD_NONCE_LEN 32  /* our nonces (both peers send 32) */
+#define KMD_MAX_XATTRS 16 /* attributes kept to echo a transform */
+#define KMD_ID_STR 300    /* a formatted identity */
+#define KMD_QM_KEEP 60    /* seconds a finished quick mode answers retransmissions */
+#define KMD_DEFAULT_P1_LIFE 3600
+#define KMD_DEFAULT_P2_LIFE 28800
+
+/* A copy of a datagram (response cache, last request). */
+struct kmd_pkt {
+    uint8_t *p;
+    size_t len;
+};
+void pkt_set(struct kmd_pkt *k, const uint8_t *p, size_t len);
+void pkt_clear(struct kmd_pkt *k);
+bool pkt_equal(const struct kmd_pkt *k, const uint8_t *p, size_t len);
+
+/* One attribute of a chosen transform, kept to echo it (RFC 2409 5: the
+ * responder returns the transform it accepted, unchanged). */
+struct kmd_attr {
+    uint16_t type;
+    bool tv;
+    uint8_t len; /* TLV length, <= 8 */
+    uint16_t value;
+    uint8_t data[8];
+};
+
+/* The phase-1 transform chosen from MM1. */
+struct p1_choice {
+    uint8_t prop_num, xform_num;
+    unsigned nattrs;
+    struct kmd_attr attrs[KMD_MAX_XATTRS];
+    uint16_t enc_id, hash_id, group_id;
+    unsigned keylen; /* bits, 0 when the cipher has a fixed key */
+    enum crypto_cipher cipher;
+    enum crypto_hash hash;
+    const struct dh_group *group;
+    uint32_t life;     /* seconds offered, 0 = none */
+    uint32_t lifetime; /* what kmd keeps: min(offered, configured) */
+};
+
+/* The ESP transform chosen from QM1. */
+struct p2_choice {
+    uint8_t prop_num, xform_num, esp_id;
+    uint8_t peer_spi[4];
+    unsigned nattrs;
+    struct kmd_attr attrs[KMD_MAX_XATTRS];
+    enum crypto_cipher cipher;
+    unsigned keylen; /* bits */
+    uint16_t aalg;   /* ISAKMP_AALG_* */
+    uint8_t fwd_cipher, fwd_auth;
+    size_t ekey_len, akey_len;
+    uint16_t encap; /* ISAKMP_ENCAP_TUNNEL or _UDP_TUNNEL */
+    const struct dh_group *pfs;
+    uint32_t peer_life; /* seconds offered (0 = none) */
+    uint64_t peer_kb;
+    uint32_t lifetime;                /* seconds kmd keeps */
+    bool responder_lifetime;          /* QM2 carries RESPONDER-LIFETIME */
+    const char *enc_name, *auth_name; /* Junos words, for show */
+};
+
+enum ike_state {
+    IKE_MM2_SENT, /* waiting for MM3 */
+    IKE_MM4_SENT, /* waiting for MM5 */
+    IKE_UP,       /* MM6 sent */
+};
+
+enum qm_state {
+    QM_WAIT_POOL,  /* FWD_POOL_RESERVE sent */
+    QM_WAIT_SA_IN, /* inbound FWD_SA_ADD sent; QM2 goes out on its reply */
+    QM_QM2_SENT,   /* waiting for QM3 */
+    QM_DONE,       /* kept a while for retransmitted QM1s */
+};
+
+struct qm {
+    struct qm *next;
+    uint32_t msgid;
+    enum qm_state state;
+    time_t started;
+    uint8_t iv[CRYPTO_MAX_BLOCK];
+    struct kmd_pkt last_in, last_out;
+    uint32_t tunnel; /* index of the tunnel it builds */
+    uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
+    size_t ni_len, nr_len;
+    uint8_t *idci, *idcr; /* ID payload bodies as received, NULL when absent */
+    size_t idci_len, idcr_len;
+    struct dh_keypair *dh; /* PFS */
+    struct crypto_secret *gqm;
+};
+
+struct ike_sa {
+    struct ike_sa *next;
+    uint32_t serial;
+    uint8_t icky[ISAKMP_COOKIE_LEN], rcky[ISAKMP_COOKIE_LEN];
+    enum ike_state state;
+    /* where it is bound (MM1) */
+    char ss_name[KMD_NAME];
+    const struct kmd_service_set *ss;
+    bool static_peer;
+    struct fwd_dgram path; /* as last received: src = peer, dst = us */
+    struct crypto_secret *psk;
+    char psk_from[KMD_NAME + 32]; /* where the key came from, for logs */
+    /* MM1 */
+    uint8_t *sai_b;
+    size_t sai_len;
+    struct p1_choice c;
+    bool natt, dpd;           /* RFC 3947 / RFC 3706 negotiated */
+    bool nat_peer, nat_local; /* NAT-D verdicts */
+    /* MM3/MM4 */
+    uint8_t *gxi, *gxr;
+    size_t glen;
+    uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
+    size_t ni_len, nr_len;
+    struct ikev1_keys keys;
+    struct cbc *cbc;
+    uint8_t iv[CRYPTO_MAX_BLOCK];      /* phase-1 IV chain */
+    uint8_t p1_last[CRYPTO_MAX_BLOCK]; /* last CBC block of phase 1 */
+    /* MM5 */
+    uint8_t id_type;
+    char id[KMD_ID_STR];
+    bool initial_contact;
+    /* retransmissions of main mode */
+    struct kmd_pkt last_in, last_out;
+    time_t created, up_at, expires;
+    struct qm *qms;
+    /* statistics for show */
+    uint64_t in_bytes, out_bytes, in_pkts, out_pkts;
+    unsigned p2_created, p2_deleted, p2_rekeys;
+    unsigned del_rx, del_tx, dpd_rx, dpd_tx;
+};
+
+/* What fwdd holds for a tunnel. */
+enum {
+    T_POOL = 1,
+    T_SA_IN = 2,
+    T_SA_OUT = 4,
+    T_RULE = 8,
+    T_ROUTE = 16,
+};
+
+struct tunnel {
+    struct tunnel *next;
+    uint32_t index;
+    bool up;            /* QM3 done */
+    bool dying;         /* torn down, waiting for nothing: freed at once */
+    struct ike_sa *ike; /* NULL once its IKE SA is gone */
+    uint32_t ike_serial;
+    char ss_name[KMD_NAME], profile[KMD_NAME], pool[KMD_NAME];
+    char unit[FWD_NAME_LEN];     /* reserved pool unit: ipsec-inside-interface */
+    char instance[FWD_NAME_LEN]; /* VRF of the reverse route, "" = inet.0 */
+    struct fwd_dgram path;       /* peer and local endpoints */
+    bool udp_encap;
+    struct kmd_prefix lproxy, rproxy;
+    uint8_t proto;
+    uint16_t lport, rport;
+    uint8_t lid_type, rid_type;
+    char peer_id[KMD_ID_STR];
+    uint32_t spi_in, spi_out; /* host order */
+    struct p2_choice c;
+    uint8_t ekey_in[FWD_KEY_MAX], akey_in[FWD_KEY_MAX];
+    uint8_t ekey_out[FWD_KEY_MAX], akey_out[FWD_KEY_MAX];
+    time_t created, expires;
+    unsigned held;     /* T_* */
+    uint32_t replaces; /* tunnel to tear down when this one is up */
+};
+
+struct kmd {
+    const struct kmd_io *io;
+    void *io_arg;
+    struct kmd_config *cfg, *pending;
+    struct ike_sa *sas;
+    struct tunnel *tunnels;
+    uint32_t next_tunnel, next_serial;
+    struct kmd_counters cnt;
+    struct kmd_limits lim;
+    FILE *keylog;
+    bool fwd_up;
+    time_t rl_second;
+    unsigned rl_count;
+    struct msg m;               /* scratch: ~40 KB */
+    uint8_t plain[FWD_PKT_MAX]; /* decrypted bodies */
+};
+
+static inline time_t kmd_now(struct kmd *k)
+{
+    return k->io->now(k->io_arg);
+}
+
+/* Routing instances: "" and "default" are the master instance. */
+static inline bool inst_eq(const char *a, const char *b)
+{
+    if (strcmp(a, "default") == 0)
+        a = "";
+    if (strcmp(b, "default") == 0)
+        b = "";
+    return strcmp(a, b) == 0;
+}
+
+/* Log lines that an unauthenticated sender can trigger: at most 20 a
+ * second, the rest only counted. */
+bool kmd_log_ok(struct kmd *k);
+
+/* Tags of fwdd requests: tunnel index << 8 | what. */
+enum req_kind {
+    REQ_POOL = 1,
+    REQ_SA_IN,
+    REQ_SA_OUT,
+    REQ_RULE,
+    REQ_ROUTE,
+    REQ_DEL,      /* any delete or release: errors only logged */
+    REQ_RE_POOL,  /* re-install after fwdd reconnected */
+    REQ_RE_SA_IN, /* the inbound SA, re-installed */
+};
+static inline uint64_t req_tag(uint32_t tunnel, enum req_kind kind)
+{
+    return (uint64_t)tunnel << 8 | kind;
+}
+
+/* ---- ikesa.c ---- */
+struct ike_sa *ike_find(struct kmd *k, const uint8_t *icky, const uint8_t *rcky);
+struct ike_sa *ike_find_mm1(struct kmd *k, const uint8_t *icky, const struct fwd_dgram *d);
+struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *icky);
+/* Frees the SA; its tunnels stay (their ike pointer is cleared). */
+void ike_free(struct kmd *k, struct ike_sa *sa);
+/* Delete: DELETE(ISAKMP) to the peer when asked and established, log, free. */
+void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *why);
+unsigned ike_halfopen(const struct kmd *k);
+/* MM1: the service set the datagram's destination belongs to and the key;
+ * 0, or -1 with the reason in why. */
+int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why);
+/* The IKE policy that governs sa (static peer's, profile's, or NULL). */
+const struct kmd_ike_policy *ike_policy(const struct ike_sa *sa);
+void ike_tick(struct kmd *k, time_t now);
+const char *ike_peer(const struct ike_sa *sa, char *buf, size_t len); /* "A:port" */
+struct qm *qm_find(struct ike_sa *sa, uint32_t msgid);
+void qm_free(struct qm *q);
+
+/* ---- crypt.c ---- */
+/* Decrypts m's body into plain (m->body_len bytes) with iv; *next_iv gets
+ * the last ciphertext block.  -1 if the body is not whole blocks. */
+int ike_decrypt(struct ike_sa *sa, const uint8_t *iv, const struct msg *m, uint8_t *plain,
+                uint8_t *next_iv);
+/* Pads, encrypts b's payloads with iv, writes the header (E flag, np,
+ * length) into out; iv becomes the last ciphertext block. */
+int ike_encrypt(struct ike_sa *sa, uint8_t *iv, uint8_t exch, uint32_t msgid, struct msg_builder *b,
+                uint8_t *out, size_t cap, size_t *len);
+/* Parses pkt into k->m and decrypts its body with iv (into k->plain);
+ * *next_iv gets the last ciphertext block.  -1 with the reason. */
+int ike_open(struct kmd *k, struct ike_sa *sa, const uint8_t *iv, const uint8_t *pkt, size_t len,
+             uint8_t *next_iv, char *why, size_t whylen);
+/* The payloads after a leading HASH payload (quick mode / informational
+ * HASH input); -1 if the message does not start with HASH. */
+int ike_hash_rest(const struct msg *m, const uint8_t **rest, size_t *len);
+/* Sends a datagram to the SA's peer from the port it last used. */
+void ike_send(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len);
+/* Sends to the source of d (no SA: refusals of MM1, IKEv2). */
+void kmd_send_reply(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, size_t len);
+
+/* ---- proposal.c ---- */
+/* 0 and the choice, or -1 with the reason (for the log). */
+int p1_choose(const struct kmd_ike_policy *pol, const struct msg *m, const struct msg_sa *sa,
+              struct p1_choice *c, char *why, size_t whylen);
+int p2_choose(const struct kmd_ipsec_policy *pol, bool natt, const struct msg *m,
+              const struct msg_sa *sa, struct p2_choice *c, char *why, size_t whylen);
+void attrs_echo(struct msg_builder *b, const struct kmd_attr *a, unsigned n);
+
+/* ---- main_mode.c ---- */
+void mm_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
+              size_t len);
+void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, size_t len);
+
+/* ---- quick_mode.c ---- */
+void qm_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
+              size_t len);
+/* fwdd answered the pool reservation / inbound SA of tunnel t's QM. */
+void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char *msg,
+                   const char *unit);
+void qm_sa_in_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char *msg);
+void qm_tick(struct kmd *k, struct ike_sa *sa, time_t now);
+/* The tunnel of a quick mode in progress went away: the QM stops. */
+void qm_forget(struct ike_sa *sa, uint32_t tunnel);
+
+/* ---- informational.c ---- */
+void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
+                size_t len);
+/* Plaintext informational with one notify (MM1/MM5 refusals, IKEv2). */
+void info_send_plain(struct kmd *k, const struct fwd_dgram *d, const uint8_t *icky,
+                     const uint8_t *rcky, uint16_t type);
+/* Protected informational (HASH(1) + payload) to an established SA's peer. */
+void info_send_notify(struct kmd *k, struct ike_sa *sa, uint8_t proto, const uint8_t *spi,
+                      uint8_t spi_size, uint16_t type, const uint8_t *data, size_t len);
+void info_send_delete(struct kmd *k, struct ike_sa *sa, uint8_t proto, const uint8_t *spis,
+                      uint8_t spi_size, uint16_t nspis);
+
+/* ---- dpd.c ---- */
+void dpd_input(struct kmd *k, struct ike_sa *sa, const struct msg_notify *n);
+
+/* ---- natd.c ---- */
+int natd_hash(const struct ike_sa *sa, const struct fwd_addr *a, uint16_t port, uint8_t *out);
+/* MM3: sets sa->nat_peer / nat_local from the peer's NAT-D payloads. */
+void natd_check(struct kmd *k, struct ike_sa *sa, const struct msg *m);
+/* MM4: our two NAT-D payloads (peer first, then us). */
+void natd_build(const struct ike_sa *sa, struct msg_builder *b);
+
+/* ---- tunnel.c ---- */
+struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa);
+struct tunnel *tunnel_find(struct kmd *k, uint32_t index);
+struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi);
+struct tunnel *tunnel_by_spi_in(struct kmd *k, uint32_t spi);
+uint32_t tunnel_new_spi(struct kmd *k);
+int tunnel_reserve_pool(struct kmd *k, struct tunnel *t);
+int tunnel_install_in(struct kmd *k, struct tunnel *t);
+/* QM3: outbound SA, dynamic rule, reverse route. */
+void tunnel_activate(struct kmd *k, struct tunnel *t);
+/* Releases what fwdd holds, DELETE to the peer if asked and possible,
+ * logs the reason, frees t. */
+void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const char *why);
+/* Refused before it was up: release, log "refused", free. */
+void tunnel_refuse(struct kmd *k, struct tunnel *t, const char *why);
+void tunnel_reply(struct kmd *k, uint32_t index, enum req_kind kind, uint32_t status,
+                  const char *msg, const void *data, size_t len);
+void tunnel_reinstall_all(struct kmd *k);
+void tunnel_tick(struct kmd *k, time_t now);
+/* "ipv4_subnet(any:0,[0..7]=10.2.2.0/24)" */
+const char *tunnel_identity(uint8_t id_type, const struct kmd_prefix *p, uint8_t proto,
+                            uint16_t port, char *buf, size_t len);
+
+/* ---- keylog.c ---- */
+void keylog_ike(struct kmd *k, const struct ike_sa *sa);
+void keylog_esp(struct kmd *k, const struct tunnel *t);
+
+/* ---- reconf.c ---- */
+void reconf_reconcile(struct kmd *k);
+
+/* ---- show.c (the RPCs) ---- */
+
+/* Formatting helpers (input.c) */
+const char *addr_str(const struct fwd_addr *a, char *buf, size_t len);
+const char *prefix_str(const struct kmd_prefix *p, char *buf, size_t len);
+void hex_str(const uint8_t *p, size_t n, char *out); /* out: 2n+1 bytes */
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * ikesa.c: the IKE SA table.  Creation at MM1 (responder cookie, the
+ * half-open count), lookup by cookies, the binding to a service set and
+ * its pre-shared key (DESIGN.md: a static rule whose remote-gateway is
+ * the peer wins and its ike-policy key is used; otherwise the least
+ * loaded service set sharing the local-gateway, with its access
+ * profile's global key), expiry of half-open SAs and of lifetimes, and
+ * deletion.  Called by input.c, main_mode.c, informational.c, reconf.c
+ * and show.c.
+ */
+#include "ike.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool addr_eq(const struct fwd_addr *a, const struct fwd_addr *b)
+{
+    size_t n = a->af == AF_INET6 ? 16 : 4;
+
+    return a->af == b->af && memcmp(a->a, b->a, n) == 0;
+}
+
+static bool prefix_is(const struct kmd_prefix *p, const struct fwd_addr *a)
+{
+    size_t n = a->af == AF_INET6 ? 16 : 4;
+
+    return p->af == a->af && memcmp(p->addr, a->a, n) == 0;
+}
+
+const char *ike_peer(const struct ike_sa *sa, char *buf, size_t len)
+{
+    char a[INET6_ADDRSTRLEN];
+
+    snprintf(buf, len, "%s:%u", addr_str(&sa->path.src, a, sizeof(a)), sa->path.sport);
+    return buf;
+}
+
+struct ike_sa *ike_find(struct kmd *k, const uint8_t *icky, const uint8_t *rcky)
+{
+    for (struct ike_sa *sa = k->sas; sa; sa = sa->next)
+        if (memcmp(sa->icky, icky, ISAKMP_COOKIE_LEN) == 0 &&
+            memcmp(sa->rcky, rcky, ISAKMP_COOKIE_LEN) == 0)
+            return sa;
+    return NULL;
+}
+
+struct ike_sa *ike_find_mm1(struct kmd *k, const uint8_t *icky, const struct fwd_dgram *d)
+{
+    for (struct ike_sa *sa = k->sas; sa; sa = sa->next)
+        if (memcmp(sa->icky, icky, ISAKMP_COOKIE_LEN) == 0 && addr_eq(&sa->path.src, &d->src) &&
+            inst_eq(sa->path.instance, d->instance))
+            return sa;
+    return NULL;
+}
+
+struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *icky)
+{
+    struct ike_sa *sa = calloc(1, sizeof(*sa));
+    static const uint8_t zero[ISAKMP_COOKIE_LEN];
+
+    if (sa == NULL)
+        fatal("calloc");
+    sa->serial = ++k->next_serial;
+    memcpy(sa->icky, icky, ISAKMP_COOKIE_LEN);
+    do {
+        if (crypto_random(sa->rcky, ISAKMP_COOKIE_LEN) < 0)
+            fatalx("random: %s", crypto_strerror());
+    } while (memcmp(sa->rcky, zero, ISAKMP_COOKIE_LEN) == 0 || ike_find(k, icky, sa->rcky));
+    sa->path = *d;
+    sa->path.len = 0;
+    sa->created = kmd_now(k);
+    sa->expires = sa->created + k->lim.halfopen_timeout;
+    sa->next = k->sas;
+    k->sas = sa;
+    return sa;
+}
+
+void qm_free(struct qm *q)
+{
+    pkt_clear(&q->last_in);
+    pkt_clear(&q->last_out);
+    free(q->idci);
+    free(q->idcr);
+    dh_keypair_free(q->dh);
+    crypto_secret_free(q->gqm);
+    crypto_wipe(q, sizeof(*q));
+    free(q);
+}
+
+struct qm *qm_find(struct ike_sa *sa, uint32_t msgid)
+{
+    for (struct qm *q = sa->qms; q; q = q->next)
+        if (q->msgid == msgid)
+            return q;
+    return NULL;
+}
+
+void ike_free(struct kmd *k, struct ike_sa *sa)
+{
+    struct ike_sa **pp;
+
+    for (pp = &k->sas; *pp; pp = &(*pp)->next)
+        if (*pp == sa) {
+            *pp = sa->next;
+            break;
+        }
+    while (sa->qms) {
+        struct qm *q = sa->qms;
+        struct tunnel *t = tunnel_find(k, q->tunnel);
+        sa->qms = q->next;
+        if (t && !t->up)
+            tunnel_refuse(k, t, "its IKE SA went away during quick mode");
+        qm_free(q);
+    }
+    for (struct tunnel *t = k->tunnels; t; t = t->next)
+        if (t->ike == sa)
+            t->ike = NULL;
+    ikev1_keys_wipe(&sa->keys);
+    cbc_free(sa->cbc);
+    crypto_secret_free(sa->psk);
+    free(sa->sai_b);
+    if (sa->gxi)
+        crypto_wipe(sa->gxi, sa->glen);
+    if (sa->gxr)
+        crypto_wipe(sa->gxr, sa->glen);
+    free(sa->gxi);
+    free(sa->gxr);
+    pkt_clear(&sa->last_in);
+    pkt_clear(&sa->last_out);
+    crypto_wipe(sa, sizeof(*sa));
+    free(sa);
+}
+
+void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *why)
+{
+    char peer[80], ic[17], rc[17];
+
+    if (notify_peer && sa->state == IKE_UP) {
+        uint8_t spi[2 * ISAKMP_COOKIE_LEN];
+        memcpy(spi, sa->icky, ISAKMP_COOKIE_LEN);
+        memcpy(spi + ISAKMP_COOKIE_LEN, sa->rcky, ISAKMP_COOKIE_LEN);
+        info_send_delete(k, sa, ISAKMP_PROTO_ISAKMP, spi, sizeof(spi), 1);
+    }
+    hex_str(sa->icky, ISAKMP_COOKIE_LEN, ic);
+    hex_str(sa->rcky, ISAKMP_COOKIE_LEN, rc);
+    if (sa->state == IKE_UP) {
+        k->cnt.ike_deleted++;
+        log_info("IKE SA %s:%s with %s (id %s) in service set %s deleted: %s", ic, rc,
+                 ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name, why);
+    } else {
+        log_info("IKE negotiation %s:%s with %s in service set %s abandoned: %s", ic, rc,
+                 ike_peer(sa, peer, sizeof(peer)), sa->ss_name[0] ? sa->ss_name : "(none)", why);
+    }
+    ike_free(k, sa);
+}
+
+unsigned ike_halfopen(const struct kmd *k)
+{
+    unsigned n = 0;
+
+    for (const struct ike_sa *sa = k->sas; sa; sa = sa->next)
+        n += sa->state != IKE_UP;
+    return n;
+}
+
+/* Load of a service set: its tunnels plus its IKE SAs still negotiating. */
+static unsigned ss_load(const struct kmd *k, const char *name)
+{
+    unsigned n = 0;
+
+    for (const struct tunnel *t = k->tunnels; t; t = t->next)
+        n += strcmp(t->ss_name, name) == 0;
+    for (const struct ike_sa *sa = k->sas; sa; sa = sa->next)
+        n += sa->state != IKE_UP && strcmp(sa->ss_name, name) == 0;
+    return n;
+}
+
+static const struct kmd_static_peer *static_peer(const struct kmd_service_set *ss,
+                                                 const struct fwd_addr *a)
+{
+    for (size_t i = 0; ss && i < ss->npeers; i++)
+        if (prefix_is(&ss->peers[i].remote_gateway, a))
+            return &ss->peers[i];
+    return NULL;
+}
+
+const struct kmd_ike_policy *ike_policy(const struct ike_sa *sa)
+{
+    const struct kmd_static_peer *sp = sa->static_peer ? static_peer(sa->ss, &sa->path.src) : NULL;
+
+    if (sp && sp->ike_policy)
+        return sp->ike_policy;
+    return sa->ss && sa->ss->profile ? sa->ss->profile->ike_policy : NULL;
+}
+
+int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
+{
+    const struct kmd_config *c = k->cfg;
+    const struct kmd_service_set *best = NULL, *stat = NULL;
+    const struct kmd_static_peer *sp = NULL;
+    unsigned best_load = 0;
+    const uint8_t *psk;
+    size_t psk_len;
+
+    *why = "no service set has this local-gateway in this routing instance";
+    for (size_t i = 0; c && i < c->nservice_sets; i++) {
+        const struct kmd_service_set *ss = &c->service_sets[i];
+        unsigned load;
+        if (!prefix_is(&ss->local_gateway, &sa->path.dst) ||
+            !inst_eq(ss->gateway_instance, sa->path.instance))
+            continue;
+        if (stat == NULL && (sp = static_peer(ss, &sa->path.src)) != NULL) {
+            stat = ss;
+            continue;
+        }
+        if (ss->profile == NULL)
+            continue;
+        load = ss_load(k, ss->name);
+        if (best == NULL || load < best_load) {
+            best = ss;
+            best_load = load;
+        }
+    }
+    if (stat) {
+        best = stat;
+        sa->static_peer = true;
+    }
+    if (best == NULL)
+        return -1;
+    if (best->profile == NULL) {
+        *why = "the static peer's service set has no ike-access-profile (kmd negotiates "
+               "dynamic-peer tunnels only)";
+        return -1;
+    }
+    snprintf(sa->ss_name, sizeof(sa->ss_name), "%s", best->name);
+    sa->ss = best;
+    if (sp && sp->ike_policy && sp->ike_policy->psk_len) {
+        psk = sp->ike_policy->psk;
+        psk_len = sp->ike_policy->psk_len;
+        snprintf(sa->psk_from, sizeof(sa->psk_from), "ike-policy %s", sp->ike_policy->name);
+    } else {
+        psk = best->profile->psk;
+        psk_len = best->profile->psk_len;
+        snprintf(sa->psk_from, sizeof(sa->psk_from), "access profile %s", best->profile->name);
+    }
+    if (psk == NULL || psk_len == 0) {
+        *why = "no pre-shared key is configured";
+        return -1;
+    }
+    sa->psk = crypto_secret_dup(psk, psk_len);
+    if (sa->psk == NULL)
+        fatal("crypto_secret_dup");
+    return 0;
+}
+
+void ike_tick(struct kmd *k, time_t now)
+{
+    struct ike_sa *sa = k->sas, *next;
+
+    for (; sa; sa = next) {
+        next = sa->next;
+        if (sa->state != IKE_UP && now >= sa->expires) {
+            char peer[80];
+            k->cnt.halfopen_expired++;
+            if (kmd_log_ok(k))
+                log_info("IKE negotiation with %s expired in main mode (no %s within %u s)",
+                         ike_peer(sa, peer, sizeof(peer)),
+                         sa->state == IKE_MM2_SENT ? "MM3" : "MM5", k->lim.halfopen_timeout);
+            ike_free(k, sa);
+            continue;
+        }
+        qm_tick(k, sa, now);
+        if (sa->state == IKE_UP && now >= sa->expires)
+            ike_delete(k, sa, true, "lifetime expired");
+    }
+}

@@ -1,0 +1,419 @@
+/*
+ * proposal.c: proposal selection.  Phase 1 (MM1) against the proposals
+ * of the governing ike-policy, or the implicit dynamic-peer proposal of
+ * the seed's table 1 (pre-shared keys; group1, 2, 5, 14; sha1, md5,
+ * sha-256; 3des-cbc, des-cbc, aes-128/192/256; 3600 s); phase 2 (QM1)
+ * against the access profile's ipsec-policy or the implicit one (esp;
+ * hmac-sha1-96, hmac-md5-96; the same ciphers; 28,800 s), PFS as the
+ * policy asks.  The peer's order is the preference: the first of its
+ * transforms that kmd accepts wins.  AH, AH+ESP bundles and AES-GCM are
+ * refused until fwdd implements them.  An empty statement in a configured
+ * proposal accepts every value kmd supports.  Called by main_mode.c and
+ * quick_mode.c.
+ */
+#include "ike.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const implicit_p1_groups[] = {"group1", "group2", "group5", "group14"};
+static const char *const implicit_p1_hashes[] = {"sha1", "md5", "sha-256"};
+static const char *const implicit_ciphers[] = {"3des-cbc", "des-cbc", "aes-128-cbc", "aes-192-cbc",
+                                               "aes-256-cbc"};
+static const char *const implicit_p2_auths[] = {"hmac-sha1-96", "hmac-md5-96"};
+
+static bool in_list(const char *const *list, size_t n, const char *v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], v) == 0)
+            return true;
+    return false;
+}
+#define IN(list, v) in_list(list, sizeof(list) / sizeof(list[0]), v)
+
+/* A configured value: "" accepts anything supported. */
+static bool conf_ok(const char *conf, const char *v)
+{
+    return conf[0] == '\0' || strcmp(conf, v) == 0;
+}
+
+static void keep_attr(struct kmd_attr *out, unsigned *n, const struct msg_attr *a)
+{
+    struct kmd_attr *k;
+
+    if (*n >= KMD_MAX_XATTRS)
+        return;
+    k = &out[(*n)++];
+    memset(k, 0, sizeof(*k));
+    k->type = a->type;
+    k->tv = a->tv;
+    if (a->tv) {
+        k->value = (uint16_t)a->value;
+    } else {
+        k->len = (uint8_t)a->len;
+        memcpy(k->data, a->data, a->len);
+    }
+}
+
+void attrs_echo(struct msg_builder *b, const struct kmd_attr *a, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (a[i].tv)
+            mb_attr_tv(b, a[i].type, a[i].value);
+        else
+            mb_attr_tlv(b, a[i].type, a[i].data, a[i].len);
+    }
+}
+
+static const char *cipher_word(unsigned isakmp_enc_or_esp, bool esp, unsigned keylen,
+                               enum crypto_cipher *c)
+{
+    unsigned des = esp ? ISAKMP_ESP_DES : ISAKMP_ENC_DES_CBC;
+    unsigned tdes = esp ? ISAKMP_ESP_3DES : ISAKMP_ENC_3DES_CBC;
+    unsigned aes = esp ? ISAKMP_ESP_AES : ISAKMP_ENC_AES_CBC;
+
+    if (isakmp_enc_or_esp == des && keylen == 0) {
+        *c = CRYPTO_CIPHER_DES_CBC;
+        return crypto_cipher_available(*c) ? "des-cbc" : NULL;
+    }
+    if (isakmp_enc_or_esp == tdes && keylen == 0) {
+        *c = CRYPTO_CIPHER_3DES_CBC;
+        return "3des-cbc";
+    }
+    if (isakmp_enc_or_esp == aes) {
+        switch (keylen) {
+        case 128:
+            *c = CRYPTO_CIPHER_AES128_CBC;
+            return "aes-128-cbc";
+        case 192:
+            *c = CRYPTO_CIPHER_AES192_CBC;
+            return "aes-192-cbc";
+        case 256:
+            *c = CRYPTO_CIPHER_AES256_CBC;
+            return "aes-256-cbc";
+        }
+    }
+    return NULL;
+}
+
+static const char *hash_word(unsigned id, enum crypto_hash *h)
+{
+    switch (id) {
+    case ISAKMP_HASH_MD5:
+        *h = CRYPTO_HASH_MD5;
+        return "md5";
+    case ISAKMP_HASH_SHA:
+        *h = CRYPTO_HASH_SHA1;
+        return "sha1";
+    case ISAKMP_HASH_SHA2_256:
+        *h = CRYPTO_HASH_SHA256;
+        return "sha-256";
+    case ISAKMP_HASH_SHA2_384:
+        *h = CRYPTO_HASH_SHA384;
+        return "sha-384";
+    }
+    return NULL;
+}
+
+/* ---- phase 1 ---- */
+
+/* Reads one KEY_IKE transform; 0, or -1 with why. */
+static int p1_read(const struct msg *m, const struct msg_transform *t, struct p1_choice *c,
+                   char *why, size_t wl)
+{
+    unsigned auth = 0, life_type = 0;
+
+    memset(c, 0, sizeof(*c));
+    for (unsigned i = 0; i < t->nattrs; i++) {
+        const struct msg_attr *a = msg_xform_attr_at(m, t, i);
+        unsigned v = a->value_ok && a->value <= 0xffffffffu ? (unsigned)a->value : 0;
+        if (!a->tv && (!a->value_ok || a->len > 8)) {
+            snprintf(why, wl, "attribute %u of %u bytes", a->type, a->len);
+            return -1;
+        }
+        keep_attr(c->attrs, &c->nattrs, a);
+        switch (a->type) {
+        case ISAKMP_A1_ENC:
+            c->enc_id = (uint16_t)v;
+            break;
+        case ISAKMP_A1_KEY_LENGTH:
+            c->keylen = v;
+            break;
+        case ISAKMP_A1_HASH:
+            c->hash_id = (uint16_t)v;
+            break;
+        case ISAKMP_A1_AUTH:
+            auth = v;
+            break;
+        case ISAKMP_A1_GROUP:
+            c->group_id = (uint16_t)v;
+            break;
+        case ISAKMP_A1_LIFE_TYPE:
+            life_type = v;
+            break;
+        case ISAKMP_A1_LIFE_DURATION:
+            if (life_type == ISAKMP_LIFE_SECONDS)
+                c->life = v;
+            break;
+        default:
+            snprintf(why, wl, "unsupported attribute %s",
+                     isakmp_p1_attr_name(a->type) ? isakmp_p1_attr_name(a->type) : "unknown");
+            return -1;
+        }
+    }
+    if (auth != ISAKMP_AUTH_PSK) {
+        char b[32];
+        snprintf(why, wl, "authentication method %s (pre-shared keys only)",
+                 isakmp_fmt(b, sizeof(b), isakmp_p1_value_name(ISAKMP_A1_AUTH, auth), auth));
+        return -1;
+    }
+    return 0;
+}
+
+int p1_choose(const struct kmd_ike_policy *pol, const struct msg *m, const struct msg_sa *sa,
+              struct p1_choice *out, char *why, size_t wl)
+{
+    struct p1_choice c;
+    char offered[160] = "", reason[96] = "";
+    size_t olen = 0;
+
+    for (unsigned pi = 0; pi < sa->nprops; pi++) {
+        const struct msg_proposal *p = msg_sa_prop(m, sa, pi);
+        if (p->proto != ISAKMP_PROTO_ISAKMP)
+            continue;
+        for (unsigned ti = 0; ti < p->nxforms; ti++) {
+            const struct msg_transform *t = msg_prop_xform(m, p, ti);
+            const char *enc, *hash;
+            char group[16];
+            uint32_t conf_life = 0;
+            bool ok = false;
+            if (t->id != ISAKMP_XF_KEY_IKE || p1_read(m, t, &c, reason, sizeof(reason)) < 0) {
+                if (!reason[0])
+                    snprintf(reason, sizeof(reason), "transform id %u", t->id);
+                continue;
+            }
+            enc = cipher_word(c.enc_id, false, c.keylen, &c.cipher);
+            hash = hash_word(c.hash_id, &c.hash);
+            c.group = dh_group_find(c.group_id);
+            snprintf(group, sizeof(group), "group%u", c.group_id);
+            if (olen < sizeof(offered) - 64)
+                olen +=
+                    (size_t)snprintf(offered + olen, sizeof(offered) - olen, "%s%s/%s/%s",
+                                     olen ? ", " : "", enc ? enc : "?", hash ? hash : "?", group);
+            if (enc == NULL || hash == NULL || c.group == NULL)
+                continue;
+            if (pol && pol->nproposals) {
+                for (size_t k = 0; k < pol->nproposals && !ok; k++) {
+                    const struct kmd_ike_proposal *cp = pol->proposals[k];
+                    ok = conf_ok(cp->enc_alg, enc) && conf_ok(cp->auth_alg, hash) &&
+                         conf_ok(cp->dh_group, group) &&
+                         (cp->auth_method[0] == '\0' ||
+                          strcmp(cp->auth_method, "pre-shared-keys") == 0);
+                    if (ok)
+                        conf_life = cp->lifetime;
+                }
+            } else {
+                ok = IN(implicit_ciphers, enc) && IN(implicit_p1_hashes, hash) &&
+                     IN(implicit_p1_groups, group);
+            }
+            if (!ok)
+                continue;
+            if (conf_life == 0)
+                conf_life = KMD_DEFAULT_P1_LIFE;
+            c.lifetime = c.life && c.life < conf_life ? c.life : conf_life;
+            c.prop_num = p->num;
+            c.xform_num = t->num;
+            *out = c;
+            return 0;
+        }
+    }
+    snprintf(why, wl, "peer offered %s%s%s%s; %s%s allows none of them",
+             offered[0] ? offered : "nothing usable", reason[0] ? " (" : "", reason,
+             reason[0] ? ")" : "", pol && pol->nproposals ? "ike-policy " : "the implicit proposal",
+             pol && pol->nproposals ? pol->name : "");
+    return -1;
+}
+
+/* ---- phase 2 ---- */
+
+static const char *auth_word(unsigned aalg, uint8_t *fwd, size_t *klen)
+{
+    switch (aalg) {
+    case ISAKMP_AALG_HMAC_MD5:
+        *fwd = FWD_AUTH_HMAC_MD5_96;
+        *klen = 16;
+        return "hmac-md5-96";
+    case ISAKMP_AALG_HMAC_SHA:
+        *fwd = FWD_AUTH_HMAC_SHA1_96;
+        *klen = 20;
+        return "hmac-sha1-96";
+    case ISAKMP_AALG_HMAC_SHA2_256:
+        *fwd = FWD_AUTH_HMAC_SHA256_128;
+        *klen = 32;
+        return "hmac-sha-256-128";
+    }
+    return NULL;
+}
+
+/* Reads one ESP transform; 0, or -1 with why. */
+static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt,
+                   struct p2_choice *c, char *why, size_t wl)
+{
+    unsigned life_type = 0, group = 0;
+
+    memset(c, 0, sizeof(*c));
+    c->esp_id = t->id;
+    c->encap = ISAKMP_ENCAP_TUNNEL;
+    for (unsigned i = 0; i < t->nattrs; i++) {
+        const struct msg_attr *a = msg_xform_attr_at(m, t, i);
+        uint64_t v = a->value_ok ? a->value : 0;
+        if (!a->tv && (!a->value_ok || a->len > 8)) {
+            snprintf(why, wl, "attribute %u of %u bytes", a->type, a->len);
+            return -1;
+        }
+        keep_attr(c->attrs, &c->nattrs, a);
+        switch (a->type) {
+        case ISAKMP_A2_LIFE_TYPE:
+            life_type = (unsigned)v;
+            break;
+        case ISAKMP_A2_LIFE_DURATION:
+            if (life_type == ISAKMP_LIFE_SECONDS)
+                c->peer_life = v > 0xffffffffu ? 0xffffffffu : (uint32_t)v;
+            else if (life_type == ISAKMP_LIFE_KILOBYTES)
+                c->peer_kb = v;
+            break;
+        case ISAKMP_A2_GROUP:
+            group = (unsigned)v;
+            break;
+        case ISAKMP_A2_ENCAP:
+            c->encap = (uint16_t)v;
+            break;
+        case ISAKMP_A2_AUTH:
+            c->aalg = (uint16_t)v;
+            break;
+        case ISAKMP_A2_KEY_LENGTH:
+            c->keylen = (unsigned)v;
+            break;
+        default:
+            snprintf(why, wl, "unsupported attribute %s",
+                     isakmp_p2_attr_name(a->type) ? isakmp_p2_attr_name(a->type) : "unknown");
+            return -1;
+        }
+    }
+    if (t->id >= ISAKMP_ESP_AES_CCM_8 && t->id <= ISAKMP_ESP_NULL_AUTH_AES_GMAC) {
+        snprintf(why, wl, "AES-GCM/CCM/GMAC are not supported by fwdd yet");
+        return -1;
+    }
+    c->enc_name = cipher_word(t->id, true, c->keylen, &c->cipher);
+    if (c->enc_name == NULL) {
+        char b[32];
+        snprintf(why, wl, "cipher %s (key length %u)",
+                 isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_ESP, t->id), t->id),
+                 c->keylen);
+        return -1;
+    }
+    c->auth_name = auth_word(c->aalg, &c->fwd_auth, &c->akey_len);
+    if (c->auth_name == NULL) {
+        snprintf(why, wl,
+                 "integrity algorithm %u (ESP needs hmac-sha1-96, hmac-md5-96 or "
+                 "hmac-sha-256-128)",
+                 c->aalg);
+        return -1;
+    }
+    c->fwd_cipher = c->cipher == CRYPTO_CIPHER_DES_CBC    ? FWD_CIPHER_DES_CBC
+                    : c->cipher == CRYPTO_CIPHER_3DES_CBC ? FWD_CIPHER_3DES_CBC
+                                                          : FWD_CIPHER_AES_CBC;
+    c->ekey_len = crypto_cipher_key_len(c->cipher);
+    if (c->encap != ISAKMP_ENCAP_TUNNEL && !(c->encap == ISAKMP_ENCAP_UDP_TUNNEL && natt)) {
+        snprintf(why, wl, "encapsulation mode %u (tunnel, or UDP tunnel behind NAT, only)",
+                 c->encap);
+        return -1;
+    }
+    if (group && (c->pfs = dh_group_find(group)) == NULL) {
+        snprintf(why, wl, "PFS group %u not supported", group);
+        return -1;
+    }
+    return 0;
+}
+
+int p2_choose(const struct kmd_ipsec_policy *pol, bool natt, const struct msg *m,
+              const struct msg_sa *sa, struct p2_choice *out, char *why, size_t wl)
+{
+    struct p2_choice c;
+    char reason[128] = "";
+    char pfs[16] = "";
+
+    if (pol && pol->pfs_group[0])
+        snprintf(pfs, sizeof(pfs), "%s", pol->pfs_group);
+    for (unsigned g = 0; g < sa->ngroups; g++) {
+        const struct msg_proposal *p = NULL;
+        unsigned n = 0;
+        for (unsigned pi = 0; pi < sa->nprops; pi++) {
+            const struct msg_proposal *q = msg_sa_prop(m, sa, pi);
+            if (q->group == g) {
+                p = q;
+                n++;
+            }
+        }
+        if (p == NULL)
+            continue;
+        if (n > 1 || p->proto != ISAKMP_PROTO_IPSEC_ESP) {
+            if (!reason[0])
+                snprintf(reason, sizeof(reason), "%s is not supported by fwdd yet",
+                         n > 1 ? "an AH+ESP bundle" : "AH");
+            continue;
+        }
+        if (p->spi_size != 4) {
+            snprintf(reason, sizeof(reason), "ESP SPI of %u bytes", p->spi_size);
+            continue;
+        }
+        for (unsigned ti = 0; ti < p->nxforms; ti++) {
+            const struct msg_transform *t = msg_prop_xform(m, p, ti);
+            char r[128] = "", group[16] = "";
+            uint32_t conf_life = 0;
+            bool ok = false;
+            if (p2_read(m, t, natt, &c, r, sizeof(r)) < 0) {
+                if (!reason[0])
+                    snprintf(reason, sizeof(reason), "%s", r);
+                continue;
+            }
+            if (c.pfs)
+                snprintf(group, sizeof(group), "group%u", c.pfs->id);
+            if (pfs[0] && strcmp(pfs, group) != 0) {
+                snprintf(reason, sizeof(reason), "PFS %s required by ipsec-policy %s but %s%s", pfs,
+                         pol->name, group[0] ? "offered " : "not offered", group);
+                continue;
+            }
+            if (pol && pol->nproposals) {
+                for (size_t k = 0; k < pol->nproposals && !ok; k++) {
+                    const struct kmd_ipsec_proposal *cp = pol->proposals[k];
+                    ok = (cp->protocol[0] == '\0' || strcmp(cp->protocol, "esp") == 0) &&
+                         conf_ok(cp->enc_alg, c.enc_name) && conf_ok(cp->auth_alg, c.auth_name);
+                    if (ok)
+                        conf_life = cp->lifetime;
+                }
+            } else {
+                ok = IN(implicit_ciphers, c.enc_name) && IN(implicit_p2_auths, c.auth_name);
+            }
+            if (!ok) {
+                if (!reason[0])
+                    snprintf(reason, sizeof(reason), "esp %s/%s not allowed by %s%s", c.enc_name,
+                             c.auth_name,
+                             pol && pol->nproposals ? "ipsec-policy " : "the implicit proposal",
+                             pol && pol->nproposals ? pol->name : "");
+                continue;
+            }
+            if (conf_life == 0)
+                conf_life = KMD_DEFAULT_P2_LIFE;
+            c.lifetime = c.peer_life && c.peer_life < conf_life ? c.peer_life : conf_life;
+            c.responder_lifetime = c.peer_life > conf_life;
+            c.prop_num = p->num;
+            c.xform_num = t->num;
+            memcpy(c.peer_spi, p->spi, 4);
+            *out = c;
+            return 0;
+        }
+    }
+    snprintf(why, wl, "%s", reason[0] ? reason : "no ESP proposal");
+    return -1;
+}

@@ -1,0 +1,526 @@
+/*
+ * quick_mode.c: the responder's quick mode (RFC 2409 5.5), one exchange
+ * per message ID under an established IKE SA:
+ *
+ *   QM1  HASH(1) checked; proxy identities matched against the access
+ *        profile's allowed-proxy-pairs by containment (none: INVALID-ID-
+ *        INFORMATION); a remote proxy held by another peer refused unless
+ *        the same identity or INITIAL-CONTACT replaces it; ESP proposal
+ *        chosen (PFS as the policy asks: NO-PROPOSAL-CHOSEN otherwise);
+ *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE)
+ *   pool reply: SPI, nonce, KEYMAT, QM2 built; inbound SA installed
+ *   SA reply: QM2 sent (the inbound SA exists before the peer can use it)
+ *   QM3  HASH(3) checked; outbound SA, dynamic rule and reverse route
+ *        installed (tunnel.c)
+ *
+ * Retransmitted QM1s are answered with the cached QM2 (or ignored while
+ * fwdd has not answered yet).  A quick mode with no QM3 within the limit
+ * is undone.  Called by input.c and tunnel.c.
+ */
+#include "ike.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct tunnel *qm_tunnel(struct kmd *k, struct qm *q)
+{
+    return q ? tunnel_find(k, q->tunnel) : NULL;
+}
+
+static struct qm *qm_of(struct ike_sa *sa, uint32_t tunnel)
+{
+    for (struct qm *q = sa ? sa->qms : NULL; q; q = q->next)
+        if (q->tunnel == tunnel && q->state != QM_DONE)
+            return q;
+    return NULL;
+}
+
+static bool prefix_overlap(const struct kmd_prefix *a, const struct kmd_prefix *b)
+{
+    return kmd_prefix_contains(a, b) || kmd_prefix_contains(b, a);
+}
+
+/* [first, last] as a prefix, or -1. */
+static int range_prefix(const uint8_t *first, const uint8_t *last, int bytes)
+{
+    for (int plen = 0; plen <= bytes * 8; plen++) {
+        bool ok = true;
+        for (int i = 0; i < bytes && ok; i++) {
+            int bits = plen - 8 * i;
+            uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+            ok = (first[i] & mask) == first[i] && (first[i] | (uint8_t)~mask) == last[i];
+        }
+        if (ok)
+            return plen;
+    }
+    return -1;
+}
+
+static int proxy_from_id(const struct msg_id *id, struct kmd_prefix *p, uint8_t *type,
+                         uint8_t *proto, uint16_t *port, const char **why)
+{
+    struct msg_idval v;
+
+    if (msg_id_decode(id, &v, why) < 0)
+        return -1;
+    memset(p, 0, sizeof(*p));
+    p->af = v.family;
+    memcpy(p->addr, v.addr, sizeof(p->addr));
+    switch (v.type) {
+    case ISAKMP_ID_IPV4_ADDR:
+    case ISAKMP_ID_IPV6_ADDR:
+    case ISAKMP_ID_IPV4_ADDR_SUBNET:
+    case ISAKMP_ID_IPV6_ADDR_SUBNET:
+        p->plen = (int)v.prefixlen;
+        break;
+    case ISAKMP_ID_IPV4_ADDR_RANGE:
+    case ISAKMP_ID_IPV6_ADDR_RANGE:
+        p->plen = range_prefix(v.addr, v.addr2, v.family == AF_INET ? 4 : 16);
+        if (p->plen < 0) {
+            *why = "an address range that is not a prefix";
+            return -1;
+        }
+        break;
+    default:
+        *why = "a proxy identity that is not an address, subnet or range";
+        return -1;
+    }
+    *type = v.type;
+    *proto = v.proto;
+    *port = v.port;
+    return 0;
+}
+
+static void qm_done(struct qm *q)
+{
+    q->state = QM_DONE;
+    pkt_clear(&q->last_out);
+    dh_keypair_free(q->dh);
+    q->dh = NULL;
+    crypto_secret_free(q->gqm);
+    q->gqm = NULL;
+}
+
+/* Refusal before a tunnel exists: notify, log, keep the QM as done so
+ * that retransmissions of the same QM1 are only counted. */
+static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t notify,
+                   const uint8_t *spi, const char *what, const char *why)
+{
+    char peer[80];
+
+    k->cnt.tunnels_refused++;
+    log_info("tunnel with %s (id %s, service set %s) refused: %s%s",
+             ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name, what, why);
+    if (notify)
+        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0, notify, NULL, 0);
+    qm_done(q);
+}
+
+static const struct kmd_proxy_pair *
+pair_allowed(const struct kmd_profile *p, const struct kmd_prefix *r, const struct kmd_prefix *l)
+{
+    for (size_t i = 0; i < p->npairs; i++)
+        if (kmd_prefix_contains(&p->pairs[i].remote, r) &&
+            kmd_prefix_contains(&p->pairs[i].local, l))
+            return &p->pairs[i];
+    return NULL;
+}
+
+static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len, uint32_t msgid)
+{
+    struct msg *m = &k->m;
+    uint8_t iv0[CRYPTO_MAX_BLOCK], next[CRYPTO_MAX_BLOCK], hash[CRYPTO_MAX_HASH];
+    const struct msg_payload *sap, *nonce, *ke, *idci = NULL, *idcr = NULL;
+    const uint8_t *rest;
+    size_t rl;
+    char why[300], r[64], l[64], peer[80];
+    const char *ewhy = NULL;
+    struct kmd_prefix rp, lp;
+    uint8_t rtype, ltype, rproto, lproto;
+    uint16_t rport, lport;
+    struct p2_choice c;
+    struct qm *q;
+    struct tunnel *t, *old = NULL;
+    const struct kmd_profile *prof = sa->ss->profile;
+    const uint8_t *spi = NULL;
+
+    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv0) < 0 ||
+        ike_open(k, sa, iv0, pkt, len, next, why, sizeof(why)) < 0) {
+        k->cnt.malformed++;
+        if (kmd_log_ok(k))
+            log_info("QM1 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)), why);
+        return;
+    }
+    if (ike_hash_rest(m, &rest, &rl) < 0 || m->pl[0].body_len != sa->keys.len ||
+        ikev1_qm_hash1(&sa->keys, msgid, rest, rl, hash) < 0 ||
+        !crypto_equal(hash, m->pl[0].body, sa->keys.len)) {
+        k->cnt.hash_failed++;
+        if (kmd_log_ok(k))
+            log_info("QM1 from %s dropped: HASH(1) does not verify",
+                     ike_peer(sa, peer, sizeof(peer)));
+        return;
+    }
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        fatal("calloc");
+    q->msgid = msgid;
+    q->started = kmd_now(k);
+    memcpy(q->iv, next, sa->keys.iv_len);
+    pkt_set(&q->last_in, pkt, len);
+    q->next = sa->qms;
+    sa->qms = q;
+
+    sap = msg_find(m, ISAKMP_PL_SA, 0);
+    nonce = msg_find(m, ISAKMP_PL_NONCE, 0);
+    ke = msg_find(m, ISAKMP_PL_KE, 0);
+    if (sap == NULL || nonce == NULL || msg_count(m, ISAKMP_PL_SA) != 1 ||
+        (msg_count(m, ISAKMP_PL_ID) != 0 && msg_count(m, ISAKMP_PL_ID) != 2)) {
+        k->cnt.malformed++;
+        refuse(k, sa, q, ISAKMP_N_PAYLOAD_MALFORMED, NULL, "malformed QM1", "");
+        return;
+    }
+    if (sap->u.sa.nprops > 0)
+        spi = msg_sa_prop(m, &sap->u.sa, 0)->spi_size == 4 ? msg_sa_prop(m, &sap->u.sa, 0)->spi
+                                                           : NULL;
+    q->ni_len = nonce->body_len;
+    memcpy(q->ni, nonce->body, q->ni_len);
+    if (msg_count(m, ISAKMP_PL_ID) == 2) {
+        idci = msg_find(m, ISAKMP_PL_ID, 0);
+        idcr = msg_find(m, ISAKMP_PL_ID, 1);
+        if (proxy_from_id(&idci->u.id, &rp, &rtype, &rproto, &rport, &ewhy) < 0 ||
+            proxy_from_id(&idcr->u.id, &lp, &ltype, &lproto, &lport, &ewhy) < 0) {
+            k->cnt.bad_id++;
+            refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "proxy identity: ", ewhy);
+            return;
+        }
+    } else { /* RFC 2409 5.5: no IDs, the ISAKMP peers' addresses */
+        if (kmd_prefix_parse(addr_str(&sa->path.src, r, sizeof(r)), &rp) < 0 ||
+            kmd_prefix_parse(addr_str(&sa->path.dst, l, sizeof(l)), &lp) < 0)
+            return;
+        rtype = ltype = rp.af == AF_INET6 ? ISAKMP_ID_IPV6_ADDR : ISAKMP_ID_IPV4_ADDR;
+        rproto = lproto = 0;
+        rport = lport = 0;
+    }
+    prefix_str(&rp, r, sizeof(r));
+    prefix_str(&lp, l, sizeof(l));
+    if (rp.af != lp.af || (rproto != lproto && rproto && lproto)) {
+        k->cnt.bad_id++;
+        refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi,
+               "proxy identities of different families or protocols", "");
+        return;
+    }
+    if (pair_allowed(prof, &rp, &lp) == NULL) {
+        k->cnt.bad_id++;
+        snprintf(why, sizeof(why),
+                 "remote %s local %s is not within an allowed-proxy-pair of "
+                 "access profile %s",
+                 r, l, prof->name);
+        refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "proxy pair ", why);
+        return;
+    }
+    if (p2_choose(prof->ipsec_policy, sa->natt && (sa->nat_peer || sa->nat_local), m, &sap->u.sa,
+                  &c, why, sizeof(why)) < 0) {
+        k->cnt.no_proposal++;
+        refuse(k, sa, q, ISAKMP_N_NO_PROPOSAL_CHOSEN, spi, "no acceptable proposal: ", why);
+        return;
+    }
+    if ((c.pfs != NULL) != (ke != NULL) || (ke && ke->body_len != dh_group_len(c.pfs))) {
+        k->cnt.malformed++;
+        refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.peer_spi,
+               c.pfs ? "the PFS KE payload is missing or of the wrong length"
+                     : "a KE payload without a PFS group",
+               "");
+        return;
+    }
+    for (struct tunnel *o = k->tunnels; o; o = o->next) {
+        if (!inst_eq(o->instance, sa->ss->inside_instance) || !prefix_overlap(&o->rproxy, &rp) ||
+            !prefix_overlap(&o->lproxy, &lp))
+            continue;
+        if (o->ike == sa || strcmp(o->peer_id, sa->id) == 0 || sa->initial_contact) {
+            if (old == NULL && o->up)
+                old = o;
+            if (o->up)
+                continue;
+        }
+        k->cnt.bad_id++;
+        snprintf(why, sizeof(why), "remote %s is already held by %.120s (tunnel %u)", r, o->peer_id,
+                 o->index);
+        refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "", why);
+        return;
+    }
+    if (c.pfs) {
+        size_t gl = dh_group_len(c.pfs);
+        q->gqm = crypto_secret_new(gl);
+        if (q->gqm == NULL)
+            fatal("crypto_secret_new");
+        if ((q->dh = dh_keypair(c.pfs, 0)) == NULL ||
+            dh_shared(q->dh, ke->body, gl, q->gqm->data) < 0) {
+            refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.peer_spi,
+                   "PFS: ", "the peer's public value is not in the group");
+            return;
+        }
+    }
+    t = tunnel_new(k, sa);
+    q->tunnel = t->index;
+    t->c = c;
+    t->spi_out = (uint32_t)c.peer_spi[0] << 24 | (uint32_t)c.peer_spi[1] << 16 |
+                 (uint32_t)c.peer_spi[2] << 8 | c.peer_spi[3];
+    t->udp_encap = c.encap == ISAKMP_ENCAP_UDP_TUNNEL;
+    t->rproxy = rp;
+    t->lproxy = lp;
+    t->rid_type = rtype;
+    t->lid_type = ltype;
+    t->proto = rproto ? rproto : lproto;
+    t->rport = rport;
+    t->lport = lport;
+    t->replaces = old ? old->index : 0;
+    if (idci) {
+        q->idci = malloc(idci->body_len);
+        q->idcr = malloc(idcr->body_len);
+        if (q->idci == NULL || q->idcr == NULL)
+            fatal("malloc");
+        memcpy(q->idci, idci->body, q->idci_len = idci->body_len);
+        memcpy(q->idcr, idcr->body, q->idcr_len = idcr->body_len);
+    }
+    q->state = QM_WAIT_POOL;
+    if (tunnel_reserve_pool(k, t) < 0) {
+        qm_done(q);
+        tunnel_refuse(k, t, "fwdd is not reachable");
+    }
+}
+
+static void u32be(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* QM2: HASH(2), SA (our SPI, the chosen transform), Nr, [KE], [IDci,
+ * IDcr as received], [RESPONDER-LIFETIME]. */
+static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t *out, size_t cap,
+                     size_t *olen)
+{
+    uint8_t body[KMD_PKT_MAX], spi[4], *hp, life[12];
+    struct msg_builder b;
+    size_t hl = sa->keys.len, ll = 0;
+
+    u32be(spi, t->spi_in);
+    mb_init(&b, body, sizeof(body));
+    hp = mb_hash(&b, NULL, hl);
+    mb_sa_begin(&b, ISAKMP_DOI_IPSEC, ISAKMP_SIT_IDENTITY_ONLY);
+    mb_proposal_begin(&b, t->c.prop_num, ISAKMP_PROTO_IPSEC_ESP, spi, 4);
+    mb_transform_begin(&b, t->c.xform_num, t->c.esp_id);
+    attrs_echo(&b, t->c.attrs, t->c.nattrs);
+    mb_sa_end(&b);
+    mb_nonce(&b, q->nr, q->nr_len);
+    if (q->dh)
+        mb_ke(&b, dh_public(q->dh), dh_group_len(t->c.pfs), dh_group_len(t->c.pfs));
+    if (q->idci) {
+        mb_raw(&b, ISAKMP_PL_ID, q->idci, q->idci_len);
+        mb_raw(&b, ISAKMP_PL_ID, q->idcr, q->idcr_len);
+    }
+    if (t->c.responder_lifetime) { /* RFC 2407 4.6.3.1: life type, duration */
+        life[0] = 0x80;
+        life[1] = ISAKMP_A2_LIFE_TYPE;
+        life[2] = 0;
+        life[3] = ISAKMP_LIFE_SECONDS;
+        if (t->c.lifetime <= 0xffff) {
+            life[4] = 0x80;
+            life[5] = ISAKMP_A2_LIFE_DURATION;
+            life[6] = (uint8_t)(t->c.lifetime >> 8);
+            life[7] = (uint8_t)t->c.lifetime;
+            ll = 8;
+        } else {
+            life[4] = 0;
+            life[5] = ISAKMP_A2_LIFE_DURATION;
+            life[6] = 0;
+            life[7] = 4;
+            u32be(life + 8, t->c.lifetime);
+            ll = 12;
+        }
+        mb_notify(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_IPSEC_ESP, spi, 4, ISAKMP_N_RESPONDER_LIFETIME,
+                  life, ll);
+    }
+    if (b.err || hp == NULL ||
+        ikev1_qm_hash2(&sa->keys, q->msgid, q->ni, q->ni_len, body + 4 + hl, b.len - 4 - hl, hp) <
+            0)
+        return -1;
+    return ike_encrypt(sa, q->iv, ISAKMP_EXCH_QUICK, q->msgid, &b, out, cap, olen);
+}
+
+void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char *msg,
+                   const char *unit)
+{
+    struct ike_sa *sa = t->ike;
+    struct qm *q = qm_of(sa, t->index);
+    struct ikev1_qm_input qi;
+    uint8_t km[2 * FWD_KEY_MAX], out[KMD_PKT_MAX];
+    size_t kl = t->c.ekey_len + t->c.akey_len, olen;
+    char why[200];
+
+    if (q == NULL || q->state != QM_WAIT_POOL) {
+        tunnel_refuse(k, t, "its quick mode went away");
+        return;
+    }
+    if (status != FWD_OK) {
+        if (status == FWD_ERR_EXHAUSTED)
+            snprintf(why, sizeof(why), "pool %s of service set %s is exhausted", t->pool,
+                     t->ss_name);
+        else
+            snprintf(why, sizeof(why), "fwdd refused the pool reservation: %s", msg);
+        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, t->c.peer_spi, 4,
+                         ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        qm_done(q);
+        tunnel_refuse(k, t, why);
+        return;
+    }
+    snprintf(t->unit, sizeof(t->unit), "%s", unit[0] ? unit : sa->ss->inside_unit);
+    t->held |= T_POOL;
+    t->spi_in = tunnel_new_spi(k);
+    q->nr_len = KMD_NONCE_LEN;
+    qi = (struct ikev1_qm_input){
+        q->ni, q->nr, q->ni_len, q->nr_len, q->gqm ? q->gqm->data : NULL, q->gqm ? q->gqm->len : 0};
+    if (crypto_random(q->nr, q->nr_len) < 0 ||
+        ikev1_keymat(&sa->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, t->spi_in, km, kl) < 0)
+        goto fail;
+    memcpy(t->ekey_in, km, t->c.ekey_len);
+    memcpy(t->akey_in, km + t->c.ekey_len, t->c.akey_len);
+    if (ikev1_keymat(&sa->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, t->spi_out, km, kl) < 0)
+        goto fail;
+    memcpy(t->ekey_out, km, t->c.ekey_len);
+    memcpy(t->akey_out, km + t->c.ekey_len, t->c.akey_len);
+    crypto_wipe(km, sizeof(km));
+    if (qm2_build(sa, q, t, out, sizeof(out), &olen) < 0)
+        goto fail;
+    pkt_set(&q->last_out, out, olen);
+    q->state = QM_WAIT_SA_IN;
+    if (tunnel_install_in(k, t) < 0) {
+        qm_done(q);
+        tunnel_refuse(k, t, "fwdd is not reachable");
+    }
+    return;
+fail:
+    crypto_wipe(km, sizeof(km));
+    qm_done(q);
+    tunnel_refuse(k, t, "cannot compute the keys or build QM2");
+}
+
+void qm_sa_in_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char *msg)
+{
+    struct ike_sa *sa = t->ike;
+    struct qm *q = qm_of(sa, t->index);
+    char why[200];
+
+    if (q == NULL || q->state != QM_WAIT_SA_IN) {
+        tunnel_refuse(k, t, "its quick mode went away");
+        return;
+    }
+    if (status != FWD_OK) {
+        t->held &= ~(unsigned)T_SA_IN;
+        snprintf(why, sizeof(why), "fwdd refused the inbound SA: %s",
+                 status == KMD_FWD_LOST ? "connection lost" : msg);
+        k->cnt.fwd_errors += status != KMD_FWD_LOST;
+        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, t->c.peer_spi, 4,
+                         ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        qm_done(q);
+        tunnel_refuse(k, t, why);
+        return;
+    }
+    q->state = QM_QM2_SENT;
+    ike_send(k, sa, q->last_out.p, q->last_out.len);
+}
+
+static void qm3(struct kmd *k, struct ike_sa *sa, struct qm *q, const struct fwd_dgram *d,
+                const uint8_t *pkt, size_t len)
+{
+    struct msg *m = &k->m;
+    uint8_t next[CRYPTO_MAX_BLOCK], hash[CRYPTO_MAX_HASH];
+    char why[300], peer[80];
+    struct tunnel *t;
+
+    if (ike_open(k, sa, q->iv, pkt, len, next, why, sizeof(why)) < 0 || m->npl == 0 ||
+        m->pl[0].type != ISAKMP_PL_HASH || m->pl[0].body_len != sa->keys.len ||
+        ikev1_qm_hash3(&sa->keys, q->msgid, q->ni, q->ni_len, q->nr, q->nr_len, hash) < 0 ||
+        !crypto_equal(hash, m->pl[0].body, sa->keys.len)) {
+        k->cnt.hash_failed++;
+        if (kmd_log_ok(k))
+            log_info("QM3 from %s dropped: it does not decrypt or HASH(3) does not verify",
+                     ike_peer(sa, peer, sizeof(peer)));
+        return;
+    }
+    memcpy(q->iv, next, sa->keys.iv_len);
+    pkt_set(&q->last_in, pkt, len);
+    qm_done(q);
+    sa->path = *d;
+    sa->path.len = 0;
+    t = qm_tunnel(k, q);
+    if (t == NULL)
+        return;
+    t->path = sa->path;
+    tunnel_activate(k, t);
+}
+
+void qm_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
+              size_t len)
+{
+    struct msg_hdr h;
+    struct msg_err err;
+    struct qm *q;
+
+    if (msg_parse_hdr(&h, pkt, len, &err) != MSG_OK)
+        return;
+    if (sa->state != IKE_UP || h.msgid == 0) {
+        k->cnt.out_of_state++;
+        return;
+    }
+    q = qm_find(sa, h.msgid);
+    if (q == NULL) {
+        qm1(k, sa, pkt, len, h.msgid);
+        return;
+    }
+    if (pkt_equal(&q->last_in, pkt, len)) {
+        k->cnt.retransmits++;
+        if (q->state == QM_QM2_SENT && q->last_out.len)
+            ike_send(k, sa, q->last_out.p, q->last_out.len);
+        return;
+    }
+    if (q->state == QM_QM2_SENT)
+        qm3(k, sa, q, d, pkt, len);
+    else
+        k->cnt.out_of_state++;
+}
+
+void qm_forget(struct ike_sa *sa, uint32_t tunnel)
+{
+    struct qm *q = qm_of(sa, tunnel);
+
+    if (q)
+        qm_done(q);
+}
+
+void qm_tick(struct kmd *k, struct ike_sa *sa, time_t now)
+{
+    struct qm **pp = &sa->qms;
+
+    while (*pp) {
+        struct qm *q = *pp;
+        if (q->state != QM_DONE && now - q->started >= (time_t)k->lim.qm_timeout) {
+            struct tunnel *t = qm_tunnel(k, q);
+            char why[80];
+            snprintf(why, sizeof(why), "no QM3 within %u s", k->lim.qm_timeout);
+            qm_done(q);
+            if (t && !t->up)
+                tunnel_refuse(k, t, why);
+        }
+        if (q->state == QM_DONE && now - q->started >= KMD_QM_KEEP) {
+            *pp = q->next;
+            qm_free(q);
+            continue;
+        }
+        pp = &q->next;
+    }
+}
