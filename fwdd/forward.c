@@ -51,6 +51,19 @@ const char *fwd_drop_name(enum fwd_drop d)
         [DROP_ESP_NO_SA] = "ESP without SA",
         [DROP_IP6_HDR] = "bad IPv6 header",
         [DROP_IP6_MCAST] = "IPv6 multicast",
+        [DROP_ESP_HDR] = "ESP bad header",
+        [DROP_ESP_AUTH] = "ESP authentication failure",
+        [DROP_ESP_DECRYPT] = "ESP decryption failure",
+        [DROP_ESP_TRAILER] = "ESP bad trailer",
+        [DROP_ESP_REPLAY] = "ESP replay",
+        [DROP_ESP_SELECTOR] = "ESP inner packet outside its SA's selectors",
+        [DROP_ESP_SEQ] = "ESP sequence numbers exhausted",
+        [DROP_ESP_NESTED] = "ESP nested too deep",
+        [DROP_ESP_NO_ROUTE] = "ESP: no route to the remote gateway",
+        [DROP_FRAG_LOCAL] = "fragment to the appliance not reassembled",
+        [DROP_REASM_TIMEOUT] = "reassembly timeout",
+        [DROP_REASM_MEM] = "reassembly memory cap",
+        [DROP_REASM_BAD] = "overlapping or oversized fragments",
     };
     return (unsigned)d < DROP_MAX && names[d] ? names[d] : "?";
 }
@@ -186,7 +199,7 @@ static int to_next_hop(struct fwdd *fw, struct unit *in, const struct route *r, 
         return -EHOSTUNREACH;
     }
     if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS) {
-        svc_input(fw, out, ip, len);
+        svc_input(fw, in, out, ip, len);
         return 0;
     }
     return ip4_output(fw, in, out, nh->kind == NH_GATEWAY ? addr_v4(&nh->gw) : dst, ip, len);

@@ -127,7 +127,7 @@ static int ip6_output(struct fwdd *fw, struct unit *in, struct unit *out, const 
     unsigned mtu = unit_mtu(out);
 
     if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS) {
-        svc_input(fw, out, ip, len);
+        svc_input(fw, in, out, ip, len);
         return 0;
     }
     if (out->ifd->port == NULL) {

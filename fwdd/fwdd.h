@@ -5,8 +5,8 @@
  * Two lifetimes:
  *   - struct fwdd lives for the process: the ports given with --port (each
  *     a Linux netdev read and written with AF_PACKET, port.c), their ARP
- *     caches (arp.c), the runtime of each service set (counters, and the
- *     dynamic rules and SAs kmd installs: svc.c), kmd's reverse routes
+ *     caches (arp.c), the runtime of each service set (counters, tunnels,
+ *     SAs and kmd's dynamic rules: svc.c, ipsec.h), kmd's reverse routes
  *     (routes.c), the kmd socket (kmdsock.c), ping/traceroute sessions
  *     (ping.c) and the drop counters.
  *   - struct gen is one configuration generation, built whole from mgd's
@@ -42,6 +42,7 @@ struct nd_cache;
 struct kmdsock;
 struct probe;
 struct kroute;
+struct ipsec;
 
 #define FWD_IFNAMELEN 32    /* "ge-0/0/0", "mams-1/0/0" */
 #define FWD_UNITNAMELEN 48  /* "ge-0/0/0.0", "ms-1/0/0.16000" */
@@ -50,37 +51,50 @@ struct kroute;
 
 /* Why a packet was dropped (struct fwd_stats; logged on SIGUSR1 and exit). */
 enum fwd_drop {
-    DROP_FRAME_SHORT,  /* runt Ethernet frame */
-    DROP_FRAME_TRUNC,  /* larger than the receive buffer */
-    DROP_OTHERHOST,    /* not for our MAC */
-    DROP_ETHERTYPE,    /* not IPv4, IPv6 or ARP (VLANs are out of scope) */
-    DROP_NO_UNIT,      /* port without a usable unit 0 */
-    DROP_ARP_BAD,      /* malformed ARP */
-    DROP_ARP_NOT_OURS, /* ARP for another host */
-    DROP_IP_SHORT,     /* truncated IP header */
-    DROP_IP_VERSION,   /* version field */
-    DROP_IP_IHL,       /* bad header length */
-    DROP_IP_LEN,       /* total length vs data */
-    DROP_IP_CSUM,      /* header checksum */
-    DROP_L4_BAD,       /* malformed transport header to a local address */
-    DROP_MARTIAN,      /* source or destination never forwarded */
-    DROP_TTL,          /* TTL expired (ICMP time exceeded sent) */
-    DROP_NO_ROUTE,     /* no route (ICMP unreachable sent) */
-    DROP_DISCARD,      /* discard route */
-    DROP_NEEDFRAG,     /* too big with DF (ICMP fragmentation needed sent) */
-    DROP_ARP_FAILED,   /* next hop did not answer ARP */
-    DROP_ARP_QUEUE,    /* too many packets waiting for one ARP answer */
-    DROP_PORT_DOWN,    /* output unit has no port */
-    DROP_TX,           /* the kernel refused the frame */
-    DROP_GSO,          /* a super-frame that cannot be segmented */
-    DROP_NO_SS,        /* routed to a services unit of no service set */
-    DROP_SS_NO_RULE,   /* entered a service set and matched no rule */
-    DROP_SS_NO_SA,     /* matched a rule that has no SA yet */
-    DROP_LOCAL,        /* to the appliance, no one listens (ICMP sent when due) */
-    DROP_IKE_NO_KMD,   /* IKE to a local gateway while kmd is not connected */
-    DROP_ESP_NO_SA,    /* ESP to a local gateway with no SA */
-    DROP_IP6_HDR,      /* malformed IPv6 header */
-    DROP_IP6_MCAST,    /* IPv6 multicast not for the appliance (not forwarded) */
+    DROP_FRAME_SHORT,   /* runt Ethernet frame */
+    DROP_FRAME_TRUNC,   /* larger than the receive buffer */
+    DROP_OTHERHOST,     /* not for our MAC */
+    DROP_ETHERTYPE,     /* not IPv4, IPv6 or ARP (VLANs are out of scope) */
+    DROP_NO_UNIT,       /* port without a usable unit 0 */
+    DROP_ARP_BAD,       /* malformed ARP */
+    DROP_ARP_NOT_OURS,  /* ARP for another host */
+    DROP_IP_SHORT,      /* truncated IP header */
+    DROP_IP_VERSION,    /* version field */
+    DROP_IP_IHL,        /* bad header length */
+    DROP_IP_LEN,        /* total length vs data */
+    DROP_IP_CSUM,       /* header checksum */
+    DROP_L4_BAD,        /* malformed transport header to a local address */
+    DROP_MARTIAN,       /* source or destination never forwarded */
+    DROP_TTL,           /* TTL expired (ICMP time exceeded sent) */
+    DROP_NO_ROUTE,      /* no route (ICMP unreachable sent) */
+    DROP_DISCARD,       /* discard route */
+    DROP_NEEDFRAG,      /* too big with DF (ICMP fragmentation needed sent) */
+    DROP_ARP_FAILED,    /* next hop did not answer ARP */
+    DROP_ARP_QUEUE,     /* too many packets waiting for one ARP answer */
+    DROP_PORT_DOWN,     /* output unit has no port */
+    DROP_TX,            /* the kernel refused the frame */
+    DROP_GSO,           /* a super-frame that cannot be segmented */
+    DROP_NO_SS,         /* routed to a services unit of no service set */
+    DROP_SS_NO_RULE,    /* entered a service set and matched no rule */
+    DROP_SS_NO_SA,      /* matched a rule that has no SA yet */
+    DROP_LOCAL,         /* to the appliance, no one listens (ICMP sent when due) */
+    DROP_IKE_NO_KMD,    /* IKE to a local gateway while kmd is not connected */
+    DROP_ESP_NO_SA,     /* ESP to a local gateway with no SA */
+    DROP_IP6_HDR,       /* malformed IPv6 header */
+    DROP_IP6_MCAST,     /* IPv6 multicast not for the appliance (not forwarded) */
+    DROP_ESP_HDR,       /* ESP: too short, or raw/UDP not as its SA says */
+    DROP_ESP_AUTH,      /* ESP: integrity check failed */
+    DROP_ESP_DECRYPT,   /* ESP: not whole cipher blocks, cipher failure */
+    DROP_ESP_TRAILER,   /* ESP: bad padding or next header, bad inner packet */
+    DROP_ESP_REPLAY,    /* ESP: replayed or too old for the window */
+    DROP_ESP_SELECTOR,  /* ESP: inner packet outside the SA's selectors */
+    DROP_ESP_SEQ,       /* ESP: outbound sequence numbers exhausted */
+    DROP_ESP_NESTED,    /* ESP: encapsulation nested too deep (a loop) */
+    DROP_ESP_NO_ROUTE,  /* ESP: no route to the remote gateway */
+    DROP_FRAG_LOCAL,    /* a fragment to the appliance that is not reassembled */
+    DROP_REASM_TIMEOUT, /* fragments whose datagram never completed */
+    DROP_REASM_MEM,     /* fragments evicted by the memory cap */
+    DROP_REASM_BAD,     /* overlapping or oversized fragments */
     DROP_MAX
 };
 const char *fwd_drop_name(enum fwd_drop d);
@@ -169,6 +183,7 @@ struct fwdd {
     struct gen *cur, *next;
     struct ss_rt *ssrt;     /* service set runtimes, by name (svc.c) */
     struct kroute *kroutes; /* kmd's reverse routes (routes.c) */
+    struct ipsec *ipsec;    /* SPI hash, pool reservations, reassembly (ipsec.h) */
     struct kmdsock *ks;
     struct probe *probes;
     struct event *tick;
@@ -217,6 +232,9 @@ struct kroute_spec {
 int fw_kroute_add(struct fwdd *fw, const struct kroute_spec *k);
 int fw_kroute_del(struct fwdd *fw, const struct kroute_spec *k);
 void fw_kroute_flush(struct fwdd *fw);
+/* After apply: forget kmd routes whose unit or instance left the
+ * configuration (they would not come back with it). */
+void fw_kroute_gc(struct fwdd *fw);
 
 /* forward.c: the packet path. */
 void fwd_frame_input(struct fwdd *fw, struct port *p, uint8_t *frame, size_t len,

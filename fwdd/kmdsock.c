@@ -3,6 +3,7 @@
  */
 #include "kmdsock.h"
 #include "fwdipc.h"
+#include "ipsec.h"
 #include "ipc.h"
 #include "log.h"
 #include "pktutil.h"
@@ -52,6 +53,13 @@ static void reply(struct kmdsock *ks, uint32_t id, uint32_t status, const char *
     send_msg(ks, FWD_REPLY, id, &r, sizeof(r), NULL, 0);
 }
 
+/* Everything kmd installed goes: a new connection or HELLO starts empty. */
+static void flush_kmd_state(struct kmdsock *ks)
+{
+    ipsec_flush_dynamic(ks->fw);
+    fw_kroute_flush(ks->fw);
+}
+
 static void on_hello(struct kmdsock *ks, const struct ipc_hdr *h, const uint8_t *p)
 {
     struct fwd_hello hello;
@@ -65,12 +73,14 @@ static void on_hello(struct kmdsock *ks, const struct ipc_hdr *h, const uint8_t 
         reply(ks, h->id, FWD_ERR_INVALID, "FWD_HELLO: protocol version mismatch");
         return;
     }
+    if (ks->hello)
+        flush_kmd_state(ks);
     ks->hello = 1;
     log_info("kmd (pid %u) connected", hello.pid);
     reply(ks, h->id, FWD_OK, NULL);
 }
 
-/* Requests and the payload size each needs (ESP/kmd step: handlers). */
+/* Requests and the payload size each needs (kmdreq.c answers them). */
 static const struct {
     uint16_t type;
     size_t size;
@@ -89,14 +99,25 @@ static void dispatch(struct kmdsock *ks, const struct ipc_hdr *h, const uint8_t 
         return;
     }
     for (size_t i = 0; i < sizeof(kmd_requests) / sizeof(kmd_requests[0]); i++) {
+        struct fwd_reply r = {0};
+        uint8_t extra[sizeof(struct fwd_pool) + sizeof(struct fwd_sa_counters)];
+        size_t extralen = 0;
+
         if (kmd_requests[i].type != h->type)
             continue;
-        if (h->len < kmd_requests[i].size)
+        if (h->len < kmd_requests[i].size) {
             reply(ks, h->id, FWD_ERR_INVALID, "request too short");
-        else if (!ks->hello)
+            return;
+        }
+        if (!ks->hello) {
             reply(ks, h->id, FWD_ERR_INVALID, "FWD_HELLO first");
-        else
-            reply(ks, h->id, FWD_ERR_UNSUPPORTED, "not implemented by this fwdd");
+            return;
+        }
+        r.status = (uint32_t)kmdreq_handle(ks->fw, h->type, p, h->len, r.msg, sizeof(r.msg), extra,
+                                           &extralen);
+        if (r.status != FWD_OK)
+            log_debug("kmd request %u refused (%u): %s", h->type, r.status, r.msg);
+        send_msg(ks, FWD_REPLY, h->id, &r, sizeof(r), extra, extralen);
         return;
     }
     reply(ks, h->id, FWD_ERR_INVALID, "unknown request type");
@@ -109,8 +130,8 @@ static void drop_conn(struct kmdsock *ks)
     bufferevent_free(ks->conn);
     ks->conn = NULL;
     ks->hello = 0;
-    fw_kroute_flush(ks->fw); /* kmd re-installs what it still holds */
-    log_info("kmd disconnected: its routes are flushed");
+    flush_kmd_state(ks); /* kmd re-installs what it still holds */
+    log_info("kmd disconnected: its SAs, rules, routes and pool units are flushed");
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -216,6 +237,17 @@ void kmdsock_close(struct fwdd *fw)
     unlink(ks->path);
     free(ks);
     fw->ks = NULL;
+}
+
+void kmdsock_notify(struct fwdd *fw, uint16_t type, const void *msg, size_t len)
+{
+    if (kmdsock_up(fw))
+        send_msg(fw->ks, type, 0, msg, len, NULL, 0);
+}
+
+int kmdsock_up(const struct fwdd *fw)
+{
+    return fw->ks && fw->ks->conn && fw->ks->hello;
 }
 
 int kmdsock_punt(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,

@@ -1,14 +1,17 @@
 /*
  * local.c: IPv4 packets addressed to the appliance (fwdd.h): ICMP echo is
  * answered; echo replies and ICMP errors go to fwdd's own ping and
- * traceroute (ping.c); IKE and ESP to a service set's local gateway enter
- * the service set's hooks (svc.c: punted to kmd, decapsulated - later
- * steps); other UDP gets port unreachable, other protocols protocol
- * unreachable, TCP is dropped (the appliance's management plane is not on
- * its revenue ports).  Packets are not reassembled: fragments to the
- * appliance are dropped.
+ * traceroute (ping.c); IKE to a service set's local gateway is punted to
+ * kmd (svc.c), ESP (protocol 50, or UDP 4500 - or the udp-encapsulate
+ * dest-port - without the non-ESP marker) is decapsulated (espin.c), NAT
+ * keepalives are absorbed; other UDP gets port unreachable, other
+ * protocols protocol unreachable, TCP is dropped (the appliance's
+ * management plane is not on its revenue ports).  Fragments of ESP and
+ * UDP to a local gateway are reassembled first (reasm.c); other fragments
+ * to the appliance are dropped.
  */
 #include "fwdd.h"
+#include "ipsec.h"
 #include "ping.h"
 #include "pktutil.h"
 #include "svc.h"
@@ -51,13 +54,15 @@ static void udp_input(struct fwdd *fw, struct unit *in, struct instance *inst, u
                       size_t len, const struct ip4_info *h, const struct l4_info *t)
 {
     struct service_set *ss = svc_by_gateway(fw->cur, inst, h->dst);
-    const uint8_t *payload = ip + h->hlen + 8;
+    uint8_t *payload = ip + h->hlen + 8;
     size_t plen = t->len - 8;
+    int natt = ss && (t->dport == NATT_PORT || svc_udp_encap_port(fw->cur, inst, h->dst, t->dport));
 
-    if (ss && t->dport == NATT_PORT && plen == 1 && payload[0] == 0xff)
+    (void)len;
+    if (natt && plen == 1 && payload[0] == 0xff)
         return; /* NAT keepalive (RFC 3948 2.3): absorbed */
-    if (ss && t->dport == NATT_PORT && plen >= 4 && get32(payload) != 0) {
-        svc_esp_input(fw, ss, in, ip, len); /* ESP in UDP: no non-ESP marker */
+    if (natt && plen >= 4 && get32(payload) != 0) {
+        esp_input(fw, inst, ip, payload, plen, 1); /* ESP in UDP: no non-ESP marker */
         return;
     }
     if (ss && (t->dport == IKE_PORT || t->dport == NATT_PORT)) {
@@ -73,14 +78,17 @@ void local4_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8
 {
     struct ip4_info h;
     struct l4_info t;
-    struct service_set *ss;
 
     if (pkt_ipv4(ip, len, &h) != PKT_OK) {
         fwd_drop(fw, DROP_IP_LEN);
         return;
     }
     if (h.mf || h.fragoff) {
-        fwd_drop(fw, DROP_LOCAL);
+        if ((h.proto == IPPROTO_ESP_ || h.proto == IPPROTO_UDP_) &&
+            svc_by_gateway(fw->cur, inst, h.dst))
+            reasm_input(fw, in, inst, ip, h.tot_len);
+        else
+            fwd_drop(fw, DROP_FRAG_LOCAL);
         return;
     }
     if (pkt_l4(ip + h.hlen, h.tot_len - h.hlen, h.proto, &t) != PKT_OK) {
@@ -95,8 +103,8 @@ void local4_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8
         udp_input(fw, in, inst, ip, h.tot_len, &h, &t);
         return;
     case IPPROTO_ESP_:
-        if ((ss = svc_by_gateway(fw->cur, inst, h.dst)) != NULL) {
-            svc_esp_input(fw, ss, in, ip, h.tot_len);
+        if (svc_by_gateway(fw->cur, inst, h.dst) != NULL) {
+            esp_input(fw, inst, ip, ip + h.hlen, h.tot_len - h.hlen, 0);
             return;
         }
         break;

@@ -13,6 +13,7 @@
 #include "arp.h"
 #include "daemon.h"
 #include "fwdd.h"
+#include "ipsec.h"
 #include "kmdsock.h"
 #include "nd.h"
 #include "log.h"
@@ -90,6 +91,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     arp_tick(arg);
     nd_tick(arg);
+    sa_tick(arg);
+    reasm_tick(arg);
 }
 
 static void usage(void)

@@ -263,3 +263,18 @@ void fw_kroute_flush(struct fwdd *fw)
         free(k);
     }
 }
+
+void fw_kroute_gc(struct fwdd *fw)
+{
+    for (struct kroute **pp = &fw->kroutes; *pp;) {
+        struct kroute *k = *pp;
+        struct instance *in = fw->cur ? gen_instance(fw->cur, k->k.instance) : NULL;
+        struct unit *u = fw->cur ? gen_unit(fw->cur, k->k.unit) : NULL;
+        if (in && u && u->inst == in) {
+            pp = &k->next;
+            continue;
+        }
+        *pp = k->next;
+        free(k);
+    }
+}

@@ -8,8 +8,9 @@
  *   get-interface-information         show_if.c
  *   get-arp-table-information         show_misc.c
  *   get-chassis-inventory             show_misc.c
- *   get-service-set-summary-information, get-services-ipsec-statistics-
- *   information, clear-ipsec-vpn-statistics   show_misc.c
+ *   get-service-set-summary-information      show_misc.c
+ *   get-services-ipsec-statistics-information,
+ *   clear-ipsec-vpn-statistics               show_ipsec.c
  *   ping, traceroute (streamed, cancellable)  ping.c
  */
 #ifndef FWDD_RPC_H

@@ -8,9 +8,7 @@
  *                                interface (interface-name, an OpenSG
  *                                addition)
  *   get-service-set-summary-information   one entry per service PIC
- *   get-services-ipsec-statistics-information, clear-ipsec-vpn-statistics
- *                                per-tunnel counters come with the ESP step:
- *                                until then there is no tunnel to list
+ * (the IPsec statistics are show_ipsec.c's)
  */
 #include "rpc.h"
 #include "arp.h"
@@ -174,16 +172,4 @@ void show_ss_summary(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
     buf_puts(&b, "</service-set-summary-information>\n");
     rpc_reply_body(fw, id, b.s);
     buf_free(&b);
-}
-
-void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
-{
-    (void)a;
-    rpc_reply_body(fw, id, "<ipsec-total-statistics-information/>\n");
-}
-
-void clear_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
-{
-    (void)a;
-    rpc_reply_body(fw, id, "");
 }

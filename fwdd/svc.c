@@ -1,6 +1,8 @@
 /*
- * svc.c: service PICs, service sets, static ipsec-vpn rules and the
- * process-lifetime runtime of each service set (svc.h).
+ * svc.c: service PICs, service sets, static ipsec-vpn rules, the
+ * process-lifetime runtime of each service set (svc.h), and the choice of
+ * the tunnel a packet entering a service set goes into (static rules,
+ * then kmd's dynamic rules).
  */
 #include "svc.h"
 #include "cfg.h"
@@ -33,11 +35,10 @@ static size_t count_same(const struct cnode *n)
 
 static struct ss_rt *runtime(struct fwdd *fw, const char *name)
 {
-    struct ss_rt *rt;
+    struct ss_rt *rt = svc_rt_find(fw, name);
 
-    for (rt = fw->ssrt; rt; rt = rt->next)
-        if (strcmp(rt->name, name) == 0)
-            return rt;
+    if (rt)
+        return rt;
     rt = xcalloc(1, sizeof(*rt));
     snprintf(rt->name, sizeof(rt->name), "%s", name);
     rt->next = fw->ssrt;
@@ -73,7 +74,7 @@ static void read_rule(struct ss_rule *r, const struct cnode *rn)
         read_prefixes(cfg_child(from, "destination-address"), &t->dst, &t->ndst);
         snprintf(t->inside, sizeof(t->inside), "%s", inside ? inside : "");
         t->has_rgw = rgw && addr_parse(rgw, &t->rgw) == 0;
-        t->manual = cfg_flag(then, "manual");
+        manual_read(t, r->name, then);
     }
     r->nterms = k;
 }
@@ -127,11 +128,20 @@ static void read_set(struct fwdd *fw, struct gen *g, struct service_set *ss, con
     const char *out = cfg_value(nhs, "outside-service-interface");
     const char *lgw_addr = cfg_value(lgw, "address"), *lgw_ri = cfg_value(lgw, "routing-instance");
     const char *prof = cfg_value(opt, "ike-access-profile");
+    const char *win = cfg_value(opt, "anti-replay-window-size"),
+               *mtu = cfg_value(opt, "tunnel-mtu");
+    const struct cnode *udp = cfg_child(opt, "udp-encapsulate");
+    const char *port = cfg_value(udp, "dest-port");
 
     snprintf(ss->name, sizeof(ss->name), "%s", cfg_key(sn));
     snprintf(ss->inside_name, sizeof(ss->inside_name), "%s", in ? in : "");
     snprintf(ss->outside_name, sizeof(ss->outside_name), "%s", out ? out : "");
     snprintf(ss->profile, sizeof(ss->profile), "%s", prof ? prof : "");
+    ss->replay_window = win ? (uint16_t)strtoul(win, NULL, 10) : 64;
+    ss->tunnel_mtu = mtu ? (uint16_t)strtoul(mtu, NULL, 10) : 0;
+    ss->udp_port = udp ? (port ? (uint16_t)strtoul(port, NULL, 10) : 4500) : 0;
+    ss->no_replay = cfg_flag(opt, "no-anti-replay");
+    ss->clear_df = cfg_flag(opt, "clear-dont-fragment-bit");
     ss->inside = in ? gen_unit(g, in) : NULL;
     ss->outside = out ? gen_unit(g, out) : NULL;
     ss->pic = pic_of(g->svc, ss->inside ? ss->inside : ss->outside);
@@ -196,6 +206,7 @@ void svc_free(struct svc *s)
         for (size_t k = 0; k < s->rules[i].nterms; k++) {
             free(s->rules[i].terms[k].src);
             free(s->rules[i].terms[k].dst);
+            manual_term_free(&s->rules[i].terms[k]);
         }
         free(s->rules[i].terms);
     }
@@ -215,19 +226,37 @@ static int referenced(const struct gen *g, const struct ss_rt *rt)
     return 0;
 }
 
+static void rt_free(struct fwdd *fw, struct ss_rt *rt, int gone)
+{
+    while (rt->tunnels)
+        tunnel_free(fw, rt->tunnels, gone);
+    while (rt->rules) {
+        struct dyn_rule *r = rt->rules;
+        rt->rules = r->next;
+        free(r);
+    }
+    free(rt);
+}
+
 void svc_gc(struct fwdd *fw)
 {
+    for (struct ss_rt *rt = fw->ssrt; rt; rt = rt->next)
+        rt->ss = NULL;
+    for (size_t i = 0; fw->cur && i < fw->cur->svc->nsets; i++)
+        fw->cur->svc->sets[i].rt->ss = &fw->cur->svc->sets[i];
     for (struct ss_rt **pp = &fw->ssrt; *pp;) {
         struct ss_rt *rt = *pp;
         if (referenced(fw->cur, rt) || referenced(fw->next, rt)) {
             pp = &rt->next;
             continue;
         }
-        /* ESP/kmd step: its SAs go too, and kmd hears FWD_SA_GONE */
         log_info("service-set %s removed", rt->name);
         *pp = rt->next;
-        free(rt);
+        rt_free(fw, rt, 1); /* kmd hears FWD_SA_GONE for its SAs */
     }
+    manual_sync(fw);
+    ipsec_gc_units(fw);
+    fw_kroute_gc(fw);
 }
 
 void svc_rt_free_all(struct fwdd *fw)
@@ -235,8 +264,17 @@ void svc_rt_free_all(struct fwdd *fw)
     while (fw->ssrt) {
         struct ss_rt *rt = fw->ssrt;
         fw->ssrt = rt->next;
-        free(rt);
+        rt_free(fw, rt, 0);
     }
+    ipsec_free(fw);
+}
+
+struct ss_rt *svc_rt_find(struct fwdd *fw, const char *name)
+{
+    for (struct ss_rt *rt = fw->ssrt; rt; rt = rt->next)
+        if (strcmp(rt->name, name) == 0)
+            return rt;
+    return NULL;
 }
 
 struct service_set *svc_find(const struct gen *g, const char *name)
@@ -257,6 +295,17 @@ struct service_set *svc_by_gateway(const struct gen *g, const struct instance *i
     return NULL;
 }
 
+int svc_udp_encap_port(const struct gen *g, const struct instance *in, uint32_t a, uint16_t port)
+{
+    for (size_t i = 0; g && i < g->svc->nsets; i++) {
+        const struct service_set *ss = &g->svc->sets[i];
+        if (ss->udp_port == port && ss->lgw.af == AF_INET && ss->lgw_inst == in &&
+            addr_v4(&ss->lgw) == a)
+            return 1;
+    }
+    return 0;
+}
+
 static int any_prefix(const struct addr *v, size_t n, const struct addr *x)
 {
     if (n == 0)
@@ -269,7 +318,8 @@ static int any_prefix(const struct addr *v, size_t n, const struct addr *x)
 
 /* The first term of ss's static rules that an inside packet matches. */
 static const struct ss_term *static_match(const struct service_set *ss, const struct unit *u,
-                                          const struct addr *src, const struct addr *dst)
+                                          const struct addr *src, const struct addr *dst,
+                                          const struct ss_rule **rule)
 {
     for (size_t i = 0; i < ss->nrules; i++) {
         const struct ss_rule *r = ss->rules[i];
@@ -278,17 +328,40 @@ static const struct ss_term *static_match(const struct service_set *ss, const st
         for (size_t k = 0; k < r->nterms; k++) {
             const struct ss_term *t = &r->terms[k];
             if ((t->inside[0] == '\0' || strcmp(t->inside, u->name) == 0) &&
-                any_prefix(t->src, t->nsrc, src) && any_prefix(t->dst, t->ndst, dst))
+                any_prefix(t->src, t->nsrc, src) && any_prefix(t->dst, t->ndst, dst)) {
+                *rule = r;
                 return t;
+            }
         }
     }
     return NULL;
 }
 
-void svc_input(struct fwdd *fw, struct unit *u, uint8_t *ip, size_t len)
+/* The tunnel of a static term: its manual SAs, or the tunnel kmd holds
+ * with its remote gateway. */
+static struct tunnel *static_tunnel(struct ss_rt *rt, const struct ss_rule *r,
+                                    const struct ss_term *term)
+{
+    for (struct tunnel *t = rt->tunnels; t; t = t->next) {
+        if (term->manual) {
+            if (t->manual && strcmp(t->rule, r->name) == 0 && strcmp(t->term, term->name) == 0)
+                return t;
+        } else if (term->has_rgw && !t->manual && addr_eq(&t->remote, &term->rgw) &&
+                   tunnel_out_sa(t)) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+void svc_input(struct fwdd *fw, struct unit *in, struct unit *u, uint8_t *ip, size_t len)
 {
     struct service_set *ss = u->ss;
+    const struct ss_rule *rule = NULL;
+    const struct ss_term *term;
+    struct tunnel *t = NULL;
     struct addr src, dst;
+    int matched = 0;
 
     if (ss == NULL) {
         fwd_drop(fw, DROP_NO_SS);
@@ -303,15 +376,27 @@ void svc_input(struct fwdd *fw, struct unit *u, uint8_t *ip, size_t len)
         addr_set_v4(&src, get32(ip + 12), 32);
         addr_set_v4(&dst, get32(ip + 16), 32);
     }
-    if (u != ss->outside && static_match(ss, u, &src, &dst)) {
-        /* ESP/kmd step: the term's SA encapsulates it */
+    if (u != ss->outside && (term = static_match(ss, u, &src, &dst, &rule)) != NULL) {
+        matched = 1;
+        t = static_tunnel(ss->rt, rule, term);
+    } else if (u != ss->outside) {
+        for (const struct dyn_rule *r = ss->rt->rules; r && !matched; r = r->next)
+            if (strcmp(r->inside, u->name) == 0 && sel_match(&r->sel, ip, len, 0)) {
+                matched = 1;
+                t = tunnel_find(ss->rt, r->tunnel, 0);
+            }
+    }
+    if (!matched) {
+        ss->rt->no_rule++;
+        fwd_drop(fw, DROP_SS_NO_RULE);
+        return;
+    }
+    if (t == NULL || tunnel_out_sa(t) == NULL) {
         ss->rt->no_sa++;
         fwd_drop(fw, DROP_SS_NO_SA);
         return;
     }
-    /* ESP/kmd step: dynamic rules (ss->rt->dyn) are matched here */
-    ss->rt->no_rule++;
-    fwd_drop(fw, DROP_SS_NO_RULE);
+    esp_output(fw, in, u, t, ip, len);
 }
 
 void svc_ike_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
@@ -323,16 +408,4 @@ void svc_ike_input(struct fwdd *fw, struct service_set *ss, struct unit *in, con
     }
     ss->rt->ike_dropped++;
     fwd_drop(fw, DROP_IKE_NO_KMD);
-}
-
-void svc_esp_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
-                   size_t len)
-{
-    (void)in;
-    (void)ip;
-    (void)len;
-    /* ESP/kmd step: SA lookup by SPI, decapsulation, inner packet routed
-     * from the inside unit */
-    ss->rt->esp_dropped++;
-    fwd_drop(fw, DROP_ESP_NO_SA);
 }

@@ -9,20 +9,29 @@
  * matches no rule is dropped and counted, never forwarded in clear.
  *
  * The configuration part (struct service_set, rules) belongs to a
- * generation; the runtime part (struct ss_rt: counters, and later the
- * dynamic rules, SAs and pool reservations that kmd installs over
- * fwdd.sock) lives for the process, found by service set name, so that a
- * commit keeps them.  svc_gc() drops the runtime of a service set that
- * left the configuration (the ESP/kmd step tells kmd with FWD_SA_GONE).
+ * generation; the runtime part (struct ss_rt: counters, tunnels with their
+ * SAs, kmd's dynamic rules: ipsec.h) lives for the process, found by
+ * service set name, so that a commit keeps them.  svc_gc() (after apply)
+ * points each runtime at its service set of the new generation, brings
+ * the manual tunnels in line with the configuration, and drops the
+ * runtime of a service set that left it (kmd hears FWD_SA_GONE).
  *
- * Hooks for the ESP/kmd step: svc_ike_input() (IKE to a local gateway,
- * punted to kmd), svc_esp_input() (ESP to a local gateway), and the
- * dynamic part of struct ss_rt.
+ * svc_ike_input() punts IKE to a local gateway to kmd; ESP to a local
+ * gateway goes to esp_input() (espin.c).
  */
 #ifndef FWDD_SVC_H
 #define FWDD_SVC_H
 
 #include "fwdd.h"
+#include "ipsec.h"
+
+/* One direction of a term's `then manual` (manual.c). */
+struct manual_sa {
+    uint8_t dir; /* FWD_DIR_IN or FWD_DIR_OUT (bidirectional gives both) */
+    uint8_t cipher, auth, ekey_len, akey_len;
+    uint32_t spi;
+    uint8_t ekey[FWD_KEY_MAX], akey[FWD_KEY_MAX];
+};
 
 struct ss_term {
     char name[64];
@@ -30,7 +39,10 @@ struct ss_term {
     size_t nsrc, ndst;
     char inside[FWD_UNITNAMELEN]; /* from ipsec-inside-interface, "" = any */
     struct addr rgw;              /* then remote-gateway */
-    unsigned has_rgw : 1, manual : 1;
+    unsigned has_rgw : 1, manual : 1, no_replay : 1, clear_df : 1;
+    uint16_t replay_window, tunnel_mtu; /* 0: the service set's */
+    struct manual_sa man[2];            /* usable manual SAs */
+    size_t nman;
 };
 
 struct ss_rule {
@@ -43,10 +55,12 @@ struct ss_rule {
 /* Process-lifetime part of a service set. */
 struct ss_rt {
     char name[64];
+    struct service_set *ss; /* in the current generation (svc_gc) */
     uint64_t in_packets, in_bytes;
     uint64_t no_rule, no_sa; /* dropped: matched no rule; rule without SA */
     uint64_t ike_punted, ike_dropped, esp_dropped;
-    void *dyn; /* dynamic rules, SAs, pool reservations (ESP/kmd step) */
+    struct tunnel *tunnels; /* kmd's and the manual ones (ipsec.h) */
+    struct dyn_rule *rules; /* kmd's, in installation order */
     struct ss_rt *next;
 };
 
@@ -59,7 +73,11 @@ struct service_set {
     char inside_name[FWD_UNITNAMELEN], outside_name[FWD_UNITNAMELEN];
     struct addr lgw; /* local-gateway (af 0 when absent) */
     struct instance *lgw_inst;
-    char profile[64];             /* ike-access-profile */
+    char profile[64];       /* ike-access-profile */
+    uint16_t replay_window; /* anti-replay-window-size, 64 by default */
+    uint16_t tunnel_mtu;    /* 0: from the outside port's MTU */
+    uint16_t udp_port;      /* udp-encapsulate dest-port; 0: not configured */
+    unsigned no_replay : 1, clear_df : 1;
     const struct ss_rule **rules; /* ipsec-vpn-rules, or the rule set's */
     size_t nrules;
     struct ss_rt *rt;
@@ -93,14 +111,16 @@ struct service_set *svc_find(const struct gen *g, const char *name);
 /* The service set whose local gateway is a (host order) in instance in. */
 struct service_set *svc_by_gateway(const struct gen *g, const struct instance *in, uint32_t a);
 
+/* 1 if a (host order) in instance in is the local gateway of a service set
+ * whose manual tunnels are UDP-encapsulated to port (udp-encapsulate). */
+int svc_udp_encap_port(const struct gen *g, const struct instance *in, uint32_t a, uint16_t port);
+struct ss_rt *svc_rt_find(struct fwdd *fw, const char *name);
+
 /* A packet routed to services unit u (IPv4 or IPv6, TTL already
- * decremented). */
-void svc_input(struct fwdd *fw, struct unit *u, uint8_t *ip, size_t len);
+ * decremented); in: the unit it arrived on (NULL when fwdd sent it). */
+void svc_input(struct fwdd *fw, struct unit *in, struct unit *u, uint8_t *ip, size_t len);
 /* IKE (UDP 500/4500) to ss's local gateway, arrived on unit in. */
 void svc_ike_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
-                   size_t len);
-/* ESP (protocol 50, or UDP 4500 without the non-ESP marker) to ss's gateway. */
-void svc_esp_input(struct fwdd *fw, struct service_set *ss, struct unit *in, const uint8_t *ip,
                    size_t len);
 
 #endif

@@ -1,0 +1,122 @@
+/*
+ * espin.c: inbound ESP (RFC 4303; in UDP, RFC 3948) to a local gateway
+ * (ipsec.h).  Order of the checks, each with its counter (the SA's, the
+ * tunnel's for show statistics, and a drop reason):
+ *
+ *   1. SA by SPI and destination (the hash of inbound SAs), in the routing
+ *      instance of the service set's local gateway;   ESP without SA
+ *   2. raw or UDP as the SA says, length;            bad headers
+ *   3. anti-replay window, before any cryptography;  replay errors
+ *   4. ICV (nothing is decrypted if it fails);       authentication failures
+ *   5. decryption;                                   decryption failures
+ *   6. padding, next header 4 or 41, inner header;   bad trailers
+ *      (next header 59, a dummy packet, is dropped silently)
+ *   7. the window moves; the bytes count (lifetimes);
+ *   8. the inner packet within the SA's selectors;   outside selectors
+ *   9. routed in the routing instance of the tunnel's inside unit, as if
+ *      it had arrived on that unit.
+ */
+#include "ipsec.h"
+#include "crypto/esp.h"
+#include "pktutil.h"
+#include "svc.h"
+
+enum esp_err { E_HDR, E_REPLAY, E_AUTH, E_DECRYPT, E_TRAILER };
+
+static void count_err(struct fwdd *fw, struct ipsec_sa *sa, enum esp_err e)
+{
+    static const enum fwd_drop drops[] = {DROP_ESP_HDR, DROP_ESP_REPLAY, DROP_ESP_AUTH,
+                                          DROP_ESP_DECRYPT, DROP_ESP_TRAILER};
+    struct sa_counters *c[2] = {&sa->st, &sa->tun->st};
+
+    for (int i = 0; i < 2; i++)
+        switch (e) {
+        case E_HDR:
+            c[i]->bad_headers++;
+            break;
+        case E_REPLAY:
+            c[i]->replay_errors++;
+            break;
+        case E_AUTH:
+            c[i]->auth_failures++;
+            break;
+        case E_DECRYPT:
+            c[i]->decrypt_failures++;
+            break;
+        case E_TRAILER:
+            c[i]->bad_trailers++;
+            break;
+        }
+    fwd_drop(fw, drops[e]);
+}
+
+/* The inner packet's length if it is a valid IPv4 or IPv6 packet within
+ * plen bytes, else 0. */
+static size_t inner_len(const uint8_t *p, size_t plen, uint8_t nh)
+{
+    struct ip4_info h;
+    struct ip6_info h6;
+
+    if (nh == 4 && pkt_ipv4(p, plen, &h) == PKT_OK)
+        return h.tot_len;
+    if (nh == 41 && pkt_ipv6(p, plen, &h6) == PKT_OK)
+        return 40u + h6.plen;
+    return 0;
+}
+
+void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
+               int udp)
+{
+    uint32_t dst = get32(ip + 16), seq;
+    struct ipsec_sa *sa;
+    struct unit *u;
+    size_t off, plen, ilen;
+    uint8_t nh;
+    int rc;
+
+    if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL) {
+        struct service_set *ss = svc_by_gateway(fw->cur, inst, dst);
+        if (ss)
+            ss->rt->esp_dropped++;
+        fwd_drop(fw, esplen < ESP_HDR_LEN ? DROP_ESP_HDR : DROP_ESP_NO_SA);
+        return;
+    }
+    if (!udp != (sa->encap != FWD_ENCAP_UDP) ||
+        esplen < ESP_HDR_LEN + sa->iv_len + sa->block + sa->icv_len) {
+        count_err(fw, sa, E_HDR);
+        return;
+    }
+    seq = get32(esp + 4);
+    if (sa_replay_check(sa, seq) < 0) {
+        count_err(fw, sa, E_REPLAY);
+        return;
+    }
+    rc = esp_open(sa->xf, esp, esplen, &off, &plen, &nh);
+    if (rc != ESP_OK) {
+        count_err(fw, sa,
+                  rc == ESP_ERR_ICV       ? E_AUTH
+                  : rc == ESP_ERR_PADDING ? E_TRAILER
+                                          : E_DECRYPT);
+        return;
+    }
+    sa_replay_update(sa, seq);
+    if (nh == 59) /* RFC 4303 2.6: a dummy packet */
+        return;
+    if ((ilen = inner_len(esp + off, plen, nh)) == 0) {
+        count_err(fw, sa, E_TRAILER);
+        return;
+    }
+    sa_count(fw, sa, ilen);
+    if (!sel_match(&sa->sel, esp + off, ilen, 1)) {
+        fwd_drop(fw, DROP_ESP_SELECTOR);
+        return;
+    }
+    if (fw->cur == NULL || (u = gen_unit(fw->cur, sa->tun->inside)) == NULL) {
+        fwd_drop(fw, DROP_NO_UNIT);
+        return;
+    }
+    if (nh == 41)
+        ip6_input(fw, u, NULL, esp + off, ilen);
+    else
+        ip4_input(fw, u, esp + off, ilen);
+}

@@ -1,0 +1,220 @@
+/*
+ * ipsec.h: fwdd's IPsec state and ESP data path (RFC 4301/4303/3948).
+ *
+ * State lives for the process, in the runtime of its service set (struct
+ * ss_rt, svc.h), never in a configuration generation:
+ *   - a tunnel (struct tunnel) is one of kmd's tunnels (by kmd's index) or
+ *     one static term with manual SAs (manual.c, built from the
+ *     configuration at apply); it holds its SAs, its inside unit (by name),
+ *     its outer addresses and the counters that `show services ipsec-vpn
+ *     ipsec statistics` lists;
+ *   - an SA (struct ipsec_sa) is one direction of ESP: its transform
+ *     (lib/crypto/esp.h), sequence number or anti-replay window,
+ *     selectors, lifetimes and counters.  Inbound SAs are also in a hash
+ *     by SPI (sa.c);
+ *   - a dynamic rule (struct dyn_rule) is kmd's implicit rule of a tunnel:
+ *     from its inside unit, selectors, matched after the static rules;
+ *   - pool reservations (kmdreq.c) and the fragments waiting for
+ *     reassembly (reasm.c) hang off struct ipsec.
+ *
+ * Who calls what: svc_input() (svc.c) picks the tunnel of a packet routed
+ * to a services unit and hands it to esp_output() (espout.c); local.c
+ * hands ESP to a local gateway to esp_input() (espin.c) after reassembly
+ * (reasm.c); kmdreq.c installs and removes kmd's state over fwdd.sock;
+ * manual.c reconciles the manual tunnels with each applied configuration;
+ * show_ipsec.c lists and clears the counters.
+ */
+#ifndef FWDD_IPSEC_H
+#define FWDD_IPSEC_H
+
+#include "fwdd.h"
+#include "fwdipc.h"
+
+struct esp_xform;
+struct ss_rt;
+struct tunnel;
+
+#define SA_HASH_SIZE 1024
+#define REPLAY_MAX 4096 /* anti-replay-window-size upper bound (schema) */
+
+/* Traffic selectors as seen outbound: src is the local side, dst the
+ * remote side.  No prefix in a list means any address. */
+struct sa_sel {
+    struct addr *src, *dst;
+    size_t nsrc, ndst;
+    uint8_t proto;         /* 0 = any */
+    uint16_t sport, dport; /* 0 = any */
+};
+
+/* Counters of one SA (FWD_SA_STATS) or one tunnel (show statistics). */
+struct sa_counters {
+    uint64_t enc_bytes, enc_packets, dec_bytes, dec_packets;
+    uint64_t auth_failures, replay_errors, decrypt_failures, bad_headers, bad_trailers;
+};
+
+struct ipsec_sa {
+    struct tunnel *tun;
+    uint32_t spi; /* host order */
+    uint8_t dir;  /* FWD_DIR_IN, FWD_DIR_OUT */
+    uint8_t encap;
+    uint8_t cipher, auth;      /* fwd_cipher, fwd_auth */
+    uint16_t sport, dport;     /* UDP encapsulation: ours, the peer's */
+    struct addr local, remote; /* outer addresses */
+    struct esp_xform *xf;
+    size_t iv_len, icv_len, block;
+    struct sa_sel sel;
+    uint32_t seq;           /* outbound: last sequence number sent */
+    int replay;             /* inbound: anti-replay window in use */
+    uint32_t win_bits, top; /* window size, highest sequence number seen */
+    uint64_t win[REPLAY_MAX / 64];
+    uint64_t soft_bytes, hard_bytes;
+    uint32_t soft_seconds, hard_seconds;
+    int64_t installed; /* ipsec_clock() when added */
+    unsigned fired;    /* lifetime events sent (1 << enum fwd_event) */
+    uint16_t tunnel_mtu;
+    uint8_t clear_df;
+    struct sa_counters st;
+    struct ipsec_sa *hnext; /* SPI hash (inbound) */
+    struct ipsec_sa *tnext; /* the tunnel's SAs, newest first */
+};
+
+struct tunnel {
+    struct ss_rt *rt;
+    uint32_t index;
+    int manual; /* a static term's manual SAs */
+    char rule[64], term[64];
+    char inside[FWD_UNITNAMELEN]; /* ipsec-inside-interface */
+    struct addr local, remote;
+    struct ipsec_sa *sas;
+    struct fwd_sa *spec; /* manual: what the SAs were built from (wiped) */
+    size_t nspec;
+    struct sa_sel msel;    /* manual: the term's selectors */
+    int seen;              /* manual_sync's mark */
+    struct sa_counters st; /* shown and cleared by show_ipsec.c */
+    struct tunnel *next;
+};
+
+struct dyn_rule {
+    char inside[FWD_UNITNAMELEN];
+    uint32_t tunnel;
+    struct sa_sel sel;
+    struct addr src, dst; /* storage of sel's single prefixes */
+    struct dyn_rule *next;
+};
+
+struct pool_res {
+    char ss[64], pool[FWD_NAME_LEN], unit[FWD_UNITNAMELEN];
+    uint32_t tunnel;
+    struct pool_res *next;
+};
+
+struct reasm;
+
+/* Process-wide IPsec state (fw->ipsec, made on first use). */
+struct ipsec {
+    struct ipsec_sa *hash[SA_HASH_SIZE];
+    struct pool_res *pools;
+    struct reasm *reasm;
+    uint32_t next_manual; /* tunnel indexes of manual tunnels */
+    int depth;            /* nested encapsulations in progress */
+};
+
+struct ipsec *ipsec_get(struct fwdd *fw);
+void ipsec_free(struct fwdd *fw);
+
+/* The clock of SA lifetimes and reassembly timeouts (monotonic seconds
+ * and milliseconds); tests replace it. */
+int64_t ipsec_clock_ms(void);
+void ipsec_clock_set(int64_t (*ms)(void));
+
+/* --- sa.c ---------------------------------------------------------------- */
+
+/* Check an SA request (lengths, algorithms, addresses): FWD_OK or the
+ * status to answer, with a reason in msg. */
+int sa_check(const struct fwd_sa *s, char *msg, size_t msglen);
+/* Build an SA from a checked request and add it to tunnel t (and the SPI
+ * hash when inbound).  NULL if the transform cannot be made (msg says why). */
+struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *s,
+                        const struct sa_sel *sel, char *msg, size_t msglen);
+void sa_del(struct fwdd *fw, struct ipsec_sa *sa);
+/* The SA of rt with this SPI (host order) and direction, or NULL. */
+struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_t dir);
+/* The inbound SA for an ESP packet with this SPI to local gateway dst
+ * (host order) in instance inst, or NULL. */
+struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instance *inst,
+                              uint32_t dst);
+/* The outbound SA a tunnel encapsulates with (the newest), or NULL. */
+struct ipsec_sa *tunnel_out_sa(const struct tunnel *t);
+/* Anti-replay (RFC 4303 3.4.3): 0 if seq may be accepted; update after
+ * the ICV was verified. */
+int sa_replay_check(const struct ipsec_sa *sa, uint32_t seq);
+void sa_replay_update(struct ipsec_sa *sa, uint32_t seq);
+/* Account bytes of one packet (FWD_SA_EVENT when a byte lifetime runs out). */
+void sa_count(struct fwdd *fw, struct ipsec_sa *sa, size_t bytes);
+void sa_counters_fill(const struct ipsec_sa *sa, struct fwd_sa_counters *c);
+/* Once a second: time lifetimes. */
+void sa_tick(struct fwdd *fw);
+
+struct tunnel *tunnel_find(struct ss_rt *rt, uint32_t index, int manual);
+struct tunnel *tunnel_get(struct ss_rt *rt, uint32_t index);
+/* Free t and its SAs; kmd hears FWD_SA_GONE for each when gone is set. */
+void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone);
+/* Free a dynamic tunnel that no longer holds an SA or a rule. */
+void tunnel_release_if_empty(struct fwdd *fw, struct tunnel *t);
+
+void sel_free(struct sa_sel *s);
+/* 1 if an inner packet (IPv4 or IPv6) from src to dst matches s as seen
+ * outbound (reverse: as seen inbound, src and dst swapped). */
+int sel_match(const struct sa_sel *s, const uint8_t *ip, size_t len, int reverse);
+
+/* Everything kmd installed (kmd disconnected or said HELLO again). */
+void ipsec_flush_dynamic(struct fwdd *fw);
+/* After apply: SAs, rules and reservations whose unit left the
+ * configuration are dropped (FWD_SA_GONE). */
+void ipsec_gc_units(struct fwdd *fw);
+
+/* --- manual.c ------------------------------------------------------------ */
+
+struct ss_term;
+struct service_set;
+struct cnode;
+/* Read a term's `then` options and `manual` SAs (svc.c, at prepare). */
+void manual_read(struct ss_term *t, const char *rule, const struct cnode *then);
+void manual_term_free(struct ss_term *t);
+/* After apply: manual tunnels follow the configuration (unchanged ones
+ * keep their counters, sequence numbers and windows). */
+void manual_sync(struct fwdd *fw);
+
+/* --- espout.c / espin.c -------------------------------------------------- */
+
+/* Encapsulate a packet that entered service set tunnel t from unit u
+ * (in: where it arrived, NULL if fwdd sent it). */
+void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel *t, uint8_t *ip,
+                size_t len);
+/* ESP (esp points at the SPI, esplen bytes) in a packet ip to local gateway
+ * dst of instance inst; udp when it came in UDP (RFC 3948). */
+void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
+               int udp);
+
+/* --- reasm.c ------------------------------------------------------------- */
+
+#define REASM_MEM_MAX (4u << 20) /* bytes of fragments held at once */
+#define REASM_TIMEOUT_MS 30000
+
+/* A fragment addressed to the appliance: kept until its datagram is whole,
+ * which then goes to local4_input().  */
+void reasm_input(struct fwdd *fw, struct unit *in, struct instance *inst, const uint8_t *ip,
+                 size_t len);
+void reasm_tick(struct fwdd *fw);
+void reasm_free(struct fwdd *fw);
+size_t reasm_held(const struct fwdd *fw); /* bytes held (tests) */
+
+/* --- kmdreq.c ------------------------------------------------------------ */
+
+/* Answer one kmd request (type, payload p of len bytes): the status, a
+ * reason in msg, and data after struct fwd_reply in extra (*extralen). */
+int kmdreq_handle(struct fwdd *fw, uint16_t type, const uint8_t *p, size_t len, char *msg,
+                  size_t msglen, void *extra, size_t *extralen);
+void pool_flush(struct fwdd *fw);
+
+#endif

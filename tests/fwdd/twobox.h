@@ -1,0 +1,212 @@
+/*
+ * twobox.h: helpers of the IPsec unit tests (test_esp.c, test_kmdreq.c):
+ * fwdd instances in one process whose ports are socketpairs.  Port 0 is a
+ * LAN whose other end the test reads and writes; port 1 is a WAN that
+ * pump() joins to the WAN of another box (frames read from one are fed
+ * into the other, ARP included), so two appliances talk ESP to each other
+ * without a network.  Header-only: each test includes it once.
+ */
+#ifndef TESTS_FWDD_TWOBOX_H
+#define TESTS_FWDD_TWOBOX_H
+
+#include "arp.h"
+#include "fwdd.h"
+#include "ipsec.h"
+#include "nd.h"
+#include "pktutil.h"
+#include "render.h"
+#include "svc.h"
+
+#include <fcntl.h>
+#include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define VNET 10 /* sizeof(struct virtio_net_hdr) before each frame */
+
+struct box {
+    struct fwdd *fw;
+    int peer[2]; /* the test's end of port 0 (LAN) and port 1 (WAN) */
+};
+
+static struct schema *sch;
+
+static struct conf *load(const char *text)
+{
+    struct conf *c = conf_new(sch);
+    struct load_result r = {0};
+
+    if (load_text(c->root, text, &r) != 0)
+        fail_msg("line %d: %s", r.errs[0].line, r.errs[0].msg);
+    load_result_free(&r);
+    return c;
+}
+
+static void commit(struct fwdd *fw, const char *text)
+{
+    struct conf *c = load(text);
+    char err[256];
+
+    assert_int_equal(fw_prepare(fw, c, err, sizeof(err)), 0);
+    fw_apply(fw);
+    conf_free(c);
+}
+
+static struct port *port_new(struct fwdd *fw, size_t i, const char *name, int *peer)
+{
+    struct port *p = calloc(1, sizeof(*p));
+    int sv[2], big = 4 << 20;
+    static uint8_t nport;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    fcntl(sv[1], F_SETFL, O_NONBLOCK);
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    snprintf(p->ifname, sizeof(p->ifname), "sp%zu", i);
+    p->index = i;
+    p->fd = sv[0];
+    p->fw = fw;
+    p->linux_mtu = 1500;
+    memcpy(p->mac, "\x02\0\0\0\0\x01", 6);
+    p->mac[5] = ++nport;
+    p->arp = arp_new();
+    p->nd = nd_new();
+    *peer = sv[1];
+    return p;
+}
+
+static struct box *box_new(const char *conf)
+{
+    struct box *b = calloc(1, sizeof(*b));
+    struct fwdd *fw = calloc(1, sizeof(*fw));
+
+    fw->root = "/nonexistent";
+    fw->sch = sch;
+    fw->ports = calloc(2, sizeof(*fw->ports));
+    fw->ports[0] = port_new(fw, 0, "ge-0/0/0", &b->peer[0]);
+    fw->ports[1] = port_new(fw, 1, "ge-0/0/1", &b->peer[1]);
+    fw->nports = 2;
+    b->fw = fw;
+    if (conf)
+        commit(fw, conf);
+    return b;
+}
+
+static void box_free(struct box *b)
+{
+    struct fwdd *fw = b->fw;
+
+    fw_kroute_flush(fw);
+    gen_free(fw->cur);
+    gen_free(fw->next);
+    fw->cur = fw->next = NULL;
+    svc_rt_free_all(fw);
+    for (size_t i = 0; i < fw->nports; i++) {
+        close(fw->ports[i]->fd);
+        close(b->peer[i]);
+        arp_free(fw->ports[i]->arp);
+        nd_free(fw->ports[i]->nd);
+        free(fw->ports[i]);
+    }
+    free(fw->ports);
+    free(fw);
+    free(b);
+}
+
+/* One frame the box sent on port i (virtio header stripped): its length,
+ * 0 when none is waiting. */
+static size_t out_frame(struct box *b, int i, uint8_t *f, size_t cap)
+{
+    static uint8_t buf[FWD_FRAME_MAX + VNET];
+    ssize_t n = recv(b->peer[i], buf, sizeof(buf), MSG_DONTWAIT);
+
+    if (n <= VNET)
+        return 0;
+    assert_true((size_t)n - VNET <= cap);
+    memcpy(f, buf + VNET, (size_t)n - VNET);
+    return (size_t)n - VNET;
+}
+
+/* Feed a frame into port i (copied: the path writes in place). */
+static void in_frame(struct box *b, int i, const uint8_t *f, size_t len)
+{
+    static uint8_t buf[FWD_FRAME_MAX];
+
+    memcpy(buf, f, len);
+    fwd_frame_input(b->fw, b->fw->ports[i], buf, len, NULL);
+}
+
+/* Carry frames between the WANs of a and b until both are quiet; returns
+ * how many moved.  Frames from a are also copied to tap when given. */
+static int pump_tap(struct box *a, struct box *b, void (*tap)(const uint8_t *, size_t))
+{
+    static uint8_t f[FWD_FRAME_MAX];
+    int moved = 0, more = 1;
+    size_t n;
+
+    while (more) {
+        more = 0;
+        while ((n = out_frame(a, 1, f, sizeof(f))) > 0) {
+            if (tap)
+                tap(f, n);
+            in_frame(b, 1, f, n);
+            moved++;
+            more = 1;
+        }
+        while ((n = out_frame(b, 1, f, sizeof(f))) > 0) {
+            in_frame(a, 1, f, n);
+            moved++;
+            more = 1;
+        }
+    }
+    return moved;
+}
+
+static int pump(struct box *a, struct box *b)
+{
+    return pump_tap(a, b, NULL);
+}
+
+static const uint8_t host_mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+
+/* An Ethernet frame from the LAN host carrying l3 to the box on port i. */
+static size_t eth(struct box *b, int i, uint8_t *f, uint16_t type, const uint8_t *l3, size_t len)
+{
+    memcpy(f, b->fw->ports[i]->mac, 6);
+    memcpy(f + 6, host_mac, 6);
+    put16(f + 12, type);
+    memcpy(f + 14, l3, len);
+    return len + 14;
+}
+
+/* Teach box b's LAN port that host (host order) is at host_mac. */
+static void lan_host(struct box *b, uint32_t host, uint32_t gw)
+{
+    uint8_t f[64];
+    const uint8_t zero[6] = {0};
+    size_t n = arp_build(f, sizeof(f), 1, (const uint8_t *)"\xff\xff\xff\xff\xff\xff", host_mac,
+                         host, zero, gw);
+
+    in_frame(b, 0, f, n);
+    while (out_frame(b, 0, f, sizeof(f)))
+        ; /* the ARP reply */
+}
+
+/* A UDP packet of size payload bytes (pattern), DF as asked. */
+static size_t udp_pkt(uint8_t *p, uint32_t src, uint32_t dst, size_t size, int df, uint16_t id)
+{
+    size_t n = udp4_build(p, 65535, src, dst, 40000, 9, size, 64, id);
+
+    if (df) {
+        p[6] |= 0x40;
+        ip4_set_csum(p);
+    }
+    return n;
+}
+
+#endif
