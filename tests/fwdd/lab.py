@@ -80,3 +80,60 @@ class Lab:
     def popen(self, host, *argv):
         return subprocess.Popen(self.exec_argv(host, argv), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
+
+
+class Topo:
+    """Any number of namespaces joined by veth pairs (MTU 1500, the kernel's
+    default offloads) and bridges, for the two-appliance IPsec tests.  Names
+    are osg<tag><short>; down() deletes every namespace even after a
+    failure."""
+
+    def __init__(self):
+        self.tag = "%x%04x" % (os.getpid() % 0xFFFF, int.from_bytes(os.urandom(2), "big"))
+        self.made = []
+
+    def name(self, short):
+        return f"osg{self.tag}{short}"
+
+    def ns(self, short):
+        n = self.name(short)
+        sh("ip", "netns", "add", n)
+        self.made.append(n)
+        sh("ip", "-n", n, "link", "set", "lo", "up")
+        return n
+
+    def veth(self, ns1, if1, ns2, if2, up1=True, up2=True):
+        sh("ip", "-n", ns1, "link", "add", if1, "mtu", "1500", "type", "veth", "peer", "name",
+           if2, "netns", ns2)
+        if up1:
+            sh("ip", "-n", ns1, "link", "set", if1, "up")
+        if up2:
+            sh("ip", "-n", ns2, "link", "set", if2, "up")
+
+    def host(self, ns, ifname, addr, gw):
+        sh("ip", "-n", ns, "addr", "add", addr, "dev", ifname)
+        sh("ip", "-n", ns, "route", "add", "default", "via", gw)
+
+    def bridge(self, ns, name, ports, addr=None):
+        sh("ip", "-n", ns, "link", "add", name, "type", "bridge")
+        for p in ports:
+            sh("ip", "-n", ns, "link", "set", p, "master", name)
+        sh("ip", "-n", ns, "link", "set", name, "up")
+        if addr:
+            sh("ip", "-n", ns, "addr", "add", addr, "dev", name)
+
+    def down(self):
+        for n in reversed(self.made):
+            sh("ip", "netns", "del", n, check=False)
+        self.made = []
+
+    @staticmethod
+    def exec_argv(ns, argv):
+        return ["ip", "netns", "exec", ns] + list(argv)
+
+    def run(self, ns, *argv, timeout=60, check=False):
+        return sh(*self.exec_argv(ns, argv), check=check, timeout=timeout)
+
+    def popen(self, ns, *argv):
+        return subprocess.Popen(self.exec_argv(ns, argv), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)

@@ -14,6 +14,14 @@ on stdout.  Every wait has a deadline.
   send HOST PORT BYTES [--timeout S]
       connect (retrying until the deadline), send BYTES random bytes:
       byte count and SHA-256.
+  capture IFACE FILE [--timeout S] [--until HEX]
+      frames seen on IFACE (both directions, AF_PACKET) written to FILE as
+      a pcap; FILE.ready appears when it listens; creating FILE.stop, a
+      frame that contains the bytes HEX, or the deadline ends it (frames
+      already queued are kept): frame count.
+  inject HEX [HEX ...]
+      whole IPv4 packets (hexadecimal) sent as they are on a raw socket
+      (IP_HDRINCL): the number sent.
 """
 import argparse
 import hashlib
@@ -191,6 +199,37 @@ def cmd_send(a):
     return 0
 
 
+def cmd_capture(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+    s.bind((a.iface, 0))
+    open(a.file + ".ready", "w").close()
+    frames = []
+    until = bytes.fromhex(a.until) if a.until else None
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline and not os.path.exists(a.file + ".stop"):
+        if select.select([s], [], [], 0.05)[0]:
+            frames.append((time.time(), s.recv(65535)))
+            if until and until in frames[-1][1]:
+                break
+    while select.select([s], [], [], 0)[0]:
+        frames.append((time.time(), s.recv(65535)))
+    with open(a.file, "wb") as f:
+        f.write(struct.pack("=IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, b in frames:
+            f.write(struct.pack("=IIII", int(t), int((t % 1) * 1e6), len(b), len(b)) + b)
+    print(json.dumps({"frames": len(frames)}))
+    return 0
+
+
+def cmd_inject(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for h in a.packets:
+        pkt = bytes.fromhex(h)
+        s.sendto(pkt, (socket.inet_ntoa(pkt[16:20]), 0))
+    print(json.dumps({"sent": len(a.packets)}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -214,8 +253,16 @@ def main():
     x.add_argument("port", type=int)
     x.add_argument("bytes", type=int)
     x.add_argument("--timeout", type=float, default=30)
+    x = sub.add_parser("capture")
+    x.add_argument("iface")
+    x.add_argument("file")
+    x.add_argument("--timeout", type=float, default=60)
+    x.add_argument("--until")
+    x = sub.add_parser("inject")
+    x.add_argument("packets", nargs="+")
     a = p.parse_args()
-    return {"ping": cmd_ping, "udp": cmd_udp, "serve": cmd_serve, "send": cmd_send}[a.cmd](a)
+    return {"ping": cmd_ping, "udp": cmd_udp, "serve": cmd_serve, "send": cmd_send,
+            "capture": cmd_capture, "inject": cmd_inject}[a.cmd](a)
 
 
 if __name__ == "__main__":
