@@ -8,8 +8,9 @@
  * fragmentation before encapsulation); outer fragments reassembled by the
  * peer, and the reassembly limits (overlap, timeout, memory); UDP
  * encapsulation with NAT keepalives absorbed and IKE told apart; a commit
- * keeps unchanged manual SAs and rebuilds changed ones; random ESP never
- * crashes.
+ * keeps unchanged manual SAs and rebuilds changed ones; IPv6 inside an
+ * IPv4 tunnel (Packet Too Big with the tunnel MTU), no-anti-replay; the
+ * anti-replay window at its edges; random ESP never crashes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -359,6 +360,121 @@ TEST(commit_keeps_unchanged_sas)
     unpair();
 }
 
+static const char *conf6_fmt =
+    "interfaces {\n"
+    "  ge-0/0/0 { unit 0 { family inet6 { address 2001:db8:%d::fe/64; } } }\n"
+    "  ge-0/0/1 { unit 0 { family inet { address 192.0.2.%d/24; } } }\n"
+    "  ms-1/0/0 { unit 1 { family inet6; service-domain inside; }\n"
+    "             unit 2 { family inet; service-domain outside; } }\n"
+    "}\n"
+    "routing-options { static { route 2001:db8:%d::/64 next-hop ms-1/0/0.1; } }\n"
+    "services { service-set SS1 { next-hop-service { inside-service-interface ms-1/0/0.1;\n"
+    "  outside-service-interface ms-1/0/0.2; }\n"
+    "  ipsec-vpn-options { local-gateway 192.0.2.%d; no-anti-replay; } ipsec-vpn-rules R1; }\n"
+    "  ipsec-vpn { rule R1 { term T1 { from { source-address 2001:db8:%d::/64;\n"
+    "    destination-address 2001:db8:%d::/64; } then { remote-gateway 192.0.2.%d; manual {\n"
+    "    direction bidirectional { protocol esp; spi 1000; " KEYS " } } } } } } }\n";
+
+static void v6_box(struct box **b, int me, int peer)
+{
+    char text[4096];
+    uint8_t ip[100], f[200], host[16] = {0x20, 0x01, 0x0d, 0xb8, 0, (uint8_t)me, [15] = 1};
+    uint8_t gw[16] = {0x20, 0x01, 0x0d, 0xb8, 0, (uint8_t)me, [15] = 0xfe};
+    size_t n;
+
+    snprintf(text, sizeof(text), conf6_fmt, me, me, peer, me, me, peer, peer);
+    *b = box_new(text);
+    n = nd_ns_build(ip, sizeof(ip), host, gw, host_mac); /* the host makes itself known */
+    in_frame(*b, 0, f, eth(*b, 0, f, ETHTYPE_IPV6, ip, n));
+    while (out_frame(*b, 0, f, sizeof(f)))
+        ;
+}
+
+static size_t udp6(uint8_t *ip, size_t size)
+{
+    const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};
+    const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1};
+
+    ip6_hdr_build(ip, 8 + size, IPPROTO_UDP_, src, dst, 64);
+    put16(ip + 40, 40000);
+    put16(ip + 42, 9);
+    put16(ip + 44, (uint16_t)(8 + size));
+    put16(ip + 46, 0);
+    memset(ip + 48, 0x5a, size);
+    ip6_l4_csum(ip, 48 + size);
+    return 48 + size;
+}
+
+TEST(ipv6_inside_an_ipv4_tunnel)
+{
+    uint8_t ip[1600], fr[1700], f[1700];
+    size_t n;
+
+    v6_box(&A, 1, 2);
+    v6_box(&B, 2, 1);
+    n = udp6(ip, 100);
+    in_frame(A, 0, fr, eth(A, 0, fr, ETHTYPE_IPV6, ip, n));
+    esp_len = 0;
+    pump_tap(A, B, keep);
+    assert_int_equal(out_frame(B, 0, f, sizeof(f)), 14 + 148);
+    assert_int_equal(get16(f + 12), ETHTYPE_IPV6);
+    assert_int_equal(f[14 + 7], 62);
+    assert_memory_equal(f + 14 + 48, ip + 48, 100);
+    /* no-anti-replay: the same packet again is accepted */
+    assert_true(esp_len > 0);
+    in_frame(B, 1, esp_seen, esp_len);
+    assert_int_equal(out_frame(B, 0, f, sizeof(f)), 14 + 148);
+    assert_int_equal(tun(B)->st.replay_errors, 0);
+    /* too big for the tunnel: Packet Too Big with the tunnel MTU */
+    n = udp6(ip, 1400);
+    in_frame(A, 0, fr, eth(A, 0, fr, ETHTYPE_IPV6, ip, n));
+    assert_int_equal(pump(A, B), 0);
+    n = out_frame(A, 0, f, sizeof(f));
+    assert_true(n > 14 + 48);
+    assert_int_equal(f[14 + 40], ICMP6_PACKET_TOO_BIG_);
+    assert_int_equal(get32(f + 14 + 44), 1438);
+    unpair();
+}
+
+TEST(anti_replay_window)
+{
+    static struct ipsec_sa sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.replay = 1;
+    sa.win_bits = 64;
+    assert_int_equal(sa_replay_check(&sa, 0), -1);
+    for (uint32_t s = 1; s <= 10; s++) {
+        assert_int_equal(sa_replay_check(&sa, s), 0);
+        sa_replay_update(&sa, s);
+    }
+    assert_int_equal(sa_replay_check(&sa, 5), -1);
+    sa_replay_update(&sa, 100);
+    assert_int_equal(sa_replay_check(&sa, 40), 0);  /* 60 behind: in the window */
+    assert_int_equal(sa_replay_check(&sa, 36), -1); /* 64 behind: too old */
+    assert_int_equal(sa_replay_check(&sa, 10), -1);
+    sa_replay_update(&sa, 40);
+    assert_int_equal(sa_replay_check(&sa, 40), -1);
+    assert_int_equal(sa_replay_check(&sa, 99), 0);
+    sa_replay_update(&sa, 1000); /* a jump beyond the window clears it */
+    assert_int_equal(sa_replay_check(&sa, 937), 0);
+    assert_int_equal(sa_replay_check(&sa, 936), -1);
+    assert_int_equal(sa_replay_check(&sa, 1000), -1);
+    assert_int_equal(sa_replay_check(&sa, 1001), 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.replay = 1;
+    sa.win_bits = REPLAY_MAX;
+    sa_replay_update(&sa, 5000);
+    assert_int_equal(sa_replay_check(&sa, 5000 - 4095), 0);
+    assert_int_equal(sa_replay_check(&sa, 5000 - 4096), -1);
+    sa_replay_update(&sa, 4999);
+    sa_replay_update(&sa, 5001);
+    assert_int_equal(sa_replay_check(&sa, 4999), -1);
+    assert_int_equal(sa_replay_check(&sa, 4998), 0);
+    sa.replay = 0; /* no-anti-replay */
+    assert_int_equal(sa_replay_check(&sa, 4999), 0);
+}
+
 static uint64_t rng = 99;
 
 static uint32_t rnd(void)
@@ -423,6 +539,8 @@ int main(void)
         cmocka_unit_test(reassembly_times_out),
         cmocka_unit_test(udp_encapsulation_keepalives_and_ike),
         cmocka_unit_test(commit_keeps_unchanged_sas),
+        cmocka_unit_test(ipv6_inside_an_ipv4_tunnel),
+        cmocka_unit_test(anti_replay_window),
         cmocka_unit_test(random_esp_never_crashes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
