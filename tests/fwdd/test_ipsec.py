@@ -13,7 +13,8 @@ kernel's default offloads.
   every ESP packet captured on the WAN with its ICV check passing.
 - A replayed and a tampered packet injected from W (raw socket) are
   dropped and counted in `show services ipsec-vpn ipsec statistics`
-  (cleared first with `clear services ipsec-vpn ipsec statistics`).
+  (cleared first with `clear services ipsec-vpn ipsec statistics`), in XML
+  and as the CLI prints it.
 - Known answers: the ESP packets of shared/vectors/ikev1/*/ikev1-mm-qm.pcap,
   replayed from W to A configured with the SPIs and keys of keys.txt,
   decrypt in fwdd: the inner echo requests reach a1, and again they are
@@ -333,6 +334,12 @@ def test_replayed_and_tampered_packets_are_dropped_and_counted():
              what="tampered packet counted")
     t = tunnels("b")[0]
     assert t["esp-decrypted-packets"] == "1" and t["bad-headers"] == "0", t
+    cli = subprocess.run([exe("cli/cli"), "--root", APPS["b"].root, "-c",
+                          "show services ipsec-vpn ipsec statistics"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=30)
+    assert "PIC: ms-1/0/0, Service set: SS1" in cli.stdout, cli.stdout
+    assert "Replay errors: 1" in cli.stdout, cli.stdout
+    assert "ESP authentication failures: 1" in cli.stdout, cli.stdout
     ok, res = ping_ok("a1", "198.51.100.1")  # the window did not move
     assert ok, res
     assert len(sas) == 2
