@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""The seed feature against a real, independently written peer: strongSwan
+5.9.8 (charon with kernel-libipsec: userland ESP on a TUN device, which
+forces NAT-T, so IKE floats to UDP 4500 and ESP travels in UDP 4500,
+RFC 3948) as a dynamic peer, from an address nothing in OpenSG's
+configuration names, against the appliance configured with
+docs/examples/sg1.conf.  docs/interop.md describes it.
+
+  lan (10.1.1.1/24)  --  app: fwdd  ge-0/0/0 10.1.1.254/24
+                                    ge-0/0/1 203.0.113.1/24  --  isp: a plain Linux router
+                                        203.0.113.254/24 | 198.51.100.254/24  --  sg2: charon
+                                                              198.51.100.7/24, 10.2.2.1/32 on lo
+
+mgd, kmd (--debug) and fwdd (in the appliance namespace) under one
+temporary --root; nothing routes 10.1.1.0/24 and 10.2.2.0/24 to each other
+except the tunnel, so traffic that passes went through fwdd's ESP.  Steps:
+no path before the tunnel; main + quick mode with NAT-T; ping and 1 MB of
+TCP (SHA-256) both ways; on the ISP router's wire, IKE on 500 then 4500
+and ESP in UDP 4500 only; ESP counters, SAs and the reverse route through
+mgd; the peer's DELETE removes everything; four refusals with their reason
+and no state; the pre-shared key nowhere.  Every wait polls with a
+deadline.  Needs root, iproute2 and strongswan-charon, strongswan-swanctl,
+libcharon-extra-plugins (tests/deps.txt).
+
+  test_strongswan.py [STEP_FUNCTION ...]     (OPENSG_BUILD: the build dir)
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../integration"))
+from harness import SRC, Appliance, exe, run  # noqa: E402
+from mgdclient import wait_for  # noqa: E402
+
+PSK = "opensg-lab-psk"
+GW, GW_LAN, LAN_HOST = "203.0.113.1", "10.1.1.0/24", "10.1.1.1"
+PEER, PEER_LAN, PEER_HOST = "198.51.100.7", "10.2.2.0/24", "10.2.2.1"
+XFER = 1 << 20
+PY = sys.executable
+PROBE = os.path.join(HERE, "netprobe.py")
+CHARON = "/usr/lib/ipsec/charon"
+SWANCTL_DIRS = ("x509", "x509ca", "x509aa", "x509ocsp", "x509crl", "x509ac", "pubkey",
+                "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12")
+
+
+def sh(*argv, check=True, timeout=60, env=None):
+    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout, env=env)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} (exit {r.returncode}):\n{r.stdout}")
+    return r
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+class Lab:
+    """Four namespaces with names unique to the run, deleted by down()
+    whatever happened; veth pairs made directly in their namespaces."""
+
+    ROLES = ("app", "lan", "isp", "sg2")
+
+    def __init__(self):
+        tag = "%x%04x" % (os.getpid() % 0xFFFF, int.from_bytes(os.urandom(2), "big"))
+        self.ns = {r: f"osi{tag}{r}" for r in self.ROLES}
+        self.made = []
+
+    def ip(self, role, *args):
+        sh("ip", "-n", self.ns[role], *args)
+
+    def up(self):
+        try:
+            for r in self.ROLES:
+                sh("ip", "netns", "add", self.ns[r])
+                self.made.append(self.ns[r])
+                self.ip(r, "link", "set", "lo", "up")
+            # the appliance's ports: ge0 = ge-0/0/0 (LAN), ge1 = ge-0/0/1 (ISP); fwdd owns them
+            self.ip("app", "link", "add", "ge0", "mtu", "1500", "type", "veth", "peer", "name",
+                    "eth0", "netns", self.ns["lan"])
+            self.ip("app", "link", "add", "ge1", "mtu", "1500", "type", "veth", "peer", "name",
+                    "eth0", "netns", self.ns["isp"])
+            self.ip("isp", "link", "add", "eth1", "mtu", "1500", "type", "veth", "peer", "name",
+                    "eth0", "netns", self.ns["sg2"])
+            for role, dev, addr in (("lan", "eth0", "10.1.1.1/24"),
+                                    ("isp", "eth0", "203.0.113.254/24"),
+                                    ("isp", "eth1", "198.51.100.254/24"),
+                                    ("sg2", "eth0", PEER + "/24")):
+                self.ip(role, "addr", "add", addr, "dev", dev)
+                self.ip(role, "link", "set", dev, "mtu", "1500", "up")
+            self.ip("lan", "route", "add", "default", "via", "10.1.1.254")
+            self.ip("sg2", "addr", "add", PEER_HOST + "/32", "dev", "lo")
+            self.ip("sg2", "route", "add", "default", "via", "198.51.100.254")
+            self.run("isp", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward", check=True)
+        except Exception:
+            self.down()
+            raise
+        return self
+
+    def down(self):
+        for ns in reversed(self.made):
+            sh("ip", "netns", "del", ns, check=False)
+        self.made = []
+
+    def argv(self, role, *argv):
+        return ["ip", "netns", "exec", self.ns[role]] + list(argv)
+
+    def run(self, role, *argv, check=False, timeout=60, env=None):
+        return sh(*self.argv(role, *argv), check=check, timeout=timeout, env=env)
+
+
+class StrongSwan:
+    """One charon in the peer's namespace, with its own strongswan.conf,
+    swanctl.conf, VICI socket and a private /run (its pid file)."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.dir = tempfile.mkdtemp(prefix="osg-interop-sg2-", dir="/tmp")
+        self.conf = os.path.join(self.dir, "swanctl", "swanctl.conf")
+        self.log = os.path.join(self.dir, "charon.log")
+        self.uri = "unix://" + os.path.join(self.dir, "charon.vici")
+        self.proc = None
+        for sub in SWANCTL_DIRS:
+            os.makedirs(os.path.join(self.dir, "swanctl", sub))
+        os.makedirs(os.path.join(self.dir, "run"))
+        subst = {"@DIR@": self.dir, "@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
+                 "@GW_LAN@": GW_LAN, "@PSK@": PSK}
+        for name, dst in (("strongswan.conf.in", os.path.join(self.dir, "strongswan.conf")),
+                          ("swanctl.conf.in", self.conf)):
+            text = read(os.path.join(HERE, name))
+            for k, v in subst.items():
+                text = text.replace(k, v)
+            with open(dst, "w") as f:
+                f.write(text)
+        self.env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
+
+    def start(self):
+        script = f"mount --bind {self.dir}/run /run && exec {CHARON}"
+        self.proc = subprocess.Popen(
+            self.lab.argv("sg2", "unshare", "--mount", "--propagation", "private", "sh", "-c",
+                          script), env=self.env, stdout=open(self.dir + "/charon.out", "wb"),
+            stderr=subprocess.STDOUT)
+        vici = os.path.join(self.dir, "charon.vici")
+        wait_for(lambda: os.path.exists(vici) or self.proc.poll() is not None, what="charon")
+        assert self.proc.poll() is None, read(self.dir + "/charon.out") + read(self.log)
+        self.swanctl("--load-all", "--file", self.conf)
+
+    def swanctl(self, cmd, *args, check=True, timeout=60):
+        r = self.lab.run("sg2", "swanctl", cmd, "--uri", self.uri, *args, timeout=timeout,
+                         env=self.env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"swanctl {cmd} {' '.join(args)} (exit {r.returncode}):\n"
+                                 f"{r.stdout}\n--- charon.log ---\n{read(self.log)[-3000:]}")
+        return r.stdout
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+LAB = APP = SS = KMD = FWDD = CLIENT = SNIFF = None
+SHOWN = []  # every show output of the run, searched for the key at the end
+SPIS = {}
+
+
+# --- helpers -------------------------------------------------------------
+
+
+def kmd_log():
+    return read(KMD.log) if KMD else ""
+
+
+def fwdd_log():
+    return read(FWDD.log) if FWDD else ""
+
+
+def show(cmd):
+    r = CLIENT.command(cmd)
+    SHOWN.append(r.raw + "".join(r.chunks))
+    assert not r.error, (cmd, r.raw)
+    return r
+
+
+def flat(elem):
+    """tag -> text of the first element with that tag under elem."""
+    d = {}
+    for e in elem.iter():
+        d.setdefault(e.tag, (e.text or "").strip())
+    return d
+
+
+def ike_sas():
+    r = show("show services ipsec-vpn ike security-associations detail")
+    return [flat(b) for b in r.xml.iter("ike-security-associations-block")]
+
+
+def ipsec_sas():
+    r = show("show services ipsec-vpn ipsec security-associations detail")
+    out = []
+    for b in r.xml.iter("services-security-associations-block"):
+        d = flat(b)
+        d["spis"] = {sa.findtext("sa-direction"): int(sa.findtext("sa-spi"))
+                     for sa in b.iter("security-associations")}
+        out.append(d)
+    return out
+
+
+def esp_tunnels():
+    r = show("show services ipsec-vpn ipsec statistics")
+    return [flat(t) for t in r.xml.iter("ipsec-tunnel-statistics")]
+
+
+def vrf_routes():
+    r = show("show route table vrf-n1.inet.0")
+    out = {}
+    for rt in r.xml.iter("rt"):
+        e = rt.find("rt-entry")
+        out[rt.findtext("rt-destination")] = (e.findtext("protocol-name"), e.findtext("preference"),
+                                              e.findtext("nh/via"))
+    return out
+
+
+def probe(role, *args, timeout=60):
+    r = LAB.run(role, PY, PROBE, *args, timeout=timeout)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise AssertionError(f"netprobe {args} in {role}: {r.stdout}")
+
+
+def ping(role, dst, source=None, count=1, timeout=2):
+    args = ["ping", dst, "--count", str(count), "--timeout", str(timeout)]
+    if source:
+        args += ["--source", source]
+    res = probe(role, *args)["results"]
+    return all(x.get("type") == 0 for x in res), res
+
+
+def peer_ping():
+    return ping("sg2", LAN_HOST, source=PEER_HOST)
+
+
+def lan_ping():
+    return ping("lan", PEER_HOST)
+
+
+def tcp(server_role, bind, client_role, dst, source=None):
+    """XFER bytes from client_role to server_role; SHA-256 compared."""
+    srv = subprocess.Popen(LAB.argv(server_role, PY, PROBE, "serve", bind, "5201"),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = srv.stdout.readline()
+        assert line.strip() == "LISTENING", line + srv.stdout.read()
+        args = ["send", dst, "5201", str(XFER)] + (["--source", source] if source else [])
+        sent = probe(client_role, *args, timeout=90)
+        out, _ = srv.communicate(timeout=60)
+        got = json.loads(out.strip().splitlines()[-1])
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
+    assert got["bytes"] == XFER and got["sha256"] == sent["sha256"], (got, sent)
+    return got
+
+
+def no_path():
+    """Neither LAN reaches the other: the peer's probes go nowhere, the
+    LAN host's get network unreachable from fwdd (no route in vrf-n1)."""
+    ok, res = peer_ping()
+    assert not ok, res
+    ok, res = lan_ping()
+    assert not ok and res[0].get("type") == 3 and res[0].get("from") == "10.1.1.254", res
+
+
+def nothing_installed(extra_dest=None):
+    assert ipsec_sas() == [], "IPsec SAs left"
+    assert esp_tunnels() == [], "fwdd still holds a tunnel"
+    routes = vrf_routes()
+    for d in (PEER_LAN, extra_dest):
+        assert d not in routes, routes
+
+
+def refusal(conn, reason_re, ike_left):
+    """Initiate conn, wait for kmd's refusal line; nothing installed; then
+    the peer gives up (its IKE SA terminated) and kmd holds nothing."""
+    start = len(kmd_log())
+    SS.swanctl("--initiate", "--ike", conn, "--child", conn + "-lan", "--timeout", "1",
+               check=False, timeout=30)
+    line = wait_for(lambda: re.search(reason_re, kmd_log()[start:]), timeout=20,
+                    what=f"kmd's refusal of {conn}")
+    print(f"     kmd: {line.group(0)}", flush=True)
+    assert PEER in line.group(0), line.group(0)
+    nothing_installed("10.9.9.0/24")
+    sas = ike_sas()
+    if ike_left:  # main mode completed: the IKE SA stays until the peer deletes it
+        assert [s["ike-sa-state"] for s in sas] == ["matured"], sas
+    else:
+        assert sas == [], sas
+    SS.swanctl("--terminate", "--ike", conn, "--force", "--timeout", "5", check=False)
+    wait_for(lambda: not ike_sas(), what="no IKE SA left")
+    wait_for(lambda: f"{conn}:" not in SS.swanctl("--list-sas"), what="strongSwan gave up")
+
+
+# --- steps ---------------------------------------------------------------
+
+
+def test_1_no_path_before_the_tunnel():
+    sg1 = read(os.path.join(SRC, "docs/examples/sg1.conf"))
+    assert PEER not in sg1 and PEER_LAN.split("/")[0] in sg1  # a dynamic peer, an allowed LAN
+    wait_for(lambda: lan_ping()[1][0].get("type") == 3, what="fwdd answering the LAN host")
+    no_path()
+    assert ike_sas() == [] and ipsec_sas() == []
+
+
+def test_2_main_and_quick_mode_with_natt():
+    global SNIFF  # on the ISP router's side of the appliance, until the traffic is done
+    SNIFF = subprocess.Popen(LAB.argv("isp", PY, PROBE, "sniff", "eth0"), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = SNIFF.stdout.readline()
+    assert line.strip() == "LISTENING", line + SNIFF.stdout.read()
+    out = SS.swanctl("--initiate", "--ike", "sg2", "--child", "lan", "--timeout", "30")
+    assert "CHILD_SA lan{" in out and "established" in out, out
+    sas = SS.swanctl("--list-sas", "--ike", "sg2")
+    print("     " + "\n     ".join(sas.strip().splitlines()), flush=True)
+    assert "ESTABLISHED, IKEv1" in sas, sas
+    assert f"{GW}[4500]" in sas and f"{PEER}[4500]" in sas, "IKE did not float to 4500:\n" + sas
+    assert "INSTALLED, TUNNEL-in-UDP" in sas, "no UDP-encapsulated tunnel:\n" + sas
+    assert "AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048" in sas, sas
+    assert "ESP:AES_CBC-128/HMAC_SHA1_96/MODP_2048" in sas, sas  # PFS group14
+    m = re.search(r"in  ([0-9a-f]{8}),.*\n\s*out ([0-9a-f]{8}),", sas)
+    assert m, sas
+    SPIS.update(peer_in=int(m.group(1), 16), peer_out=int(m.group(2), 16))
+    log = kmd_log()
+    assert re.search(rf"IKE SA \S+ with {PEER}:4500 \(id {PEER}\) established in service set SG1:"
+                     r" aes-128-cbc sha1 group14, [^\n]*NAT-T", log), log[-3000:]
+    assert re.search(rf"tunnel \d+ with {PEER} \(id {PEER}, service set SG1, remote {PEER_LAN} "
+                     rf"local {GW_LAN}\) established: esp aes-128-cbc hmac-sha1-96 PFS, inside "
+                     r"ms-1/0/0.1, [^\n]*UDP-encapsulated", log), log[-3000:]
+
+
+def test_3_ping_both_ways():
+    wait_for(lambda: peer_ping()[0], timeout=20, what="peer LAN -> LAN host ping")
+    ok, res = peer_ping()
+    assert ok and res[0]["from"] == LAN_HOST, res
+    ok, res = ping("lan", PEER_HOST, count=3)
+    assert ok and all(x["from"] == PEER_HOST for x in res), res
+
+
+def test_3_tcp_1mb_both_ways():
+    got = tcp("lan", LAN_HOST, "sg2", LAN_HOST, source=PEER_HOST)
+    assert got["peer"] == PEER_HOST, got
+    got = tcp("sg2", PEER_HOST, "lan", PEER_HOST)
+    assert got["peer"] == LAN_HOST, got
+
+
+def test_3_on_the_wire_ike_and_esp_in_udp_4500():
+    """What the ISP router carried since step 2: main mode on 500, then IKE
+    and ESP on 4500 (RFC 3948), both ways, and no raw ESP at all."""
+    assert SNIFF, "the capture starts in test_2_main_and_quick_mode_with_natt"
+    out, _ = SNIFF.communicate(timeout=30)  # closing its stdin stops it
+    n = json.loads(out.strip().splitlines()[-1])
+    print(f"     isp eth0: from {PEER} {n.get(PEER)}, from {GW} {n.get(GW)}", flush=True)
+    peer, gw = n.get(PEER, {}), n.get(GW, {})
+    assert peer.get("ike_500", 0) >= 2 and gw.get("ike_500", 0) >= 2, n  # MM1-MM4
+    assert peer.get("ike_4500", 0) >= 3 and gw.get("ike_4500", 0) >= 2, n  # MM5-MM6, QM1-QM3
+    for who in (peer, gw):
+        assert who.get("esp_udp_4500", 0) >= XFER // 1460, n
+    assert all("raw_esp" not in v for v in n.values()), n
+
+
+def test_4_show_sas_and_reverse_route():
+    sas = ike_sas()
+    assert len(sas) == 1, sas
+    s = sas[0]
+    assert s["ike-sa-remote-address"] == PEER and s["ike-sa-state"] == "matured", s
+    assert s["ike-sa-service-set-name"] == "SG1" and s["ike-sa-local-address"] == GW, s
+    assert s["ike-sa-local-port"] == "4500" and s["ike-sa-remote-port"] == "4500", s  # NAT-T
+    assert s["ike-sa-remote-identity"] == PEER and s["ike-sa-dhgroup"] == "14", s
+    sas = ipsec_sas()
+    assert len(sas) == 1, sas
+    s = sas[0]
+    assert s["svc-set-name"] == "SG1" and s["sa-remote-gateway"] == PEER, s
+    assert s["sa-local-gateway"] == GW and s["sa-inside-interface"] == "ms-1/0/0.1", s
+    assert s["sa-udp-encapsulate"] == "Enabled" and s["sa-udp-dst-port"] == "4500", s
+    print(f"     identities: local {s['sa-local-identity']}, remote {s['sa-remote-identity']}",
+          flush=True)
+    if SPIS:  # kmd's inbound SA is the peer's outbound one, and the reverse
+        assert s["spis"] == {"inbound": SPIS["peer_out"], "outbound": SPIS["peer_in"]}, \
+            (s["spis"], SPIS)
+    routes = vrf_routes()
+    assert routes.get(PEER_LAN) == ("Static", "1", "ms-1/0/0.1"), routes
+    for cmd in ("show services ipsec-vpn ike security-associations detail",
+                "show services ipsec-vpn ipsec security-associations extensive",
+                "show route table vrf-n1.inet.0"):  # as the CLI renders them
+        SHOWN.append(sh(exe("cli/cli"), "--root", APP.root, "-c", cmd).stdout)
+
+
+def test_4_esp_counters_moved():
+    t = esp_tunnels()
+    assert len(t) == 1 and t[0]["sa-remote-gateway"] == PEER, t
+    for k in ("esp-encrypted-packets", "esp-decrypted-packets"):
+        assert int(t[0][k]) >= XFER // 1460, (k, t)  # 1 MB each way, 1460 bytes a segment at most
+    for k in ("esp-encrypted-bytes", "esp-decrypted-bytes"):
+        assert int(t[0][k]) > XFER, (k, t)
+    for k in ("esp-authentication-failures", "replay-errors", "esp-decryption-failures",
+              "bad-headers", "bad-trailers"):
+        assert t[0].get(k, "0") == "0", (k, t)
+    sas = SS.swanctl("--list-sas", "--ike", "sg2")
+    n = [int(x) for x in re.findall(r"(\d+) bytes", sas)]
+    assert len(n) >= 2 and min(n[:2]) > XFER, "strongSwan's counters:\n" + sas
+
+
+def test_5_peer_delete_removes_everything():
+    log_at = len(fwdd_log())
+    SS.swanctl("--terminate", "--ike", "sg2", "--timeout", "10")
+    wait_for(lambda: "deleted: the peer sent DELETE" in kmd_log(), what="kmd: DELETE")
+    wait_for(lambda: not ike_sas() and not ipsec_sas() and not esp_tunnels() and
+             PEER_LAN not in vrf_routes(), what="show outputs empty, route gone")
+    assert vrf_routes() == {k: v for k, v in vrf_routes().items() if v[0] in ("Direct", "Local")}
+    # every release (route, rule, SAs, pool unit) was accepted by fwdd
+    refused = [ln for ln in fwdd_log()[log_at:].splitlines() if "kmd request" in ln]
+    assert not refused, refused
+    assert "fwdd: release for tunnel" not in kmd_log(), kmd_log()[-3000:]
+    assert "sg2:" not in SS.swanctl("--list-sas")
+    no_path()
+
+
+def test_6_refused_wrong_psk():
+    refusal("wrongpsk", r"IKE with \S+ refused at MM5 \(service set SG1, key from access "
+            r"profile dyn-peers\): [^\n]*(pre-shared keys differ|HASH)[^\n]*", ike_left=False)
+
+
+def test_6_refused_proxy_pair_not_allowed():
+    refusal("badproxy", r"tunnel with \S+ \(id \S+, service set SG1\) refused: proxy pair remote "
+            r"10\.9\.9\.0/24 local 10\.1\.1\.0/24 is not within an allowed-proxy-pair of access "
+            r"profile dyn-peers[^\n]*", ike_left=True)
+
+
+def test_6_refused_no_acceptable_proposal():
+    refusal("badprop", r"IKE from \S+ refused at MM1 \(service set SG1\): no acceptable "
+            r"proposal[^\n]*", ike_left=False)
+
+
+def test_6_refused_pfs_not_offered():
+    refusal("nopfs", r"tunnel with \S+ \(id \S+, service set SG1\) refused: [^\n]*PFS group14 "
+            r"required by ipsec-policy ipsec-dyn but not offered[^\n]*", ike_left=True)
+
+
+def test_6_nothing_left_the_peer_comes_back():
+    out = SS.swanctl("--initiate", "--ike", "sg2", "--child", "lan", "--timeout", "30")
+    assert "CHILD_SA lan{" in out and "established" in out, out
+    assert len(ike_sas()) == 1 and len(ipsec_sas()) == 1
+    wait_for(lambda: peer_ping()[0], timeout=20, what="ping through the new tunnel")
+    SS.swanctl("--terminate", "--ike", "sg2", "--timeout", "10")
+    wait_for(lambda: not ike_sas() and not ipsec_sas() and not esp_tunnels() and
+             PEER_LAN not in vrf_routes(), what="teardown")
+
+
+def test_7_key_nowhere():
+    """kmd ran with --debug (its highest level) all along; stop the daemons
+    so that every log is complete, then search everything."""
+    SHOWN.append(CLIENT.command("show configuration access").raw)
+    SHOWN.append(CLIENT.command("show log messages").raw)
+    for d, name in ((KMD, "kmd"), (FWDD, "fwdd")):
+        rc = d.stop()
+        assert rc == 0, f"{name} exited {rc} on SIGTERM:\n" + read(d.log)[-3000:]
+    assert "MM1 from" in kmd_log() and "NAT-D:" in kmd_log(), "kmd was not at debug level"
+    needles = (PSK.encode(), PSK.encode().hex().encode(), PSK.encode().hex().upper().encode())
+    for i, text in enumerate(SHOWN):
+        for n in needles:
+            assert n not in text.encode(), f"the key is in show output {i}:\n{text[:2000]}"
+    seen = 0
+    for d, _, files in os.walk(APP.root):
+        for f in files:
+            path = os.path.join(d, f)
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            seen += 1
+            for n in needles:
+                assert n not in data, f"the key is in {path}"
+    assert seen >= 3 and os.path.getsize(KMD.log) > 0 and os.path.getsize(APP.mgd.log) > 0
+
+
+STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
+         test_3_ping_both_ways, test_3_tcp_1mb_both_ways,
+         test_3_on_the_wire_ike_and_esp_in_udp_4500, test_4_show_sas_and_reverse_route,
+         test_4_esp_counters_moved, test_5_peer_delete_removes_everything,
+         test_6_refused_wrong_psk, test_6_refused_proxy_pair_not_allowed,
+         test_6_refused_no_acceptable_proposal, test_6_refused_pfs_not_offered,
+         test_6_nothing_left_the_peer_comes_back, test_7_key_nowhere]
+
+
+def setup():
+    global LAB, APP, SS, KMD, FWDD, CLIENT
+    LAB = Lab().up()
+    SS = StrongSwan(LAB)
+    APP = Appliance().start_mgd()
+    CLIENT = APP.client()
+    CLIENT.configure()
+    r = CLIENT.edit("load override terminal", input=read(os.path.join(SRC,
+                                                                     "docs/examples/sg1.conf")))
+    assert r.output == "load complete\n", r.output
+    r = CLIENT.edit("commit")
+    assert r.output.endswith("commit complete\n"), r.output
+    CLIENT.exit_config()
+    FWDD = APP.start(LAB.argv("app", exe("fwdd/fwdd"), "--root", APP.root, "--debug",
+                              "--port", "ge-0/0/0=ge0", "--port", "ge-0/0/1=ge1"), "fwdd")
+
+    def fwdd_ready():
+        r = CLIENT.command("show route table vrf-n1.inet.0")
+        return not r.error and r.find("route-table") is not None
+    wait_for(lambda: fwdd_ready() or not FWDD.alive(), what="fwdd configured")
+    assert FWDD.alive(), fwdd_log()
+    KMD = APP.start([exe("kmd/kmd"), "--root", APP.root, "--debug"], "kmd")
+
+    def kmd_ready():
+        return "connected to fwdd" in kmd_log() and not CLIENT.command(
+            "show services ipsec-vpn ike security-associations").error
+    wait_for(lambda: kmd_ready() or not KMD.alive(), what="kmd connected to mgd and fwdd")
+    assert KMD.alive(), kmd_log()
+    SS.start()
+
+
+def teardown():
+    """Everything goes whatever happened; False when mgd did not exit 0."""
+    ok = True
+    if SNIFF and SNIFF.poll() is None:
+        SNIFF.kill()
+        SNIFF.wait()
+    for step in (lambda: SS and SS.cleanup(), lambda: APP and APP.cleanup(),
+                 lambda: LAB and LAB.down()):
+        try:
+            step()
+        except Exception as e:
+            print(f"teardown: {e}", flush=True)
+            ok = False
+    return ok
+
+
+def diagnostics():
+    for name, text in (("kmd.out", kmd_log()), ("fwdd.out", fwdd_log()),
+                       ("charon.log", read(SS.log) if SS else "")):
+        print(f"--- {name} (end) ---\n{text[-4000:]}", flush=True)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("the interop test needs root (network namespaces)")
+        return 1
+    missing = [p for p in (CHARON, shutil.which("swanctl") or "/usr/sbin/swanctl",
+                           "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so")
+               if not os.path.exists(p)]
+    if missing:
+        print("missing " + ", ".join(missing) + ": install strongswan-charon strongswan-swanctl "
+              "libcharon-extra-plugins (tests/deps.txt)")
+        return 1
+    # a test runner's timeout sends SIGTERM: still delete the namespaces
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    start = time.monotonic()
+    rc = 1
+    try:
+        setup()
+        print(f"setup ({time.monotonic() - start:.1f} s): namespaces {' '.join(LAB.made)}",
+              flush=True)
+        rc = run(STEPS)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        print("0 passed, 1 failed")
+        rc = 1
+    finally:
+        if rc:
+            diagnostics()
+        if not teardown():
+            rc = 1
+    print(f"total {time.monotonic() - start:.1f} s")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
