@@ -435,10 +435,10 @@ int probe_icmp_input(struct fwdd *fw, struct instance *inst, const uint8_t *ip, 
 }
 
 /* Common arguments; -1 after answering with an error. */
-static int probe_start(struct fwdd *fw, uint32_t id, const struct rpc_args *a, struct probe *p)
+static int probe_start(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a, struct probe *p)
 {
-    const char *host = rpc_arg(a, "host"), *ri = rpc_arg(a, "routing-instance");
-    const char *src = rpc_arg(a, "source");
+    const char *host = dmn_rpc_arg(a, "host"), *ri = dmn_rpc_arg(a, "routing-instance");
+    const char *src = dmn_rpc_arg(a, "source");
     struct instance *inst;
     struct addr x;
     size_t n = 0;
@@ -485,10 +485,10 @@ static int probe_start(struct fwdd *fw, uint32_t id, const struct rpc_args *a, s
     return 0;
 }
 
-void probe_ping(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void probe_ping(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     struct probe *p = calloc(1, sizeof(*p));
-    const char *count = rpc_arg(a, "count"), *size = rpc_arg(a, "size");
+    const char *count = dmn_rpc_arg(a, "count"), *size = dmn_rpc_arg(a, "size");
 
     if (p == NULL)
         fatal("calloc");
@@ -500,15 +500,15 @@ void probe_ping(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
     p->size = size ? (uint32_t)strtoul(size, NULL, 10) : 56;
     if (p->size > 65468)
         p->size = 65468;
-    p->count = count ? (uint32_t)strtoul(count, NULL, 10) : rpc_arg(a, "rapid") ? 5 : 0;
-    p->interval_ms = rpc_arg(a, "rapid") ? 100 : 1000;
-    p->df = rpc_arg(a, "do-not-fragment") != NULL;
+    p->count = count ? (uint32_t)strtoul(count, NULL, 10) : dmn_rpc_arg(a, "rapid") ? 5 : 0;
+    p->interval_ms = dmn_rpc_arg(a, "rapid") ? 100 : 1000;
+    p->df = dmn_rpc_arg(a, "do-not-fragment") != NULL;
     chunk(p, "PING %s (%s): %u data bytes\n", p->host, p->target, p->size);
     ping_send(p);
     arm(p);
 }
 
-void probe_traceroute(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void probe_traceroute(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     struct probe *p = calloc(1, sizeof(*p));
 

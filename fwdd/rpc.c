@@ -15,42 +15,6 @@
 
 #define JUNOS_NS "http://xml.juniper.net/junos/*/junos"
 
-int rpc_args_parse(const char *xml, struct rpc_args *a)
-{
-    xmlDocPtr doc;
-    xmlNodePtr root;
-
-    memset(a, 0, sizeof(*a));
-    if (xml == NULL || *xml == '\0')
-        return 0;
-    doc = xmlReadMemory(xml, (int)strlen(xml), "rpc.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (doc == NULL)
-        return -1;
-    root = xmlDocGetRootElement(doc);
-    for (xmlNodePtr n = root ? root->children : NULL; n && a->n < RPC_MAXARGS; n = n->next) {
-        xmlChar *v;
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        v = xmlNodeGetContent(n);
-        snprintf(a->name[a->n], sizeof(a->name[0]), "%s", (const char *)n->name);
-        snprintf(a->value[a->n], sizeof(a->value[0]), "%s", v ? (const char *)v : "");
-        xmlFree(v);
-        a->n++;
-    }
-    xmlFreeDoc(doc);
-    return 0;
-}
-
-const char *rpc_arg(const struct rpc_args *a, const char *name)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->name[i], name) == 0)
-            return a->value[i];
-    return NULL;
-}
-
 void rpc_reply_body(struct fwdd *fw, uint32_t id, const char *body)
 {
     struct buf b;
@@ -93,7 +57,7 @@ void xml_elemf(struct buf *b, int indent, const char *name, const char *fmt, ...
 
 static const struct {
     const char *name;
-    void (*fn)(struct fwdd *, uint32_t, const struct rpc_args *);
+    void (*fn)(struct fwdd *, uint32_t, const struct dmn_rpc_args *);
 } handlers[] = {
     {"get-route-information", show_route},
     {"get-interface-information", show_interfaces},
@@ -109,10 +73,10 @@ static const struct {
 void fw_rpc(void *arg, uint32_t id, const char *name, const char *xml)
 {
     struct fwdd *fw = arg;
-    struct rpc_args a;
+    struct dmn_rpc_args a;
 
     log_debug("rpc %u %s", id, name);
-    if (rpc_args_parse(xml, &a) < 0) {
+    if (dmn_rpc_args_parse(xml, &a) < 0) {
         rpc_error(fw, id, "%s: malformed request", name);
         return;
     }

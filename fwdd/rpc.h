@@ -17,21 +17,8 @@
 #define FWDD_RPC_H
 
 #include "buf.h"
+#include "daemon.h"
 #include "fwdd.h"
-
-#define RPC_MAXARGS 16
-
-struct rpc_args {
-    size_t n;
-    char name[RPC_MAXARGS][48];
-    char value[RPC_MAXARGS][256];
-};
-
-/* The child elements of the RPC element (e.g. <table>inet.0</table>,
- * <exact/>).  0, or -1 if xml is not well formed. */
-int rpc_args_parse(const char *xml, struct rpc_args *a);
-/* Its value ("" for a flag), NULL when absent. */
-const char *rpc_arg(const struct rpc_args *a, const char *name);
 
 /* dmn_ops callbacks (arg is the struct fwdd). */
 void fw_rpc(void *arg, uint32_t id, const char *name, const char *xml);
@@ -47,14 +34,14 @@ void xml_elemf(struct buf *b, int indent, const char *name, const char *fmt, ...
     __attribute__((format(printf, 4, 5)));
 
 /* The handlers. */
-void show_route(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void show_interfaces(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void show_arp(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void show_chassis(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void show_ss_summary(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void clear_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void probe_ping(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
-void probe_traceroute(struct fwdd *fw, uint32_t id, const struct rpc_args *a);
+void show_route(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void show_interfaces(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void show_arp(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void show_chassis(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void show_ss_summary(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void clear_ipsec_stats(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void probe_ping(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
+void probe_traceroute(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a);
 
 #endif

@@ -202,10 +202,10 @@ static void put_ifd(struct buf *b, const struct fwdd *fw, const struct ifd *d, i
     buf_puts(b, "    </physical-interface>\n");
 }
 
-void show_interfaces(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_interfaces(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
-    const char *name = rpc_arg(a, "interface-name");
-    int terse = rpc_arg(a, "terse") != NULL;
+    const char *name = dmn_rpc_arg(a, "interface-name");
+    int terse = dmn_rpc_arg(a, "terse") != NULL;
     const struct gen *g = fw->cur;
     const struct ifd **v = calloc(g->nifds + 1, sizeof(*v));
     char phys[FWD_IFNAMELEN] = "";

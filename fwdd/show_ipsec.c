@@ -93,10 +93,12 @@ static void one_set(struct buf *b, const struct service_set *ss, const char *rgw
         buf_puts(b, "    </ipsec-statistics-block>\n");
 }
 
-void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
-    const char *name = rpc_arg(a, "service-set"), *rgw = rpc_arg(a, "remote-gw");
-    const char *style = rpc_arg(a, "brief") ? "brief" : rpc_arg(a, "detail") ? "detail" : NULL;
+    const char *name = dmn_rpc_arg(a, "service-set"), *rgw = dmn_rpc_arg(a, "remote-gw");
+    const char *style = dmn_rpc_arg(a, "brief")    ? "brief"
+                        : dmn_rpc_arg(a, "detail") ? "detail"
+                                                   : NULL;
     const struct svc *s = fw->cur ? fw->cur->svc : NULL;
     struct buf b;
 
@@ -118,9 +120,9 @@ void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
     buf_free(&b);
 }
 
-void clear_ipsec_stats(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void clear_ipsec_stats(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
-    const char *name = rpc_arg(a, "service-set"), *rgw = rpc_arg(a, "remote-gateway");
+    const char *name = dmn_rpc_arg(a, "service-set"), *rgw = dmn_rpc_arg(a, "remote-gateway");
 
     for (struct ss_rt *rt = fw->ssrt; rt; rt = rt->next) {
         if (name && strcmp(name, rt->name) != 0)

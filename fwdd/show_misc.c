@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void show_arp(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_arp(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     struct buf b;
     size_t total = 0;
@@ -111,7 +111,7 @@ static void put_fpc(struct buf *b, const struct gen *g, int fpc)
     buf_puts(b, "        </chassis-module>\n");
 }
 
-void show_chassis(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_chassis(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     const struct gen *g = fw->cur;
     struct buf b;
@@ -135,9 +135,9 @@ void show_chassis(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
 
 #define PIC_MEMORY (4ull << 30) /* a simulated PIC's service-set memory */
 
-void show_ss_summary(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_ss_summary(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
-    const char *name = rpc_arg(a, "interface");
+    const char *name = dmn_rpc_arg(a, "interface");
     const struct svc *s = fw->cur->svc;
     struct buf b;
 

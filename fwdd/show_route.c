@@ -121,11 +121,13 @@ static void put_table(struct buf *b, const struct rtable *t, const struct addr *
     free(v);
 }
 
-void show_route(struct fwdd *fw, uint32_t id, const struct rpc_args *a)
+void show_route(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
-    const char *table = rpc_arg(a, "table"), *dest = rpc_arg(a, "destination");
-    const char *style = rpc_arg(a, "detail") ? "detail" : rpc_arg(a, "terse") ? "terse" : "brief";
-    int exact = rpc_arg(a, "exact") != NULL;
+    const char *table = dmn_rpc_arg(a, "table"), *dest = dmn_rpc_arg(a, "destination");
+    const char *style = dmn_rpc_arg(a, "detail")  ? "detail"
+                        : dmn_rpc_arg(a, "terse") ? "terse"
+                                                  : "brief";
+    int exact = dmn_rpc_arg(a, "exact") != NULL;
     struct addr d, *dp = NULL;
     struct buf b;
 

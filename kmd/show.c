@@ -25,50 +25,6 @@
 #include <string.h>
 
 #define JUNOS_NS "http://xml.juniper.net/junos/*/junos"
-#define MAXARGS 8
-
-struct args {
-    unsigned n;
-    char name[MAXARGS][48];
-    char value[MAXARGS][128];
-};
-
-static int args_parse(const char *xml, struct args *a)
-{
-    xmlDocPtr doc;
-    xmlNodePtr root;
-
-    memset(a, 0, sizeof(*a));
-    if (xml == NULL || *xml == '\0')
-        return 0;
-    doc = xmlReadMemory(xml, (int)strlen(xml), "rpc.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    if (doc == NULL)
-        return -1;
-    root = xmlDocGetRootElement(doc);
-    for (xmlNodePtr n = root ? root->children : NULL; n && a->n < MAXARGS; n = n->next) {
-        xmlChar *v;
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        v = xmlNodeGetContent(n);
-        snprintf(a->name[a->n], sizeof(a->name[0]), "%s", (const char *)n->name);
-        snprintf(a->value[a->n], sizeof(a->value[0]), "%s", v ? (const char *)v : "");
-        xmlFree(v);
-        a->n++;
-    }
-    xmlFreeDoc(doc);
-    return 0;
-}
-
-static const char *arg(const struct args *a, const char *name)
-{
-    for (unsigned i = 0; i < a->n; i++)
-        if (strcmp(a->name[i], name) == 0)
-            return a->value[i];
-    return NULL;
-}
-
 /* An address argument matches a (NULL: no filter). */
 static bool addr_match(const char *want, const struct fwd_addr *a)
 {
@@ -218,10 +174,10 @@ static void ike_sa_xml(struct kmd *k, struct buf *b, const struct ike_sa *sa, bo
     buf_puts(b, "    </ike-security-associations>\n  </ike-security-associations-block>\n");
 }
 
-static void show_ike(struct kmd *k, const struct args *a, bool stats, struct buf *b)
+static void show_ike(struct kmd *k, const struct dmn_rpc_args *a, bool stats, struct buf *b)
 {
-    const char *peer = arg(a, "peer-address");
-    bool detail = arg(a, "detail") != NULL || stats;
+    const char *peer = dmn_rpc_arg(a, "peer-address");
+    bool detail = dmn_rpc_arg(a, "detail") != NULL || stats;
     unsigned n = kmd_ike_count(k), i = 0;
     const struct ike_sa **v = calloc(n ? n : 1, sizeof(*v));
 
@@ -311,10 +267,10 @@ static void tunnel_xml(struct kmd *k, struct buf *b, const struct tunnel *t, boo
     buf_puts(b, "  </services-security-associations-block>\n");
 }
 
-static void show_ipsec(struct kmd *k, const struct args *a, struct buf *b)
+static void show_ipsec(struct kmd *k, const struct dmn_rpc_args *a, struct buf *b)
 {
-    const char *ss = arg(a, "service-set");
-    bool detail = arg(a, "detail") || arg(a, "extensive");
+    const char *ss = dmn_rpc_arg(a, "service-set");
+    bool detail = dmn_rpc_arg(a, "detail") || dmn_rpc_arg(a, "extensive");
     unsigned n = kmd_tunnel_count(k), i = 0;
     const struct tunnel **v = calloc(n ? n : 1, sizeof(*v));
 
@@ -325,18 +281,18 @@ static void show_ipsec(struct kmd *k, const struct args *a, struct buf *b)
             v[i++] = t;
     qsort(v, i, sizeof(*v), cmp_tunnel);
     buf_printf(b, "<services-security-associations-information junos:style=\"%s\">\n",
-               arg(a, "extensive") ? "extensive"
-               : detail            ? "detail"
-                                   : "brief");
+               dmn_rpc_arg(a, "extensive") ? "extensive"
+               : detail                    ? "detail"
+                                           : "brief");
     for (unsigned j = 0; j < i; j++)
         tunnel_xml(k, b, v[j], detail);
     buf_puts(b, "</services-security-associations-information>\n");
     free(v);
 }
 
-static void clear_ike(struct kmd *k, const struct args *a, struct buf *b)
+static void clear_ike(struct kmd *k, const struct dmn_rpc_args *a, struct buf *b)
 {
-    const char *peer = arg(a, "peer-address"), *ss = arg(a, "service-set");
+    const char *peer = dmn_rpc_arg(a, "peer-address"), *ss = dmn_rpc_arg(a, "service-set");
     struct ike_sa *sa, *next;
 
     for (sa = k->sas; sa; sa = next) {
@@ -347,9 +303,9 @@ static void clear_ike(struct kmd *k, const struct args *a, struct buf *b)
     buf_puts(b, "<clear-services-ike-security-associations/>\n");
 }
 
-static void clear_ipsec(struct kmd *k, const struct args *a, struct buf *b)
+static void clear_ipsec(struct kmd *k, const struct dmn_rpc_args *a, struct buf *b)
 {
-    const char *gw = arg(a, "remote-gateway"), *ss = arg(a, "service-set");
+    const char *gw = dmn_rpc_arg(a, "remote-gateway"), *ss = dmn_rpc_arg(a, "service-set");
     struct tunnel *t, *next;
 
     for (t = k->tunnels; t; t = next) {
@@ -362,10 +318,10 @@ static void clear_ipsec(struct kmd *k, const struct args *a, struct buf *b)
 
 int kmd_rpc(struct kmd *k, const char *name, const char *xml, struct buf *out)
 {
-    struct args a;
+    struct dmn_rpc_args a;
     struct buf b;
 
-    if (args_parse(xml, &a) < 0) {
+    if (dmn_rpc_args_parse(xml, &a) < 0) {
         buf_printf(out, "malformed arguments to %s", name);
         return -1;
     }

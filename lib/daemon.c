@@ -602,3 +602,39 @@ const struct conf *dmn_config(const struct dmn *d)
 {
     return d->current;
 }
+
+int dmn_rpc_args_parse(const char *xml, struct dmn_rpc_args *a)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root;
+
+    memset(a, 0, sizeof(*a));
+    if (xml == NULL || *xml == '\0')
+        return 0;
+    doc = xmlReadMemory(xml, (int)strlen(xml), "rpc.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING);
+    if (doc == NULL)
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr n = root ? root->children : NULL; n && a->n < DMN_RPC_MAXARGS; n = n->next) {
+        xmlChar *v;
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        v = xmlNodeGetContent(n);
+        snprintf(a->name[a->n], sizeof(a->name[0]), "%s", (const char *)n->name);
+        snprintf(a->value[a->n], sizeof(a->value[0]), "%s", v ? (const char *)v : "");
+        xmlFree(v);
+        a->n++;
+    }
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+const char *dmn_rpc_arg(const struct dmn_rpc_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->name[i], name) == 0)
+            return a->value[i];
+    return NULL;
+}

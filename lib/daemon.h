@@ -96,4 +96,20 @@ const struct conf *dmn_config(const struct dmn *d);
 /* Helper for daemons building replies: msg with &, <, >, " escaped. */
 void dmn_xml_escape(struct buf *b, const char *msg);
 
+/* The arguments of a forwarded operational RPC: the child elements of the
+ * RPC element (<table>inet.0</table>, <exact/>), as name/value pairs (""
+ * for a flag).  Shared by every daemon that answers RPCs. */
+#define DMN_RPC_MAXARGS 16
+
+struct dmn_rpc_args {
+    size_t n;
+    char name[DMN_RPC_MAXARGS][48];
+    char value[DMN_RPC_MAXARGS][256];
+};
+
+/* 0, or -1 if xml is not well formed. */
+int dmn_rpc_args_parse(const char *xml, struct dmn_rpc_args *a);
+/* The value of argument name, NULL when absent. */
+const char *dmn_rpc_arg(const struct dmn_rpc_args *a, const char *name);
+
 #endif
