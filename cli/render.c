@@ -278,6 +278,7 @@ void render_service_set_summary_information(xmlNodePtr n, struct pipeline *pl);
 void render_ipsec_total_statistics_information(xmlNodePtr n, struct pipeline *pl);
 void render_services_security_associations_information(xmlNodePtr n, struct pipeline *pl);
 void render_ike_security_associations_information(xmlNodePtr n, struct pipeline *pl);
+void render_ike_negotiation_failures_information(xmlNodePtr n, struct pipeline *pl);
 
 static const struct {
     const char *name;
@@ -305,6 +306,7 @@ static const struct {
     {"services-security-associations-information",
      render_services_security_associations_information},
     {"ike-security-associations-information", render_ike_security_associations_information},
+    {"ike-negotiation-failures-information", render_ike_negotiation_failures_information},
 };
 
 /* Elements of the configuration-mode protocol, not output. */

@@ -21,19 +21,19 @@
  *     Phase 2 negotiations in progress: 0
  *
  * then, for `ike statistics`, the payload counters (a guessed layout,
- * docs/cli.md).  The detail form is chosen by the reply's junos:style
- * (detail, extensive), or, in a reply without one, when it carries an
- * element only that form shows (ike-sa-role, ike-sa-algorithms,
- * ike-sa-payload-statistics, ...).  Lines print only for the elements
- * present; role and state are capitalized (matured -> Matured).  The
- * brief header comes with the first row: a reply without SAs prints
- * nothing.
+ * docs/cli.md) and kmd's global counters (ike-global-statistics, a block
+ * "IKE global statistics:" of right-aligned counters).  The detail form is chosen by the reply's
+ * junos:style (detail, extensive), or, in a reply without one, when it carries an element only that
+ * form shows (ike-sa-role, ike-sa-algorithms, ike-sa-payload-statistics, ...).  Lines print only
+ * for the elements present; role and state are capitalized (matured -> Matured).  The brief header
+ * comes with the first row: a reply without SAs prints nothing.
  */
 #include "cli.h"
 
 #include <libxml/tree.h>
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int is(xmlNodePtr c, const char *name)
@@ -234,6 +234,59 @@ static void detail(struct buf *b, xmlNodePtr sa)
     payloads(b, xchild(sa, "ike-sa-payload-statistics"));
 }
 
+/* kmd's counters (ike-global-statistics, docs/kmd.md), in reply order. */
+static void global(struct buf *b, xmlNodePtr g)
+{
+    static const char *const labels[][2] = {
+        {"ike-global-ike-sas", "IKE SAs"},
+        {"ike-global-half-open-sas", "IKE SAs in main mode"},
+        {"ike-global-tunnels", "Tunnels"},
+        {"ike-global-datagrams-received", "Datagrams received"},
+        {"ike-global-datagrams-sent", "Datagrams sent"},
+        {"ike-global-malformed", "Malformed, dropped"},
+        {"ike-global-unknown-sa", "Unknown cookies, dropped"},
+        {"ike-global-out-of-state", "Out of state, dropped"},
+        {"ike-global-replayed", "Replayed, dropped"},
+        {"ike-global-retransmits", "Retransmissions answered"},
+        {"ike-global-other-version", "Other IKE versions refused"},
+        {"ike-global-no-service-set", "No service set"},
+        {"ike-global-half-open-full", "Main mode table full"},
+        {"ike-global-half-open-evicted", "Main mode SAs evicted"},
+        {"ike-global-half-open-per-peer-dropped", "Main mode per-peer limit"},
+        {"ike-global-half-open-expired", "Main mode timeouts"},
+        {"ike-global-authentication-failed", "Authentication failures"},
+        {"ike-global-no-proposal-chosen", "No proposal chosen"},
+        {"ike-global-invalid-id", "Invalid identities"},
+        {"ike-global-hash-failed", "Hash failures"},
+        {"ike-global-ike-sas-established", "IKE SAs established"},
+        {"ike-global-ike-sas-deleted", "IKE SAs deleted"},
+        {"ike-global-tunnels-established", "Tunnels established"},
+        {"ike-global-tunnels-refused", "Tunnels refused"},
+        {"ike-global-tunnels-deleted", "Tunnels deleted"},
+        {"ike-global-dpd-responses-sent", "DPD responses sent"},
+        {"ike-global-fwdd-errors", "fwdd errors"},
+        {"ike-global-negotiation-failures", "Negotiation failures"},
+    };
+
+    if (b->len)
+        buf_putc(b, '\n');
+    buf_puts(b, "IKE global statistics:\n");
+    for (xmlNodePtr c = g->children; c; c = c->next) {
+        const char *label = NULL;
+        xmlChar *v;
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        for (size_t i = 0; i < NF(labels) && label == NULL; i++)
+            if (strcmp((const char *)c->name, labels[i][0]) == 0)
+                label = labels[i][1];
+        if (label == NULL)
+            continue;
+        v = xmlNodeGetContent(c);
+        buf_printf(b, "   %-28s:%21s\n", label, v ? (const char *)v : "");
+        xmlFree(v);
+    }
+}
+
 void render_ike_security_associations_information(xmlNodePtr n, struct pipeline *pl)
 {
     int d = detail_form(n);
@@ -252,6 +305,80 @@ void render_ike_security_associations_information(xmlNodePtr n, struct pipeline 
                 brief_row(&b, sa);
         }
     }
+    if (xchild(n, "ike-global-statistics"))
+        global(&b, xchild(n, "ike-global-statistics"));
+    pl_puts(pl, b.s ? b.s : "");
+    buf_free(&b);
+}
+
+/* `show services ipsec-vpn ike negotiation-failures [PEER]`
+ * (ike-negotiation-failures-information, kmd's own, docs/kmd.md): a
+ * summary line, then per peer (kmd sorts by peer, newest first) an "IKE
+ * peer A" line and a block per failure:
+ *
+ *   IKE negotiation failures: 2 shown, 7 recorded
+ *
+ *   IKE peer 198.51.100.23
+ *     Time: 2024-05-01 10:00:00 UTC (12 seconds ago), Exchange: QM1
+ *       Local: 203.0.113.1:500, Remote: 198.51.100.23:500, Routing instance: default
+ *       Service set: SG1, Access profile: dyn-peers, Remote identity: 198.51.100.23
+ *       Notify sent: INVALID-ID-INFORMATION
+ *       Reason: proxy pair remote 10.5.5.0/24 local 10.1.1.0/24 is not ...
+ *
+ * The reason is never wrapped (`| match` sees it whole). */
+static void failure(struct buf *b, xmlNodePtr f, char *last_peer, size_t plen)
+{
+    static const struct field who[] = {{"Service set", "ike-failure-service-set-name", 0},
+                                       {"Access profile", "ike-failure-access-profile", 0},
+                                       {"Remote identity", "ike-failure-remote-identity", 0}};
+    static const struct field notify[] = {{"Notify sent", "ike-failure-notify", 0}};
+    char peer[64], t[64], age[32], x[32], la[64], lp[16], rp[16], ri[64];
+    xmlNodePtr r;
+    xmlChar *v;
+
+    xtext(f, "ike-failure-remote-address", peer, sizeof(peer));
+    if (strcmp(peer, last_peer) != 0) {
+        buf_printf(b, "\nIKE peer %s\n", peer);
+        snprintf(last_peer, plen, "%s", peer);
+    }
+    xtext(f, "ike-failure-time", t, sizeof(t));
+    xtext(f, "ike-failure-exchange", x, sizeof(x));
+    buf_printf(b, "  Time: %s", *t ? t : "-");
+    if (*xtext(f, "ike-failure-age", age, sizeof(age)))
+        buf_printf(b, " (%s second%s ago)", age, strcmp(age, "1") ? "s" : "");
+    buf_printf(b, ", Exchange: %s\n", *x ? x : "-");
+    xtext(f, "ike-failure-local-address", la, sizeof(la));
+    xtext(f, "ike-failure-local-port", lp, sizeof(lp));
+    xtext(f, "ike-failure-remote-port", rp, sizeof(rp));
+    if (*la) {
+        buf_printf(b, "    Local: %s%s%s, Remote: %s%s%s", la, *lp ? ":" : "", lp, peer,
+                   *rp ? ":" : "", rp);
+        if (*xtext(f, "ike-failure-routing-instance", ri, sizeof(ri)))
+            buf_printf(b, ", Routing instance: %s", ri);
+        buf_putc(b, '\n');
+    }
+    fields(b, "    ", f, who, NF(who));
+    fields(b, "    ", f, notify, NF(notify));
+    r = xchild(f, "ike-failure-reason");
+    v = r ? xmlNodeGetContent(r) : NULL; /* whole: longer than fields() keeps */
+    if (v && *v)
+        buf_printf(b, "    Reason: %s\n", (const char *)v);
+    xmlFree(v);
+}
+
+void render_ike_negotiation_failures_information(xmlNodePtr n, struct pipeline *pl)
+{
+    char shown[32], recorded[32], last[64] = "";
+    struct buf b;
+
+    buf_init(&b);
+    xtext(n, "ike-failures-shown", shown, sizeof(shown));
+    xtext(n, "ike-failures-recorded", recorded, sizeof(recorded));
+    buf_printf(&b, "IKE negotiation failures: %s shown, %s recorded\n", *shown ? shown : "0",
+               *recorded ? recorded : "0");
+    for (xmlNodePtr f = n->children; f; f = f->next)
+        if (is(f, "ike-negotiation-failure"))
+            failure(&b, f, last, sizeof(last));
     pl_puts(pl, b.s ? b.s : "");
     buf_free(&b);
 }

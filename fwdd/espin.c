@@ -7,7 +7,9 @@
  *      instance of the service set's local gateway;   ESP without SA
  *   2. raw or UDP as the SA says, length;            bad headers
  *   3. anti-replay window, before any cryptography;  replay errors
- *   4. ICV (nothing is decrypted if it fails);       authentication failures
+ *   4. ICV (nothing is decrypted if it fails;        authentication failures
+ *      AES-GCM checks its tag in the same pass
+ *      and nothing of a failed packet is kept);
  *   5. decryption;                                   decryption failures
  *   6. padding, next header 4 or 41, inner header;   bad trailers
  *      (next header 59, a dummy packet, is dropped silently)

@@ -5,7 +5,8 @@
  * The tunnel MTU is the IP MTU of the port toward the remote gateway (a
  * lookup in the local gateway's routing instance) less this SA's overhead
  * (outer IPv4 header, UDP header when encapsulated, SPI and sequence
- * number, IV, worst-case padding, pad length and next header, ICV), or the
+ * number, IV, worst-case padding, pad length and next header, ICV: for
+ * AES-GCM an 8-byte IV, padding to 4 bytes and a 16-byte ICV), or the
  * configured tunnel-mtu.  A larger inner packet gets ICMP fragmentation
  * needed (IPv4 with DF) or Packet Too Big (IPv6) carrying that MTU; an
  * IPv4 packet without DF (or with DF cleared by clear-dont-fragment-bit)

@@ -2,9 +2,10 @@
  * manual.c: static tunnels with manual SAs (ipsec.h): `services ipsec-vpn
  * rule R term T then manual direction (inbound|outbound|bidirectional) {
  * protocol esp; spi N; authentication { algorithm A; key K; } encryption
- * { algorithm A; key K; } }` with the term's and the service set's
- * options (anti-replay-window-size, no-anti-replay,
- * clear-dont-fragment-bit, tunnel-mtu, udp-encapsulate).
+ * { algorithm A; key K; } }` (aes-128-gcm and aes-256-gcm, RFC 4106: a
+ * key of 20 or 36 bytes, the AES key then the salt, and no authentication)
+ * with the term's and the service set's options (anti-replay-window-size,
+ * no-anti-replay, clear-dont-fragment-bit, tunnel-mtu, udp-encapsulate).
  *
  * manual_read() parses a term at prepare (keys decoded: ascii-text "$9$"
  * or plain, hexadecimal with or without 0x); what cannot be used is
@@ -34,9 +35,14 @@ static const struct {
     uint8_t id, key_len;
 } ciphers[] =
     {
-        {"des-cbc", FWD_CIPHER_DES_CBC, 8},      {"3des-cbc", FWD_CIPHER_3DES_CBC, 24},
-        {"aes-128-cbc", FWD_CIPHER_AES_CBC, 16}, {"aes-192-cbc", FWD_CIPHER_AES_CBC, 24},
+        {"des-cbc", FWD_CIPHER_DES_CBC, 8},
+        {"3des-cbc", FWD_CIPHER_3DES_CBC, 24},
+        {"aes-128-cbc", FWD_CIPHER_AES_CBC, 16},
+        {"aes-192-cbc", FWD_CIPHER_AES_CBC, 24},
         {"aes-256-cbc", FWD_CIPHER_AES_CBC, 32},
+        /* RFC 4106 8.1: the AES key, then the 4-byte salt */
+        {"aes-128-gcm", FWD_CIPHER_AES_GCM_16, 20},
+        {"aes-256-gcm", FWD_CIPHER_AES_GCM_16, 36},
 },
   auths[] = {
       {"hmac-md5-96", FWD_AUTH_HMAC_MD5_96, 16},
@@ -117,6 +123,20 @@ static int algo_read(const struct cnode *n, const char *what, int cipher, uint8_
     return -1;
 }
 
+/* AES-GCM authenticates by itself (RFC 4106): an authentication algorithm
+ * beside it is refused, not silently dropped (the peer may expect one). */
+static int gcm_no_auth(const struct cnode *dir, const char *where)
+{
+    const char *alg = cfg_value(cfg_child(dir, "authentication"), "algorithm");
+
+    if (alg == NULL)
+        return 0;
+    log_warnx("[edit %s authentication] algorithm %s: AES-GCM has its own integrity check, "
+              "remove authentication: SA not installed",
+              where, alg);
+    return -1;
+}
+
 void manual_read(struct ss_term *t, const char *rule, const struct cnode *then)
 {
     const struct cnode *man = cfg_child(then, "manual");
@@ -148,8 +168,10 @@ void manual_read(struct ss_term *t, const char *rule, const struct cnode *then)
         m.spi = (uint32_t)strtoul(spi, NULL, 10);
         if (algo_read(cfg_child(d, "encryption"), "encryption", 1, &m.cipher, m.ekey, &m.ekey_len,
                       where) < 0 ||
-            algo_read(cfg_child(d, "authentication"), "authentication", 0, &m.auth, m.akey,
-                      &m.akey_len, where) < 0) {
+            (m.cipher == FWD_CIPHER_AES_GCM_16
+                 ? gcm_no_auth(d, where)
+                 : algo_read(cfg_child(d, "authentication"), "authentication", 0, &m.auth, m.akey,
+                             &m.akey_len, where)) < 0) {
             crypto_wipe(&m, sizeof(m));
             continue;
         }

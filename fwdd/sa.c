@@ -1,10 +1,10 @@
 /*
  * sa.c: SAs and tunnels (ipsec.h): checking and building an SA from a
  * struct fwd_sa (kmd's request, or one that manual.c fills from the
- * configuration), the inbound SPI hash, the anti-replay window (RFC 4303
- * 3.4.3 and appendix A), selectors, byte and time lifetimes (FWD_SA_EVENT),
- * and dropping state that kmd installed or whose unit left the
- * configuration (FWD_SA_GONE).
+ * configuration; CBC + HMAC or AES-GCM), the inbound SPI hash, the
+ * anti-replay window (RFC 4303 3.4.3 and appendix A), selectors, byte and
+ * time lifetimes (FWD_SA_EVENT), and dropping state that kmd installed or
+ * whose unit left the configuration (FWD_SA_GONE).
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
@@ -55,20 +55,29 @@ static unsigned spi_hash(uint32_t spi)
 
 /* --- checking and building ------------------------------------------------ */
 
-static int cipher_of(const struct fwd_sa *s, enum crypto_cipher *c)
+/* The cipher of a request: 1 if the key length fits, 0 if not, -1 if
+ * unknown.  *gcm for AES-GCM (RFC 4106 8.1: the key, then a 4-byte salt;
+ * *c is then the AES-CBC of the same size, for availability). */
+static int cipher_of(const struct fwd_sa *s, enum crypto_cipher *c, int *gcm)
 {
+    unsigned n = s->cipher_key_len;
+
+    *gcm = s->cipher == FWD_CIPHER_AES_GCM_16;
     switch (s->cipher) {
     case FWD_CIPHER_DES_CBC:
         *c = CRYPTO_CIPHER_DES_CBC;
-        return s->cipher_key_len == 8;
+        return n == 8;
     case FWD_CIPHER_3DES_CBC:
         *c = CRYPTO_CIPHER_3DES_CBC;
-        return s->cipher_key_len == 24;
+        return n == 24;
+    case FWD_CIPHER_AES_GCM_16:
+        n -= n >= 4 ? 4 : n;
+        /* fall through */
     case FWD_CIPHER_AES_CBC:
-        *c = s->cipher_key_len == 16   ? CRYPTO_CIPHER_AES128_CBC
-             : s->cipher_key_len == 24 ? CRYPTO_CIPHER_AES192_CBC
-                                       : CRYPTO_CIPHER_AES256_CBC;
-        return s->cipher_key_len == 16 || s->cipher_key_len == 24 || s->cipher_key_len == 32;
+        *c = n == 16   ? CRYPTO_CIPHER_AES128_CBC
+             : n == 24 ? CRYPTO_CIPHER_AES192_CBC
+                       : CRYPTO_CIPHER_AES256_CBC;
+        return n == 16 || n == 24 || n == 32;
     }
     return -1;
 }
@@ -100,7 +109,7 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
 {
     enum crypto_cipher c;
     enum esp_integ i;
-    int r;
+    int r, gcm;
 
     if (s->dir != FWD_DIR_IN && s->dir != FWD_DIR_OUT) {
         snprintf(msg, msglen, "direction %u", s->dir);
@@ -115,19 +124,23 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
         snprintf(msg, msglen, "bad UDP encapsulation");
         return FWD_ERR_INVALID;
     }
-    if ((r = cipher_of(s, &c)) < 0) {
-        snprintf(msg, msglen, "cipher %u is not implemented (AH and GCM come later)", s->cipher);
+    if ((r = cipher_of(s, &c, &gcm)) < 0) {
+        snprintf(msg, msglen, "cipher %u is not implemented", s->cipher);
         return FWD_ERR_UNSUPPORTED;
     }
     if (r == 0 || s->cipher_key_len > FWD_KEY_MAX) {
         snprintf(msg, msglen, "cipher %u: key of %u bytes", s->cipher, s->cipher_key_len);
         return FWD_ERR_INVALID;
     }
-    if ((r = integ_of(s, &i)) < 0) {
+    if (gcm && (s->auth != FWD_AUTH_NONE || s->auth_key_len != 0)) {
+        snprintf(msg, msglen, "AES-GCM takes no integrity algorithm (%u)", s->auth);
+        return FWD_ERR_INVALID;
+    }
+    if (!gcm && (r = integ_of(s, &i)) < 0) {
         snprintf(msg, msglen, "integrity algorithm %u is not implemented", s->auth);
         return FWD_ERR_UNSUPPORTED;
     }
-    if (r == 0 || s->auth_key_len > FWD_KEY_MAX) {
+    if (!gcm && (r == 0 || s->auth_key_len > FWD_KEY_MAX)) {
         snprintf(msg, msglen, "integrity algorithm %u: key of %u bytes", s->auth, s->auth_key_len);
         return FWD_ERR_INVALID;
     }
@@ -176,13 +189,16 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     struct ipsec_sa *sa;
     enum crypto_cipher c = CRYPTO_CIPHER_AES128_CBC;
     enum esp_integ i = ESP_INTEG_HMAC_SHA1_96;
+    enum esp_dir dir = s->dir == FWD_DIR_OUT ? ESP_OUTBOUND : ESP_INBOUND;
+    int gcm;
 
-    cipher_of(s, &c);
+    cipher_of(s, &c, &gcm);
     integ_of(s, &i);
     if ((sa = calloc(1, sizeof(*sa))) == NULL)
         fatal("calloc");
-    sa->xf = esp_xform_new(s->dir == FWD_DIR_OUT ? ESP_OUTBOUND : ESP_INBOUND, c, s->cipher_key,
-                           s->cipher_key_len, i, s->auth_key, s->auth_key_len);
+    sa->xf = gcm ? esp_xform_new_gcm(dir, s->cipher_key, s->cipher_key_len)
+                 : esp_xform_new(dir, c, s->cipher_key, s->cipher_key_len, i, s->auth_key,
+                                 s->auth_key_len);
     if (sa->xf == NULL) {
         snprintf(msg, msglen, "ESP transform: %s", crypto_strerror());
         free(sa);

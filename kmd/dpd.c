@@ -4,7 +4,9 @@
  * An R-U-THERE (protected informational, SPI = the cookies, data = a
  * 32-bit sequence number) is answered with an R-U-THERE-ACK carrying the
  * same sequence number.  kmd never sends R-U-THERE, so an ACK is only
- * counted.  Called by informational.c.
+ * counted (ike statistics: DPD response payloads received; requests sent,
+ * responses missed and their maximum delay stay 0).  Called by
+ * informational.c.
  */
 #include "ike.h"
 #include "log.h"
@@ -16,6 +18,8 @@ void dpd_input(struct kmd *k, struct ike_sa *sa, const struct msg_notify *n)
     uint8_t spi[2 * ISAKMP_COOKIE_LEN];
     char peer[80];
 
+    if (n->type == ISAKMP_N_R_U_THERE_ACK)
+        sa->dpd_ack_rx++;
     if (n->type != ISAKMP_N_R_U_THERE)
         return;
     sa->dpd_rx++;

@@ -29,9 +29,21 @@
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
+
+/* The log tap (kmd_trace_log, trace.c): every log_info/log_debug/
+ * log_warnx line of the files that include this header goes to lib/log as
+ * before, to the trace file (traceoptions, or the default ROOT/log/kmd)
+ * and past the failure recorder (failures.c), which reads the tunnel
+ * refusals of quick_mode.c and tunnel.c from it.  trace.c calls the real
+ * functions as (log_info)(...). */
+#define log_info(...) kmd_trace_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) kmd_trace_log(LOG_DEBUG, __VA_ARGS__)
+#define log_warnx(...) kmd_trace_log(LOG_WARNING, __VA_ARGS__)
 
 #define KMD_PKT_MAX 4096  /* the largest message kmd builds */
 #define KMD_NONCE_LEN 32  /* our nonces (both peers send 32) */
@@ -40,6 +52,9 @@
 #define KMD_QM_KEEP 60    /* seconds a finished quick mode answers retransmissions */
 #define KMD_DEFAULT_P1_LIFE 3600
 #define KMD_DEFAULT_P2_LIFE 28800
+#define KMD_SEEN_IDS 32     /* authenticated message IDs remembered per IKE SA */
+#define KMD_FAIL_MAX 64     /* negotiation failures kept (failures.c) */
+#define KMD_FAIL_PER_PEER 8 /* of them for one peer address */
 
 /* A copy of a datagram (response cache, last request). */
 struct kmd_pkt {
@@ -161,7 +176,12 @@ struct ike_sa {
     /* statistics for show */
     uint64_t in_bytes, out_bytes, in_pkts, out_pkts;
     unsigned p2_created, p2_deleted, p2_rekeys;
-    unsigned del_rx, del_tx, dpd_rx, dpd_tx;
+    unsigned del_rx, del_tx, dpd_rx, dpd_tx, dpd_ack_rx, invspi_rx, invspi_tx;
+    /* message IDs of authenticated quick modes and informationals: a
+     * message under one of them again (after its QM was forgotten) is a
+     * replay */
+    uint32_t seen_ids[KMD_SEEN_IDS];
+    unsigned nseen;
 };
 
 /* What fwdd holds for a tunnel. */
@@ -199,6 +219,21 @@ struct tunnel {
     uint32_t replaces; /* tunnel to tear down when this one is up */
 };
 
+/* One negotiation failure (failures.c, `show ... ike negotiation-failures`). */
+struct kmd_failure {
+    uint64_t seq; /* 0: empty slot */
+    uint64_t gen; /* kmd->gen when recorded (a notify sent in the same step joins it) */
+    time_t wall, mono;
+    struct fwd_addr peer, local;
+    uint16_t pport, lport;
+    char instance[FWD_NAME_LEN];
+    char exch[16]; /* MM1 .. QM3, IKE_SA_INIT */
+    char ss[KMD_NAME], profile[KMD_NAME];
+    char id[KMD_ID_STR];
+    uint16_t notify; /* error notify sent to the peer, 0 = none */
+    char reason[512];
+};
+
 struct kmd {
     const struct kmd_io *io;
     void *io_arg;
@@ -212,6 +247,15 @@ struct kmd {
     bool fwd_up;
     time_t rl_second;
     unsigned rl_count;
+    /* what is being handled (input.c): the failure recorder's context */
+    uint64_t gen;            /* bumped by kmd_input and kmd_tick */
+    struct ike_sa *ctx_sa;   /* the IKE SA of the datagram being handled */
+    const char *ctx_exch;    /* and its exchange step (MM3, QM1, ...) */
+    uint16_t notify_pending; /* error notify sent before its failure was recorded */
+    struct fwd_addr notify_peer;
+    uint64_t notify_gen;
+    struct kmd_failure fail[KMD_FAIL_MAX];
+    uint64_t fail_seq;
     struct msg m;               /* scratch: ~40 KB */
     uint8_t plain[FWD_PKT_MAX]; /* decrypted bodies */
 };
@@ -251,6 +295,25 @@ static inline uint64_t req_tag(uint32_t tunnel, enum req_kind kind)
     return (uint64_t)tunnel << 8 | kind;
 }
 
+/* ---- failures.c ---- */
+/* Records a failure of the negotiation with sa's peer (or, sa NULL, with
+ * the sender of d) at step exch; the reason is printf-formatted. */
+void fail_record(struct kmd *k, const struct ike_sa *sa, const struct fwd_dgram *d,
+                 const char *exch, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* informational.c: an error notify went to peer (joins its failure). */
+void fail_notify(struct kmd *k, const struct fwd_addr *peer, uint16_t type);
+/* The log tap: a tunnel refusal logged by quick_mode.c or tunnel.c. */
+void fail_sniff(const char *line);
+/* The kmd the log tap records into (the last one given a datagram, a
+ * tick or a request; NULL after kmd_free). */
+void fail_set_current(struct kmd *k);
+void fail_forget(struct kmd *k);
+/* "no acceptable proposal: offered X, accepted Y (ike-policy P)" from
+ * p1_choose's reason, for an MM1 refusal under pol. */
+void fail_p1_reason(const struct kmd_ike_policy *pol, const char *why, char *out, size_t len);
+/* get-ike-negotiation-failures-information [peer-address] */
+void fail_show(struct kmd *k, const char *peer, struct buf *b);
+
 /* ---- ikesa.c ---- */
 struct ike_sa *ike_find(struct kmd *k, const uint8_t *icky, const uint8_t *rcky);
 struct ike_sa *ike_find_mm1(struct kmd *k, const uint8_t *icky, const struct fwd_dgram *d);
@@ -260,6 +323,12 @@ void ike_free(struct kmd *k, struct ike_sa *sa);
 /* Delete: DELETE(ISAKMP) to the peer when asked and established, log, free. */
 void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *why);
 unsigned ike_halfopen(const struct kmd *k);
+/* MM1 from d: room for one more half-open SA (the oldest evicted when the
+ * total is reached); -1 when d's source already has its share. */
+int ike_admit(struct kmd *k, const struct fwd_dgram *d);
+/* Message IDs of authenticated messages (replay detection). */
+bool ike_seen(const struct ike_sa *sa, uint32_t msgid);
+void ike_remember(struct ike_sa *sa, uint32_t msgid);
 /* MM1: the service set the datagram's destination belongs to and the key;
  * 0, or -1 with the reason in why. */
 int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why);

@@ -4,7 +4,10 @@
  * its pre-shared key (DESIGN.md: a static rule whose remote-gateway is
  * the peer wins and its ike-policy key is used; otherwise the least
  * loaded service set sharing the local-gateway, with its access
- * profile's global key), expiry of half-open SAs and of lifetimes, and
+ * profile's global key), the limits on half-open SAs (per source
+ * address: the new MM1 is dropped; in total: the oldest goes, those still
+ * waiting for MM3 first, as a spoofed source never gets further), expiry
+ * of half-open SAs and of lifetimes, the message IDs seen (replays), and
  * deletion.  Called by input.c, main_mode.c, informational.c, reconf.c
  * and show.c.
  */
@@ -106,6 +109,8 @@ void ike_free(struct kmd *k, struct ike_sa *sa)
             *pp = sa->next;
             break;
         }
+    if (k->ctx_sa == sa)
+        k->ctx_sa = NULL;
     while (sa->qms) {
         struct qm *q = sa->qms;
         struct tunnel *t = tunnel_find(k, q->tunnel);
@@ -163,6 +168,68 @@ unsigned ike_halfopen(const struct kmd *k)
     for (const struct ike_sa *sa = k->sas; sa; sa = sa->next)
         n += sa->state != IKE_UP;
     return n;
+}
+
+/* Which half-open SA goes first: one waiting for MM3 (a spoofed source
+ * never sends it) before one waiting for MM5, then the oldest. */
+static bool evict_before(const struct ike_sa *a, const struct ike_sa *b)
+{
+    int ra = a->state == IKE_MM2_SENT ? 0 : 1, rb = b->state == IKE_MM2_SENT ? 0 : 1;
+
+    if (ra != rb)
+        return ra < rb;
+    if (a->created != b->created)
+        return a->created < b->created;
+    return a->serial < b->serial;
+}
+
+int ike_admit(struct kmd *k, const struct fwd_dgram *d)
+{
+    struct ike_sa *victim = NULL;
+    unsigned total = 0, mine = 0;
+    char peer[80];
+
+    for (struct ike_sa *sa = k->sas; sa; sa = sa->next) {
+        if (sa->state == IKE_UP)
+            continue;
+        total++;
+        mine += addr_eq(&sa->path.src, &d->src);
+        if (victim == NULL || evict_before(sa, victim))
+            victim = sa;
+    }
+    if (k->lim.halfopen_per_peer && mine >= k->lim.halfopen_per_peer) {
+        k->cnt.halfopen_full++;
+        k->cnt.halfopen_peer++;
+        fail_record(k, NULL, d, "MM1",
+                    "too many IKE negotiations in progress from this address (%u)", mine);
+        return -1;
+    }
+    if (total < k->lim.halfopen_max || victim == NULL)
+        return 0;
+    k->cnt.halfopen_full++;
+    k->cnt.halfopen_evicted++;
+    fail_record(k, victim, NULL, victim->state == IKE_MM2_SENT ? "MM3" : "MM5",
+                "evicted: %u IKE negotiations in progress, the limit (the oldest goes)", total);
+    if (kmd_log_ok(k))
+        log_info("IKE negotiation with %s evicted: %u in progress, the limit",
+                 ike_peer(victim, peer, sizeof(peer)), total);
+    ike_free(k, victim);
+    return 0;
+}
+
+bool ike_seen(const struct ike_sa *sa, uint32_t msgid)
+{
+    unsigned n = sa->nseen < KMD_SEEN_IDS ? sa->nseen : KMD_SEEN_IDS;
+
+    for (unsigned i = 0; i < n; i++)
+        if (sa->seen_ids[i] == msgid)
+            return true;
+    return false;
+}
+
+void ike_remember(struct ike_sa *sa, uint32_t msgid)
+{
+    sa->seen_ids[sa->nseen++ % KMD_SEEN_IDS] = msgid;
 }
 
 /* Load of a service set: its tunnels plus its IKE SAs still negotiating. */
@@ -264,6 +331,9 @@ void ike_tick(struct kmd *k, time_t now)
         if (sa->state != IKE_UP && now >= sa->expires) {
             char peer[80];
             k->cnt.halfopen_expired++;
+            fail_record(k, sa, NULL, sa->state == IKE_MM2_SENT ? "MM3" : "MM5",
+                        "no %s within %u s (main mode not completed)",
+                        sa->state == IKE_MM2_SENT ? "MM3" : "MM5", k->lim.halfopen_timeout);
             if (kmd_log_ok(k))
                 log_info("IKE negotiation with %s expired in main mode (no %s within %u s)",
                          ike_peer(sa, peer, sizeof(peer)),

@@ -12,7 +12,11 @@
  * Out: plaintext notifies for refusals before keys exist (MM1, MM5,
  * IKEv2), protected notifies and deletes once they do.  Each protected
  * message has a fresh random message ID and its own IV (hash of the last
- * phase-1 block and the message ID).  Called by every exchange file.
+ * phase-1 block and the message ID).  An authenticated message ID seen
+ * before is a replay: dropped and counted.  The payload counters of `show
+ * ... ike statistics` are counted here (DELETE in and out, INVALID-SPI in
+ * and out) and in dpd.c; an error notify sent joins the failure record of
+ * the same step (failures.c).  Called by every exchange file.
  */
 #include "ike.h"
 #include "log.h"
@@ -34,13 +38,16 @@ void info_send_plain(struct kmd *k, const struct fwd_dgram *d, const uint8_t *ic
     h.exch = ISAKMP_EXCH_INFO;
     mb_init_msg(&b, out, sizeof(out));
     mb_notify(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, NULL, 0, type, NULL, 0);
-    if (mb_finish_msg(&b, &h, &len) == 0)
+    if (mb_finish_msg(&b, &h, &len) == 0) {
         kmd_send_reply(k, d, out, len);
+        fail_notify(k, &d->src, type);
+    }
 }
 
-/* HASH(1) + one payload built by the caller's function, encrypted. */
-static void send_protected(struct kmd *k, struct ike_sa *sa,
-                           void (*add)(struct msg_builder *, const void *), const void *arg)
+/* HASH(1) + one payload built by the caller's function, encrypted; 0
+ * when it went out. */
+static int send_protected(struct kmd *k, struct ike_sa *sa,
+                          void (*add)(struct msg_builder *, const void *), const void *arg)
 {
     uint8_t body[KMD_PKT_MAX], out[KMD_PKT_MAX], iv[CRYPTO_MAX_BLOCK], *hp;
     struct msg_builder b;
@@ -48,20 +55,21 @@ static void send_protected(struct kmd *k, struct ike_sa *sa,
     uint32_t msgid = 0;
 
     if (sa->state != IKE_UP || sa->cbc == NULL)
-        return;
+        return -1;
     while (msgid == 0)
         if (crypto_random(&msgid, sizeof(msgid)) < 0)
-            return;
+            return -1;
     if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv) < 0)
-        return;
+        return -1;
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
     add(&b, arg);
     if (b.err || hp == NULL ||
-        ikev1_qm_hash1(&sa->keys, msgid, body + 4 + hl, b.len - 4 - hl, hp) < 0)
-        return;
-    if (ike_encrypt(sa, iv, ISAKMP_EXCH_INFO, msgid, &b, out, sizeof(out), &len) == 0)
-        ike_send(k, sa, out, len);
+        ikev1_qm_hash1(&sa->keys, msgid, body + 4 + hl, b.len - 4 - hl, hp) < 0 ||
+        ike_encrypt(sa, iv, ISAKMP_EXCH_INFO, msgid, &b, out, sizeof(out), &len) < 0)
+        return -1;
+    ike_send(k, sa, out, len);
+    return 0;
 }
 
 struct notify_args {
@@ -85,7 +93,9 @@ void info_send_notify(struct kmd *k, struct ike_sa *sa, uint8_t proto, const uin
 {
     struct notify_args n = {proto, spi, spi ? spi_size : 0, type, data, len};
 
-    send_protected(k, sa, add_notify, &n);
+    fail_notify(k, &sa->path.src, type);
+    if (send_protected(k, sa, add_notify, &n) == 0 && type == ISAKMP_N_INVALID_SPI)
+        sa->invspi_tx++;
 }
 
 struct delete_args {
@@ -107,8 +117,8 @@ void info_send_delete(struct kmd *k, struct ike_sa *sa, uint8_t proto, const uin
 {
     struct delete_args d = {proto, spis, spi_size, nspis};
 
-    send_protected(k, sa, add_delete, &d);
-    sa->del_tx++;
+    if (send_protected(k, sa, add_delete, &d) == 0)
+        sa->del_tx++;
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -181,6 +191,14 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
                      ike_peer(sa, peer, sizeof(peer)));
         return;
     }
+    if (ike_seen(sa, m->hdr.msgid)) {
+        k->cnt.replayed++;
+        if (kmd_log_ok(k))
+            log_info("informational from %s dropped: message ID %08x replayed",
+                     ike_peer(sa, peer, sizeof(peer)), m->hdr.msgid);
+        return;
+    }
+    ike_remember(sa, m->hdr.msgid);
     sa->path = *d;
     sa->path.len = 0;
     for (unsigned i = 1; i < m->npl; i++) {
@@ -189,9 +207,11 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
             const struct msg_notify *n = &p->u.n;
             if (n->type == ISAKMP_N_R_U_THERE || n->type == ISAKMP_N_R_U_THERE_ACK)
                 dpd_input(k, sa, n);
-            else
+            else {
+                sa->invspi_rx += n->type == ISAKMP_N_INVALID_SPI;
                 log_info("%s sent notify %s", ike_peer(sa, peer, sizeof(peer)),
                          isakmp_fmt(nb, sizeof(nb), isakmp_notify_name(n->type), n->type));
+            }
         } else if (p->type == ISAKMP_PL_D) {
             const struct msg_delete *dl = &p->u.d;
             sa->del_rx++;

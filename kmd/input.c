@@ -2,10 +2,12 @@
  * input.c: kmd's front door.  Owns struct kmd's life (kmd_new, kmd_free,
  * kmd_shutdown, kmd_tick) and the first steps of every datagram fwdd
  * punts: header check, IKEv2 refusal, lookup of the IKE SA by cookies,
- * per-SA traffic counters, and the dispatch by exchange type to
- * main_mode.c, quick_mode.c and informational.c (which recognise their own
- * retransmissions before decrypting anything).  Called by main.c and the
- * tests through kmd.h.
+ * per-SA traffic counters, replays of authenticated quick-mode message
+ * IDs, and the dispatch by exchange type to main_mode.c, quick_mode.c and
+ * informational.c (which recognise their own retransmissions before
+ * decrypting anything).  It sets the failure recorder's context (which
+ * kmd, which IKE SA, which exchange step: failures.c).  Called by main.c
+ * and the tests through kmd.h.
  */
 #include "ike.h"
 #include "log.h"
@@ -86,8 +88,10 @@ struct kmd *kmd_new(const struct kmd_io *io, void *arg)
     k->io = io;
     k->io_arg = arg;
     k->lim.halfopen_max = 4096;
+    k->lim.halfopen_per_peer = 32;
     k->lim.halfopen_timeout = 30;
     k->lim.qm_timeout = 30;
+    fail_set_current(k);
     return k;
 }
 
@@ -95,6 +99,7 @@ void kmd_free(struct kmd *k)
 {
     if (k == NULL)
         return;
+    fail_forget(k);
     while (k->sas)
         ike_free(k, k->sas);
     while (k->tunnels) {
@@ -150,6 +155,10 @@ void kmd_tick(struct kmd *k)
 {
     time_t now = kmd_now(k);
 
+    fail_set_current(k);
+    k->gen++;
+    k->ctx_sa = NULL;
+    k->ctx_exch = NULL;
     ike_tick(k, now);
     tunnel_tick(k, now);
 }
@@ -164,6 +173,11 @@ static void refuse_version(struct kmd *k, const struct fwd_dgram *d, const struc
     char a[INET6_ADDRSTRLEN];
 
     k->cnt.ikev2++;
+    if (h->major == ISAKMP_IKEV2_MAJOR && h->exch == ISAKMP_EXCH_V2_SA_INIT && !(h->flags & 0x20))
+        fail_record(k, NULL, d, "IKE_SA_INIT", "IKEv2 refused: kmd speaks IKEv1 only");
+    else if (h->major != ISAKMP_IKEV2_MAJOR)
+        fail_record(k, NULL, d, "MM1", "IKE version %u.%u refused: kmd speaks IKEv1 only", h->major,
+                    h->minor);
     if (kmd_log_ok(k))
         log_info("refused IKE version %u.%u (%s) from %s:%u: kmd speaks IKEv1 only", h->major,
                  h->minor, h->major == ISAKMP_IKEV2_MAJOR ? "IKEv2" : "unknown",
@@ -171,6 +185,39 @@ static void refuse_version(struct kmd *k, const struct fwd_dgram *d, const struc
     if (h->major == ISAKMP_IKEV2_MAJOR && h->exch == ISAKMP_EXCH_V2_SA_INIT &&
         !(h->flags & 0x20)) /* IKEv2 R flag: never answer a response */
         info_send_plain(k, d, h->icookie, zero_cookie, ISAKMP_N_INVALID_MAJOR_VERSION);
+}
+
+/* The step an IKE SA's datagram of exchange type exch is (failures.c). */
+static const char *step(struct ike_sa *sa, const struct msg_hdr *h)
+{
+    if (h->exch == ISAKMP_EXCH_IDPROT)
+        return sa->state == IKE_MM2_SENT ? "MM3" : sa->state == IKE_MM4_SENT ? "MM5" : "MM";
+    if (h->exch == ISAKMP_EXCH_QUICK) {
+        const struct qm *q = qm_find(sa, h->msgid);
+        return q && q->state == QM_QM2_SENT ? "QM3" : "QM1";
+    }
+    return "INFO";
+}
+
+/* Quick mode: a message ID that authenticated before and whose exchange
+ * kmd has forgotten (KMD_QM_KEEP) is a replay, dropped before anything is
+ * decrypted; a new one that authenticates is remembered. */
+static void quick(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
+                  size_t len, const struct msg_hdr *h)
+{
+    char a[INET6_ADDRSTRLEN];
+
+    if (h->msgid && qm_find(sa, h->msgid) == NULL && ike_seen(sa, h->msgid)) {
+        k->cnt.replayed++;
+        if (kmd_log_ok(k))
+            log_info("dropped a replayed quick mode (message ID %08x) from %s", h->msgid,
+                     addr_str(&d->src, a, sizeof(a)));
+        return;
+    }
+    qm_input(k, sa, d, pkt, len);
+    if (ike_find(k, h->icookie, h->rcookie) == sa && h->msgid && qm_find(sa, h->msgid) &&
+        !ike_seen(sa, h->msgid))
+        ike_remember(sa, h->msgid);
 }
 
 void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, size_t len)
@@ -181,6 +228,10 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     struct ike_sa *sa;
     char a[INET6_ADDRSTRLEN];
 
+    fail_set_current(k);
+    k->gen++;
+    k->ctx_sa = NULL;
+    k->ctx_exch = NULL;
     k->cnt.rx++;
     if (len == 1 && pkt[0] == 0xff) /* RFC 3948 2.3 keepalive, if fwdd passed one on */
         return;
@@ -198,7 +249,9 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     }
     if (memcmp(h.rcookie, zero_cookie, ISAKMP_COOKIE_LEN) == 0) {
         if (h.exch == ISAKMP_EXCH_IDPROT) {
+            k->ctx_exch = "MM1";
             mm1_input(k, d, pkt, len);
+            k->ctx_exch = NULL;
             return;
         }
         k->cnt.unknown_sa++;
@@ -218,12 +271,14 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     }
     sa->in_bytes += len;
     sa->in_pkts++;
+    k->ctx_sa = sa;
+    k->ctx_exch = step(sa, &h);
     switch (h.exch) {
     case ISAKMP_EXCH_IDPROT:
         mm_input(k, sa, d, pkt, len);
         break;
     case ISAKMP_EXCH_QUICK:
-        qm_input(k, sa, d, pkt, len);
+        quick(k, sa, d, pkt, len, &h);
         break;
     case ISAKMP_EXCH_INFO:
         info_input(k, sa, d, pkt, len);
@@ -235,4 +290,6 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
                      "and informational only)",
                      h.exch, addr_str(&d->src, a, sizeof(a)));
     }
+    k->ctx_sa = NULL;
+    k->ctx_exch = NULL;
 }

@@ -64,8 +64,10 @@ void keylog_ike(struct kmd *k, const struct ike_sa *sa)
     crypto_wipe(ka, sizeof(ka));
 }
 
-static const char *ts_cipher(enum crypto_cipher c)
+static const char *ts_cipher(uint8_t fwd_cipher, enum crypto_cipher c)
 {
+    if (fwd_cipher == FWD_CIPHER_AES_GCM_16) /* key and salt, RFC 4106 */
+        return "AES-GCM with 16 octet ICV [RFC4106]";
     switch (c) {
     case CRYPTO_CIPHER_DES_CBC:
         return "DES-CBC [RFC2405]";
@@ -79,6 +81,8 @@ static const char *ts_cipher(enum crypto_cipher c)
 static const char *ts_auth(uint8_t a)
 {
     switch (a) {
+    case FWD_AUTH_NONE: /* AES-GCM */
+        return "NULL";
     case FWD_AUTH_HMAC_MD5_96:
         return "HMAC-MD5-96 [RFC2403]";
     case FWD_AUTH_HMAC_SHA256_128:
@@ -96,8 +100,8 @@ static void esp_line(FILE *f, const char *src, const char *dst, bool v6, uint32_
     hex_str(ek, t->c.ekey_len, e);
     hex_str(ak, t->c.akey_len, a);
     fprintf(f, "uat:esp_sa:\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\",\"%s\",\"0x%s\"\n",
-            v6 ? "IPv6" : "IPv4", src, dst, spi, ts_cipher(t->c.cipher), e, ts_auth(t->c.fwd_auth),
-            a);
+            v6 ? "IPv6" : "IPv4", src, dst, spi, ts_cipher(t->c.fwd_cipher, t->c.cipher), e,
+            ts_auth(t->c.fwd_auth), a);
     crypto_wipe(e, sizeof(e));
     crypto_wipe(a, sizeof(a));
 }

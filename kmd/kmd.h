@@ -50,8 +50,11 @@ struct kmd_counters {
     uint64_t unknown_sa;       /* cookies (or message ID) kmd does not know */
     uint64_t out_of_state;     /* a known SA, a message it does not expect now */
     uint64_t retransmits;      /* requests answered from the response cache */
+    uint64_t replayed;         /* an authenticated message ID seen before (QM, info) */
     uint64_t no_service_set;   /* MM1 to an address no service set owns */
-    uint64_t halfopen_full;    /* MM1 dropped: the half-open cap was reached */
+    uint64_t halfopen_full;    /* MM1s that found the half-open table full (either below) */
+    uint64_t halfopen_evicted; /* half-open SAs evicted (the oldest) to admit a new MM1 */
+    uint64_t halfopen_peer;    /* MM1s dropped: their source had its share of half-open SAs */
     uint64_t halfopen_expired; /* IKE SAs that never completed main mode */
     uint64_t auth_failed;      /* HASH_I mismatch or undecryptable MM5 */
     uint64_t no_proposal;      /* phase 1 or 2 proposals refused */
@@ -61,13 +64,15 @@ struct kmd_counters {
     uint64_t tunnels_up, tunnels_refused, tunnels_down;
     uint64_t dpd_acks;   /* R-U-THERE-ACK sent */
     uint64_t fwd_errors; /* fwdd refused a request */
+    uint64_t failures;   /* negotiation failures recorded (the ring keeps the last) */
 };
 
 /* Tunables (defaults in kmd_new). */
 struct kmd_limits {
-    unsigned halfopen_max;     /* IKE SAs still in main mode */
-    unsigned halfopen_timeout; /* seconds to complete main mode */
-    unsigned qm_timeout;       /* seconds from QM1 to QM3 */
+    unsigned halfopen_max;      /* IKE SAs still in main mode (4096): the oldest go */
+    unsigned halfopen_per_peer; /* of them from one source address (32): MM1 dropped */
+    unsigned halfopen_timeout;  /* seconds to complete main mode */
+    unsigned qm_timeout;        /* seconds from QM1 to QM3 */
 };
 
 struct kmd *kmd_new(const struct kmd_io *io, void *arg);
@@ -111,6 +116,29 @@ int kmd_rpc(struct kmd *k, const char *name, const char *xml, struct buf *out);
 /* The opt-in key log (docs/kmd.md): IKE and ESP keys as tshark options.
  * -1 (errno) if path cannot be created with mode 0600. */
 int kmd_keylog_open(struct kmd *k, const char *path);
+
+/* Tracing (kmd/trace.c, docs/kmd.md): every kmd log line also goes to
+ * DIR/NAME (mode 0600, rotated at size into NAME.0 .. NAME.<files-2>) as
+ * `services ipsec-vpn traceoptions` asks, or to DIR/kmd (events only) when
+ * it is absent.  Process-wide, like lib/log.  parse reads the view (root
+ * may be NULL: no traceoptions); open (re)opens the file when the settings
+ * changed, -1 (errno) when it cannot; close stops tracing. */
+enum {
+    KMD_TRACE_DETAIL = 1, /* flag all, ike, general, parse, timer: kmd's detail lines */
+};
+struct kmd_trace_conf {
+    bool configured; /* traceoptions present */
+    char file[KMD_NAME];
+    unsigned long long size; /* bytes before rotation */
+    unsigned files;          /* the file and its rotated copies */
+    unsigned flags;          /* KMD_TRACE_* */
+    int level;               /* syslog priority: lines up to it are written */
+};
+void kmd_trace_parse(const struct cnode *root, struct kmd_trace_conf *c);
+int kmd_trace_open(const char *dir, const struct kmd_trace_conf *c);
+void kmd_trace_close(void);
+/* A line of main.c's own (the core's go through the log tap, ike.h). */
+void kmd_trace_log(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Tests and show: how many IKE SAs and tunnels kmd holds. */
 unsigned kmd_ike_count(const struct kmd *k);

@@ -8,8 +8,11 @@
  * IKE in, datagrams and forwarding state out), a one-second tick, and a
  * libevent loop; everything else is kmdcore (kmd/kmd.h).  --key-log
  * records IKE and ESP keys in ROOT/log/kmd-keys.log (mode 0600) for
- * tshark; without it no secret is written anywhere.  SIGTERM or SIGINT
- * sends DELETE to every peer, releases everything in fwdd and exits 0.
+ * tshark; without it no secret is written anywhere.  kmd's log lines also
+ * go to ROOT/log/kmd (events), or to the file `services ipsec-vpn
+ * traceoptions` names (kmd/trace.c), switched when a commit applies.
+ * SIGTERM or SIGINT sends DELETE to every peer, releases everything in
+ * fwdd and exits 0.
  */
 #include "crypto/crypto.h"
 #include "daemon.h"
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 
 #ifndef SCHEMA_DIR
@@ -36,6 +40,8 @@
 static struct kmd *g_kmd;
 static struct fwd *g_fwd;
 static struct dmn *g_dmn;
+static char g_logdir[4096];
+static struct kmd_trace_conf g_trace_pending;
 
 /* ---- kmd_io over fwd.h ---- */
 
@@ -117,13 +123,21 @@ static int d_prepare(void *arg, const struct conf *newc, const struct conf *old,
 {
     (void)arg;
     (void)old;
+    kmd_trace_parse(newc->root, &g_trace_pending);
     return kmd_prepare(g_kmd, newc->root, err, errlen);
+}
+
+static void trace_open(const struct kmd_trace_conf *c)
+{
+    if (kmd_trace_open(g_logdir, c) < 0)
+        log_warn("trace file %s/%s", g_logdir, c->file);
 }
 
 static void d_apply(void *arg)
 {
     (void)arg;
     kmd_apply(g_kmd);
+    trace_open(&g_trace_pending);
 }
 
 static void d_abort(void *arg)
@@ -160,7 +174,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
-    log_info("signal %d: exiting", (int)sig);
+    kmd_trace_log(LOG_INFO, "signal %d: exiting", (int)sig);
     event_base_loopexit(arg, NULL);
 }
 
@@ -170,14 +184,13 @@ static void usage(void)
     exit(2);
 }
 
-static void open_key_log(const char *root)
+static void open_key_log(void)
 {
-    char dir[4096], path[4200];
+    char path[4200];
 
-    snprintf(dir, sizeof(dir), "%s/log", root);
-    if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-        fatal("mkdir %s", dir);
-    snprintf(path, sizeof(path), "%s/kmd-keys.log", dir);
+    if (mkdir(g_logdir, 0750) < 0 && errno != EEXIST)
+        fatal("mkdir %s", g_logdir);
+    snprintf(path, sizeof(path), "%s/kmd-keys.log", g_logdir);
     if (kmd_keylog_open(g_kmd, path) < 0)
         fatal("key log %s", path);
 }
@@ -229,9 +242,13 @@ int main(int argc, char **argv)
         fatalx("schema %s: %s", schema_dir, err);
     if ((eb = event_base_new()) == NULL)
         fatalx("event_base_new");
+    if (snprintf(g_logdir, sizeof(g_logdir), "%s/log", root) >= (int)sizeof(g_logdir))
+        fatalx("%s: path too long", root);
+    kmd_trace_parse(NULL, &g_trace_pending); /* ROOT/log/kmd until a commit says otherwise */
+    trace_open(&g_trace_pending);
     g_kmd = kmd_new(&io, NULL);
     if (key_log)
-        open_key_log(root);
+        open_key_log();
     sigterm = evsignal_new(eb, SIGTERM, on_signal, eb);
     sigint = evsignal_new(eb, SIGINT, on_signal, eb);
     tick = event_new(eb, -1, EV_PERSIST, on_tick, NULL);
@@ -242,7 +259,7 @@ int main(int argc, char **argv)
         fatalx("%s/fwdd.sock: path too long", root);
     if ((g_dmn = dmn_new(eb, root, "kmd", sch, &dmn_ops, NULL)) == NULL)
         fatalx("cannot reach mgd under %s", root);
-    log_info("started (root %s)", root);
+    kmd_trace_log(LOG_INFO, "started (root %s)", root);
     event_base_dispatch(eb);
 
     kmd_shutdown(g_kmd);
@@ -258,5 +275,7 @@ int main(int argc, char **argv)
     event_free(sigint);
     event_base_free(eb);
     schema_free(sch);
+    kmd_trace_log(LOG_INFO, "stopped");
+    kmd_trace_close();
     return 0;
 }

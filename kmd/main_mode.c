@@ -6,7 +6,10 @@
  * the last response, recognised by its bytes before anything is decrypted
  * (the IV does not move).  A wrong key shows at MM5: the body does not
  * decrypt into payloads, or HASH_I differs; both are logged with where the
- * key came from, never the key.  Called by input.c.
+ * key came from, never the key.  An MM5 that is not even whole cipher
+ * blocks is dropped, not taken for a wrong key.  Every refusal is also
+ * recorded for `show ... ike negotiation-failures` (failures.c).  Called
+ * by input.c.
  */
 #include "ike.h"
 #include "log.h"
@@ -21,6 +24,7 @@ static void refuse_mm1(struct kmd *k, const struct fwd_dgram *d, const uint8_t *
 {
     char a[INET6_ADDRSTRLEN];
 
+    fail_record(k, NULL, d, "MM1", "%s", why);
     if (kmd_log_ok(k))
         log_info("IKE from %s:%u refused at MM1: %s", addr_str(&d->src, a, sizeof(a)), d->sport,
                  why);
@@ -44,6 +48,8 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         return;
     sa = ike_find_mm1(k, h.icookie, d);
     if (sa) {
+        sa->in_bytes += len;
+        sa->in_pkts++;
         if (pkt_equal(&sa->last_in, pkt, len) && sa->state == IKE_MM2_SENT) {
             k->cnt.retransmits++;
             ike_send(k, sa, sa->last_out.p, sa->last_out.len);
@@ -63,12 +69,16 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         refuse_mm1(k, d, h.icookie, "MM1 must carry exactly one SA payload");
         return;
     }
-    if (ike_halfopen(k) >= k->lim.halfopen_max) {
-        k->cnt.halfopen_full++;
-        refuse_mm1(k, d, h.icookie, "too many IKE negotiations in progress");
+    if (ike_admit(k, d) < 0) {
+        char a[INET6_ADDRSTRLEN];
+        if (kmd_log_ok(k))
+            log_info("IKE from %s:%u dropped at MM1: too many negotiations in progress from it",
+                     addr_str(&d->src, a, sizeof(a)), d->sport);
         return;
     }
     sa = ike_new(k, d, h.icookie);
+    sa->in_bytes += len;
+    sa->in_pkts++;
     if (ike_bind(k, sa, &bwhy) < 0) {
         k->cnt.no_service_set++;
         refuse_mm1(k, d, h.icookie, bwhy);
@@ -76,8 +86,10 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         return;
     }
     if (p1_choose(ike_policy(sa), m, &sap->u.sa, &sa->c, why, sizeof(why)) < 0) {
-        char a[INET6_ADDRSTRLEN];
+        char a[INET6_ADDRSTRLEN], reason[512];
         k->cnt.no_proposal++;
+        fail_p1_reason(ike_policy(sa), why, reason, sizeof(reason));
+        fail_record(k, sa, NULL, "MM1", "%s", reason);
         if (kmd_log_ok(k))
             log_info("IKE from %s:%u refused at MM1 (service set %s): no acceptable proposal: %s",
                      addr_str(&d->src, a, sizeof(a)), d->sport, sa->ss_name, why);
@@ -142,7 +154,12 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     const char *fail = NULL;
 
     if (msg_parse(m, pkt, len, &err) != MSG_OK || m->encrypted) {
-        k->cnt.malformed++;
+        if (m->encrypted) /* an MM5 before MM3, or a replay */
+            k->cnt.out_of_state++;
+        else
+            k->cnt.malformed++;
+        fail_record(k, sa, NULL, "MM3", "MM3 dropped: %s",
+                    m->encrypted ? "encrypted (out of order)" : err.reason);
         if (kmd_log_ok(k))
             log_info("MM3 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)),
                      m->encrypted ? "encrypted" : err.reason);
@@ -153,6 +170,8 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     nonce = msg_find(m, ISAKMP_PL_NONCE, 0);
     if (ke == NULL || nonce == NULL || ke->body_len != sa->glen) {
         k->cnt.malformed++;
+        fail_record(k, sa, NULL, "MM3", "MM3 dropped: %s",
+                    ke && nonce ? "KE length does not match the group" : "no KE or nonce");
         if (kmd_log_ok(k))
             log_info("MM3 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)),
                      ke && nonce ? "KE length does not match the group" : "no KE or nonce");
@@ -211,6 +230,7 @@ out:
     dh_keypair_free(dh);
     crypto_secret_free(gxy);
     if (fail) {
+        fail_record(k, sa, NULL, "MM3", "abandoned: %s", fail);
         log_info("IKE with %s abandoned at MM3: %s", ike_peer(sa, peer, sizeof(peer)), fail);
         if (strstr(fail, "group"))
             info_send_plain(k, &sa->path, sa->icky, sa->rcky, ISAKMP_N_INVALID_KEY_INFORMATION);
@@ -285,6 +305,10 @@ static void mm5_fail(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d
 {
     char peer[80];
 
+    if (notify == ISAKMP_N_PAYLOAD_MALFORMED || notify == ISAKMP_N_INVALID_HASH_INFORMATION)
+        fail_record(k, sa, NULL, "MM5", "%s%s (key from %s)", fmt, detail, sa->psk_from);
+    else
+        fail_record(k, sa, NULL, "MM5", "%s%s", fmt, detail);
     log_info("IKE with %s refused at MM5 (service set %s, key from %s): %s%s",
              ike_peer(sa, peer, sizeof(peer)), sa->ss_name, sa->psk_from, fmt, detail);
     info_send_plain(k, d, sa->icky, sa->rcky, notify);
@@ -305,7 +329,26 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
     struct msg_builder b;
     char reason[300], peer[80];
     size_t olen, alen = sa->path.dst.af == AF_INET6 ? 16 : 4;
+    struct msg_err err;
+    enum msg_rc rc;
 
+    /* not encrypted, or not whole cipher blocks: malformed or out of
+     * order, not a wrong key (the SA stays) */
+    rc = msg_parse(m, pkt, len, &err);
+    if (rc != MSG_OK || !m->encrypted || m->body_len % cbc_block_len(sa->cbc) != 0) {
+        const char *what = "not whole cipher blocks";
+        if (rc != MSG_OK)
+            what = err.reason;
+        else if (!m->encrypted)
+            what = "not encrypted (out of order)";
+        if (rc == MSG_OK && !m->encrypted)
+            k->cnt.out_of_state++;
+        else
+            k->cnt.malformed++;
+        if (kmd_log_ok(k))
+            log_info("MM5 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)), what);
+        return;
+    }
     if (ike_open(k, sa, sa->iv, pkt, len, iv, reason, sizeof(reason)) < 0) {
         k->cnt.auth_failed++;
         mm5_fail(k, sa, d, ISAKMP_N_PAYLOAD_MALFORMED,

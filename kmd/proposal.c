@@ -6,10 +6,14 @@
  * against the access profile's ipsec-policy or the implicit one (esp;
  * hmac-sha1-96, hmac-md5-96; the same ciphers; 28,800 s), PFS as the
  * policy asks.  The peer's order is the preference: the first of its
- * transforms that kmd accepts wins.  AH, AH+ESP bundles and AES-GCM are
- * refused until fwdd implements them.  An empty statement in a configured
- * proposal accepts every value kmd supports.  Called by main_mode.c and
- * quick_mode.c.
+ * transforms that kmd accepts wins.  AES-GCM with a 16-octet ICV (RFC
+ * 4106: ESP_AES-GCM_16, a key length, no integrity algorithm; KEYMAT of
+ * the key and a 4-byte salt) is accepted when a configured proposal allows
+ * it (aes-128-gcm, aes-192-gcm, aes-256-gcm, without an
+ * authentication-algorithm), never by the implicit proposal.  AH, AH+ESP
+ * bundles, GCM with a shorter ICV, CCM and GMAC are refused until fwdd
+ * implements them.  An empty statement in a configured proposal accepts
+ * every value kmd supports.  Called by main_mode.c and quick_mode.c.
  */
 #include "ike.h"
 
@@ -255,6 +259,61 @@ static const char *auth_word(unsigned aalg, uint8_t *fwd, size_t *klen)
     return NULL;
 }
 
+/* A CBC cipher with an HMAC; 0, or -1 with why. */
+static int cbc_read(unsigned esp_id, struct p2_choice *c, char *why, size_t wl)
+{
+    c->enc_name = cipher_word(esp_id, true, c->keylen, &c->cipher);
+    if (c->enc_name == NULL) {
+        char b[32];
+        snprintf(
+            why, wl, "cipher %s (key length %u)",
+            isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_ESP, esp_id), esp_id),
+            c->keylen);
+        return -1;
+    }
+    c->auth_name = auth_word(c->aalg, &c->fwd_auth, &c->akey_len);
+    if (c->auth_name == NULL) {
+        snprintf(why, wl,
+                 "integrity algorithm %u (ESP needs hmac-sha1-96, hmac-md5-96 or "
+                 "hmac-sha-256-128)",
+                 c->aalg);
+        return -1;
+    }
+    c->fwd_cipher = c->cipher == CRYPTO_CIPHER_DES_CBC    ? FWD_CIPHER_DES_CBC
+                    : c->cipher == CRYPTO_CIPHER_3DES_CBC ? FWD_CIPHER_3DES_CBC
+                                                          : FWD_CIPHER_AES_CBC;
+    c->ekey_len = crypto_cipher_key_len(c->cipher);
+    return 0;
+}
+
+/* ESP_AES-GCM_16 (RFC 4106): the key length attribute is mandatory (8.4),
+ * the ICV is GCM's own, so no integrity algorithm may come with it; the
+ * KEYMAT is the key and a 4-byte salt (8.1).  c->cipher is the AES-CBC of
+ * the same key size (kmd only keys IKE with it); fwd_cipher says GCM. */
+static int gcm_read(struct p2_choice *c, char *why, size_t wl)
+{
+    static const char *const names[] = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm"};
+
+    if (c->keylen != 128 && c->keylen != 192 && c->keylen != 256) {
+        snprintf(why, wl, "ESP_AES-GCM_16 with key length %u (128, 192 or 256)", c->keylen);
+        return -1;
+    }
+    if (c->aalg != 0) {
+        snprintf(why, wl, "ESP_AES-GCM_16 with integrity algorithm %u (GCM is its own)", c->aalg);
+        return -1;
+    }
+    c->enc_name = names[(c->keylen - 128) / 64];
+    c->auth_name = "none";
+    c->cipher = c->keylen == 128   ? CRYPTO_CIPHER_AES128_CBC
+                : c->keylen == 192 ? CRYPTO_CIPHER_AES192_CBC
+                                   : CRYPTO_CIPHER_AES256_CBC;
+    c->fwd_cipher = FWD_CIPHER_AES_GCM_16;
+    c->ekey_len = c->keylen / 8 + 4;
+    c->fwd_auth = FWD_AUTH_NONE;
+    c->akey_len = 0;
+    return 0;
+}
+
 /* Reads one ESP transform; 0, or -1 with why. */
 static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt,
                    struct p2_choice *c, char *why, size_t wl)
@@ -300,30 +359,17 @@ static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt
             return -1;
         }
     }
-    if (t->id >= ISAKMP_ESP_AES_CCM_8 && t->id <= ISAKMP_ESP_NULL_AUTH_AES_GMAC) {
-        snprintf(why, wl, "AES-GCM/CCM/GMAC are not supported by fwdd yet");
-        return -1;
-    }
-    c->enc_name = cipher_word(t->id, true, c->keylen, &c->cipher);
-    if (c->enc_name == NULL) {
+    if (t->id == ISAKMP_ESP_AES_GCM_16) {
+        if (gcm_read(c, why, wl) < 0)
+            return -1;
+    } else if (t->id >= ISAKMP_ESP_AES_CCM_8 && t->id <= ISAKMP_ESP_NULL_AUTH_AES_GMAC) {
         char b[32];
-        snprintf(why, wl, "cipher %s (key length %u)",
-                 isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_ESP, t->id), t->id),
-                 c->keylen);
+        snprintf(why, wl, "%s is not supported by fwdd (AES-GCM with a 16-octet ICV is)",
+                 isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_ESP, t->id), t->id));
+        return -1;
+    } else if (cbc_read(t->id, c, why, wl) < 0) {
         return -1;
     }
-    c->auth_name = auth_word(c->aalg, &c->fwd_auth, &c->akey_len);
-    if (c->auth_name == NULL) {
-        snprintf(why, wl,
-                 "integrity algorithm %u (ESP needs hmac-sha1-96, hmac-md5-96 or "
-                 "hmac-sha-256-128)",
-                 c->aalg);
-        return -1;
-    }
-    c->fwd_cipher = c->cipher == CRYPTO_CIPHER_DES_CBC    ? FWD_CIPHER_DES_CBC
-                    : c->cipher == CRYPTO_CIPHER_3DES_CBC ? FWD_CIPHER_3DES_CBC
-                                                          : FWD_CIPHER_AES_CBC;
-    c->ekey_len = crypto_cipher_key_len(c->cipher);
     if (c->encap != ISAKMP_ENCAP_TUNNEL && !(c->encap == ISAKMP_ENCAP_UDP_TUNNEL && natt)) {
         snprintf(why, wl, "encapsulation mode %u (tunnel, or UDP tunnel behind NAT, only)",
                  c->encap);

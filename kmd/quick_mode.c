@@ -8,7 +8,9 @@
  *        the same identity or INITIAL-CONTACT replaces it; ESP proposal
  *        chosen (PFS as the policy asks: NO-PROPOSAL-CHOSEN otherwise);
  *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE)
- *   pool reply: SPI, nonce, KEYMAT, QM2 built; inbound SA installed
+ *   pool reply: SPI, nonce, KEYMAT (encryption key then integrity key;
+ *        AES-GCM: the key and its 4-byte salt, RFC 4106 8.1), QM2 built;
+ *        inbound SA installed
  *   SA reply: QM2 sent (the inbound SA exists before the peer can use it)
  *   QM3  HASH(3) checked; outbound SA, dynamic rule and reverse route
  *        installed (tunnel.c)

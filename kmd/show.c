@@ -4,6 +4,7 @@
  *
  *   get-ike-services-security-associations-information [brief|detail] [peer-address]
  *   get-ike-services-statistics-information [peer-address]
+ *   get-ike-negotiation-failures [peer-address]  (failures.c)
  *   get-services-security-associations-information [brief|detail|extensive] [service-set]
  *   clear-services-ike-security-associations [peer-address] [service-set]
  *   clear-services-ipsec-vpn-security-associations [service-set] [remote-gateway]
@@ -11,8 +12,10 @@
  * Dynamic tunnels have no configured rule or term: kmd shows rule
  * "dynamic-<access profile>" and term "tunnel-<tunnel index>"
  * (docs/kmd.md).  One services-security-associations-block per tunnel,
- * as Junos's own tests read them.  No key is ever part of a reply.
- * Called by main.c through kmd_rpc().
+ * as Junos's own tests read them.  `ike statistics` adds, after the SAs,
+ * kmd's global counters (ike-global-statistics: datagrams dropped as
+ * malformed, replayed, out of state, ..., docs/kmd.md).  No key is ever
+ * part of a reply.  Called by main.c through kmd_rpc().
  */
 #include "daemon.h"
 #include "ike.h"
@@ -163,15 +166,60 @@ static void ike_sa_xml(struct kmd *k, struct buf *b, const struct ike_sa *sa, bo
         eln(b, 8, "ike-sa-delete-payloads-received", sa->del_rx);
         eln(b, 8, "ike-sa-delete-payloads-sent", sa->del_tx);
         eln(b, 8, "ike-sa-dpd-request-payloads-received", sa->dpd_rx);
-        eln(b, 8, "ike-sa-dpd-request-payloads-sent", 0);
-        eln(b, 8, "ike-sa-dpd-response-payloads-received", 0);
+        eln(b, 8, "ike-sa-dpd-request-payloads-sent", 0); /* kmd never sends R-U-THERE */
+        eln(b, 8, "ike-sa-dpd-response-payloads-received", sa->dpd_ack_rx);
         eln(b, 8, "ike-sa-dpd-response-payloads-sent", sa->dpd_tx);
         eln(b, 8, "ike-sa-dpd-response-payloads-missed", 0);
-        eln(b, 8, "ike-sa-invalid-spi-notifications-received", 0);
-        eln(b, 8, "ike-sa-invalid-spi-notifications-sent", 0);
+        eln(b, 8, "ike-sa-dpd-response-payloads-maximum-delay", 0);
+        eln(b, 8, "ike-sa-invalid-spi-notifications-received", sa->invspi_rx);
+        eln(b, 8, "ike-sa-invalid-spi-notifications-sent", sa->invspi_tx);
         buf_puts(b, "      </ike-sa-payload-statistics>\n");
     }
     buf_puts(b, "    </ike-security-associations>\n  </ike-security-associations-block>\n");
+}
+
+/* kmd's counters (struct kmd_counters) and what it holds now. */
+static void global_xml(struct kmd *k, struct buf *b)
+{
+    const struct kmd_counters *c = &k->cnt;
+    const struct {
+        const char *name;
+        uint64_t v;
+    } v[] = {
+        {"ike-global-ike-sas", kmd_ike_count(k)},
+        {"ike-global-half-open-sas", ike_halfopen(k)},
+        {"ike-global-tunnels", kmd_tunnel_count(k)},
+        {"ike-global-datagrams-received", c->rx},
+        {"ike-global-datagrams-sent", c->tx},
+        {"ike-global-malformed", c->malformed},
+        {"ike-global-unknown-sa", c->unknown_sa},
+        {"ike-global-out-of-state", c->out_of_state},
+        {"ike-global-replayed", c->replayed},
+        {"ike-global-retransmits", c->retransmits},
+        {"ike-global-other-version", c->ikev2},
+        {"ike-global-no-service-set", c->no_service_set},
+        {"ike-global-half-open-full", c->halfopen_full},
+        {"ike-global-half-open-evicted", c->halfopen_evicted},
+        {"ike-global-half-open-per-peer-dropped", c->halfopen_peer},
+        {"ike-global-half-open-expired", c->halfopen_expired},
+        {"ike-global-authentication-failed", c->auth_failed},
+        {"ike-global-no-proposal-chosen", c->no_proposal},
+        {"ike-global-invalid-id", c->bad_id},
+        {"ike-global-hash-failed", c->hash_failed},
+        {"ike-global-ike-sas-established", c->ike_established},
+        {"ike-global-ike-sas-deleted", c->ike_deleted},
+        {"ike-global-tunnels-established", c->tunnels_up},
+        {"ike-global-tunnels-refused", c->tunnels_refused},
+        {"ike-global-tunnels-deleted", c->tunnels_down},
+        {"ike-global-dpd-responses-sent", c->dpd_acks},
+        {"ike-global-fwdd-errors", c->fwd_errors},
+        {"ike-global-negotiation-failures", c->failures},
+    };
+
+    buf_puts(b, "  <ike-global-statistics>\n");
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        eln(b, 4, v[i].name, v[i].v);
+    buf_puts(b, "  </ike-global-statistics>\n");
 }
 
 static void show_ike(struct kmd *k, const struct dmn_rpc_args *a, bool stats, struct buf *b)
@@ -191,6 +239,8 @@ static void show_ike(struct kmd *k, const struct dmn_rpc_args *a, bool stats, st
                detail ? "detail" : "brief");
     for (unsigned j = 0; j < i; j++)
         ike_sa_xml(k, b, v[j], detail, stats);
+    if (stats)
+        global_xml(k, b);
     buf_puts(b, "</ike-security-associations-information>\n");
     free(v);
 }
@@ -325,11 +375,14 @@ int kmd_rpc(struct kmd *k, const char *name, const char *xml, struct buf *out)
         buf_printf(out, "malformed arguments to %s", name);
         return -1;
     }
+    fail_set_current(k);
     buf_init(&b);
     if (strcmp(name, "get-ike-services-security-associations-information") == 0)
         show_ike(k, &a, false, &b);
     else if (strcmp(name, "get-ike-services-statistics-information") == 0)
         show_ike(k, &a, true, &b);
+    else if (strcmp(name, "get-ike-negotiation-failures") == 0)
+        fail_show(k, dmn_rpc_arg(&a, "peer-address"), &b);
     else if (strcmp(name, "get-services-security-associations-information") == 0)
         show_ipsec(k, &a, &b);
     else if (strcmp(name, "clear-services-ike-security-associations") == 0)

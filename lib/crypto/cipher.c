@@ -1,9 +1,12 @@
 /*
- * cipher.c: keyed, reusable CBC contexts (see cipher.h).  Each direction
- * has its own EVP_CIPHER_CTX keyed at creation; a call only sets the IV
- * (EVP_CipherInit_ex2 with no cipher and no key keeps the key schedule).
+ * cipher.c: keyed, reusable CBC and AES-GCM contexts (see cipher.h).  Each
+ * direction has its own EVP_CIPHER_CTX keyed at creation; a call only sets
+ * the IV or nonce (EVP_CipherInit_ex2 with no cipher and no key keeps the
+ * key schedule).
  */
 #include <limits.h>
+
+#include <openssl/err.h>
 
 #include "cipher.h"
 #include "crypto_int.h"
@@ -109,4 +112,105 @@ void cbc_free(struct cbc *cbc)
     EVP_CIPHER_CTX_free(cbc->enc);
     EVP_CIPHER_CTX_free(cbc->dec);
     OPENSSL_free(cbc);
+}
+
+/* --- AES-GCM ---------------------------------------------------------- */
+
+struct gcm {
+    const char *name;
+    EVP_CIPHER_CTX *enc, *dec;
+};
+
+struct gcm *gcm_new(enum cbc_dir dir, const uint8_t *key, size_t key_len)
+{
+    static const char *const names[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
+    OSSL_LIB_CTX *lib;
+    EVP_CIPHER *evp;
+    struct gcm *g;
+
+    crypto_clear_error();
+    if (key_len != 16 && key_len != 24 && key_len != 32) {
+        crypto_set_error("AES-GCM needs a 16, 24 or 32-byte key, not %zu", key_len);
+        return NULL;
+    }
+    if ((lib = crypto_libctx()) == NULL)
+        return NULL;
+    /* Fetched per context (per SA), not per packet; the contexts keep
+     * their own reference. */
+    if ((evp = EVP_CIPHER_fetch(lib, names[(key_len - 16) / 8], NULL)) == NULL) {
+        crypto_set_error("%s is not available", names[(key_len - 16) / 8]);
+        return NULL;
+    }
+    if ((g = OPENSSL_zalloc(sizeof(*g))) == NULL) {
+        crypto_set_error("out of memory");
+        EVP_CIPHER_free(evp);
+        return NULL;
+    }
+    g->name = names[(key_len - 16) / 8];
+    if (((dir & CBC_ENCRYPT) && (g->enc = keyed_ctx(evp, key, 1)) == NULL) ||
+        ((dir & CBC_DECRYPT) && (g->dec = keyed_ctx(evp, key, 0)) == NULL)) {
+        crypto_set_error("%s: cannot set up the key", g->name);
+        gcm_free(g);
+        g = NULL;
+    }
+    EVP_CIPHER_free(evp);
+    return g;
+}
+
+static int gcm_run(struct gcm *g, EVP_CIPHER_CTX *ctx, const uint8_t *nonce, const uint8_t *aad,
+                   size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag)
+{
+    int outl = 0, enc;
+
+    if (ctx == NULL) {
+        crypto_set_error("%s context not keyed for this direction", g->name);
+        return -1;
+    }
+    enc = ctx == g->enc;
+    if (len > INT_MAX || aad_len > INT_MAX) {
+        crypto_set_error("%s: %zu bytes is too long", g->name, len > aad_len ? len : aad_len);
+        return -1;
+    }
+    if (!EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, -1, NULL) ||
+        (aad_len && !EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len)) ||
+        (len && (!EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) || (size_t)outl != len)) ||
+        (!enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, GCM_TAG_LEN, tag))) {
+        crypto_set_error("%s failed", g->name);
+        return -1;
+    }
+    if (!EVP_CipherFinal_ex(ctx, buf + len, &outl)) {
+        if (enc) {
+            crypto_set_error("%s failed", g->name);
+            return -1;
+        }
+        crypto_wipe(buf, len); /* unauthenticated plaintext never leaves */
+        ERR_clear_error();
+        return GCM_ERR_TAG;
+    }
+    if (enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, GCM_TAG_LEN, tag)) {
+        crypto_set_error("%s: cannot read the tag", g->name);
+        return -1;
+    }
+    return 0;
+}
+
+int gcm_seal(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
+             size_t len, uint8_t *tag)
+{
+    return gcm_run(g, g->enc, nonce, aad, aad_len, buf, len, tag);
+}
+
+int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
+             size_t len, const uint8_t *tag)
+{
+    return gcm_run(g, g->dec, nonce, aad, aad_len, buf, len, (uint8_t *)tag);
+}
+
+void gcm_free(struct gcm *g)
+{
+    if (g == NULL)
+        return;
+    EVP_CIPHER_CTX_free(g->enc);
+    EVP_CIPHER_CTX_free(g->dec);
+    OPENSSL_free(g);
 }

@@ -1,8 +1,9 @@
 /*
  * cipher.h: keyed CBC contexts for des-cbc, 3des-cbc and aes-128/192/256-cbc,
  * encrypting and decrypting in place with a caller-given IV and no padding
- * (IKE and ESP pad themselves).  Called by kmd (IKE payload encryption
- * with Ka) and by esp.c (fwdd's ESP transforms).
+ * (IKE and ESP pad themselves), and keyed AES-GCM contexts (NIST SP
+ * 800-38D: 96-bit nonce, 16-byte tag) for ESP's RFC 4106.  Called by kmd
+ * (IKE payload encryption with Ka) and by esp.c (fwdd's ESP transforms).
  *
  * A context is keyed once and reused for every message: no allocation per
  * call.  Not thread-safe per context (one SA belongs to one thread).
@@ -37,5 +38,25 @@ enum crypto_cipher cbc_cipher(const struct cbc *cbc);
 size_t cbc_block_len(const struct cbc *cbc);
 
 void cbc_free(struct cbc *cbc); /* OpenSSL clears the key schedule */
+
+/* AES-GCM with a 16-byte tag.  key_len 16, 24 or 32 (the AES key alone:
+ * RFC 4106's salt is part of the nonce, esp.c's business).  dir says which
+ * of gcm_seal / gcm_open the context serves.  Per call: the 12-byte nonce,
+ * the additional authenticated data (may be empty), and len bytes of buf
+ * encrypted or decrypted in place (0 is allowed).  gcm_open decrypts, then
+ * checks the tag: on GCM_ERR_TAG the len bytes are wiped (never use them).
+ * No allocation per call.  NULL / -1 on failure (crypto_strerror()). */
+#define GCM_NONCE_LEN 12
+#define GCM_TAG_LEN 16
+#define GCM_ERR_TAG (-2)
+
+struct gcm;
+
+struct gcm *gcm_new(enum cbc_dir dir, const uint8_t *key, size_t key_len);
+int gcm_seal(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
+             size_t len, uint8_t *tag);
+int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
+             size_t len, const uint8_t *tag);
+void gcm_free(struct gcm *g); /* OpenSSL clears the key schedule */
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * esp.c: ESP transforms (see esp.h).  Per SA: one keyed CBC context for
  * its direction and one keyed EVP_MAC (HMAC) context, re-initialised per
- * packet with EVP_MAC_init(ctx, NULL, 0, NULL), which keeps the key.
+ * packet with EVP_MAC_init(ctx, NULL, 0, NULL), which keeps the key; or
+ * one keyed AES-GCM context (cipher.h) with the SA's salt and IV mask.
  */
 #include <string.h>
 
@@ -25,10 +26,12 @@ static const struct integ_info integs[ESP_INTEG_COUNT] = {
 
 struct esp_xform {
     enum esp_dir dir;
-    const struct integ_info *integ;
-    size_t block;
+    const struct integ_info *integ; /* NULL for GCM */
+    size_t block, iv_len, icv_len;
     struct cbc *cbc;
     EVP_MAC_CTX *mac;
+    struct gcm *gcm;
+    uint8_t salt[ESP_GCM_SALT_LEN], iv_mask[ESP_GCM_IV_LEN];
 };
 
 size_t esp_integ_key_len(enum esp_integ i)
@@ -68,7 +71,8 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
     }
     xf->dir = dir;
     xf->integ = &integs[integ];
-    xf->block = crypto_cipher_block_len(cipher);
+    xf->block = xf->iv_len = crypto_cipher_block_len(cipher);
+    xf->icv_len = xf->integ->icv_len;
     xf->cbc = cbc_new(cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey, ekey_len);
     if (xf->cbc == NULL) {
         esp_xform_free(xf);
@@ -86,23 +90,59 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
     return xf;
 }
 
+struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t key_len)
+{
+    struct esp_xform *xf;
+
+    crypto_clear_error();
+    if (key_len != 16 + ESP_GCM_SALT_LEN && key_len != 24 + ESP_GCM_SALT_LEN &&
+        key_len != 32 + ESP_GCM_SALT_LEN) {
+        crypto_set_error("AES-GCM needs a key and a 4-byte salt (20, 28 or 36 bytes), not %zu",
+                         key_len);
+        return NULL;
+    }
+    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
+        crypto_set_error("out of memory");
+        return NULL;
+    }
+    xf->dir = dir;
+    xf->block = 4; /* RFC 4303 2.4: the trailer ends on a 4-byte boundary */
+    xf->iv_len = ESP_GCM_IV_LEN;
+    xf->icv_len = GCM_TAG_LEN;
+    memcpy(xf->salt, key + key_len - ESP_GCM_SALT_LEN, ESP_GCM_SALT_LEN);
+    xf->gcm =
+        gcm_new(dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key, key_len - ESP_GCM_SALT_LEN);
+    if (xf->gcm == NULL ||
+        (dir == ESP_OUTBOUND && crypto_random(xf->iv_mask, sizeof(xf->iv_mask)) != 0)) {
+        esp_xform_free(xf);
+        return NULL;
+    }
+    return xf;
+}
+
 void esp_xform_free(struct esp_xform *xf)
 {
     if (xf == NULL)
         return;
     cbc_free(xf->cbc);
     EVP_MAC_CTX_free(xf->mac); /* OpenSSL clears the HMAC key pads */
+    gcm_free(xf->gcm);
     OPENSSL_clear_free(xf, sizeof(*xf));
+}
+
+bool esp_xform_is_gcm(const struct esp_xform *xf)
+{
+    return xf->gcm != NULL;
 }
 
 size_t esp_xform_iv_len(const struct esp_xform *xf)
 {
-    return xf->block;
+    return xf->iv_len;
 }
 
 size_t esp_xform_icv_len(const struct esp_xform *xf)
 {
-    return xf->integ->icv_len;
+    return xf->icv_len;
 }
 
 size_t esp_xform_block_len(const struct esp_xform *xf)
@@ -115,6 +155,10 @@ static int mac(struct esp_xform *xf, const uint8_t *data, size_t len, uint8_t *o
 {
     size_t outlen = 0;
 
+    if (xf->mac == NULL) {
+        crypto_set_error("AES-GCM has no separate ICV");
+        return -1;
+    }
     if (!EVP_MAC_init(xf->mac, NULL, 0, NULL) || !EVP_MAC_update(xf->mac, data, len) ||
         !EVP_MAC_final(xf->mac, out, &outlen, CRYPTO_MAX_HASH)) {
         crypto_set_error("%s failed", xf->integ->name);
@@ -144,22 +188,30 @@ int esp_icv_verify(struct esp_xform *xf, const uint8_t *data, size_t len, const 
 
 int esp_xform_encrypt(struct esp_xform *xf, const uint8_t *iv, uint8_t *buf, size_t len)
 {
+    if (xf->cbc == NULL) {
+        crypto_set_error("AES-GCM: use esp_seal");
+        return ESP_ERR_CRYPTO;
+    }
     return cbc_encrypt(xf->cbc, iv, buf, len) == 0 ? ESP_OK : ESP_ERR_CRYPTO;
 }
 
 int esp_xform_decrypt(struct esp_xform *xf, const uint8_t *iv, uint8_t *buf, size_t len)
 {
+    if (xf->cbc == NULL) {
+        crypto_set_error("AES-GCM: use esp_open");
+        return ESP_ERR_CRYPTO;
+    }
     return cbc_decrypt(xf->cbc, iv, buf, len) == 0 ? ESP_OK : ESP_ERR_CRYPTO;
 }
 
 size_t esp_payload_offset(const struct esp_xform *xf)
 {
-    return ESP_HDR_LEN + xf->block;
+    return ESP_HDR_LEN + xf->iv_len;
 }
 
 size_t esp_trailer_max(const struct esp_xform *xf)
 {
-    return xf->block - 1 + 2 + xf->integ->icv_len;
+    return xf->block - 1 + 2 + xf->icv_len;
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -168,6 +220,13 @@ static void put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
+}
+
+/* RFC 4106 4: the salt, then the packet's IV. */
+static void gcm_nonce(const struct esp_xform *xf, const uint8_t *pkt, uint8_t *nonce)
+{
+    memcpy(nonce, xf->salt, ESP_GCM_SALT_LEN);
+    memcpy(nonce + ESP_GCM_SALT_LEN, pkt + ESP_HDR_LEN, ESP_GCM_IV_LEN);
 }
 
 int esp_seal(struct esp_xform *xf, uint32_t spi, uint32_t seq, uint8_t next_header,
@@ -183,26 +242,36 @@ int esp_seal(struct esp_xform *xf, uint32_t spi, uint32_t seq, uint8_t next_head
     /* Pad so that payload | pad | padlen | NH fills whole blocks (RFC 4303 2.4). */
     pad = (xf->block - (payload_len + 2) % xf->block) % xf->block;
     clen = payload_len + pad + 2;
-    total = off + clen + xf->integ->icv_len;
+    total = off + clen + xf->icv_len;
     if (cap < off || total > cap || total < payload_len) {
         crypto_set_error("ESP packet of %zu bytes does not fit in %zu", total, cap);
         return ESP_ERR_LENGTH;
     }
     put32(pkt, spi);
     put32(pkt + 4, seq);
-    if (iv != NULL)
-        memcpy(pkt + ESP_HDR_LEN, iv, xf->block);
-    else if (crypto_random(pkt + ESP_HDR_LEN, xf->block) != 0)
+    if (iv != NULL) {
+        memcpy(pkt + ESP_HDR_LEN, iv, xf->iv_len);
+    } else if (xf->gcm) { /* mask XOR (0^32 | seq): unique per transform */
+        memcpy(pkt + ESP_HDR_LEN, xf->iv_mask, ESP_GCM_IV_LEN);
+        for (int i = 0; i < 4; i++)
+            pkt[ESP_HDR_LEN + 4 + i] ^= (uint8_t)(seq >> (24 - 8 * i));
+    } else if (crypto_random(pkt + ESP_HDR_LEN, xf->iv_len) != 0) {
         return ESP_ERR_CRYPTO;
+    }
     trailer = ct + payload_len;
     for (size_t i = 0; i < pad; i++)
         trailer[i] = (uint8_t)(i + 1);
     trailer[pad] = (uint8_t)pad;
     trailer[pad + 1] = next_header;
-    if (cbc_encrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0)
+    if (xf->gcm) { /* RFC 4106: nonce = salt | IV, AAD = SPI | seq */
+        uint8_t nonce[GCM_NONCE_LEN];
+        gcm_nonce(xf, pkt, nonce);
+        if (gcm_seal(xf->gcm, nonce, pkt, ESP_HDR_LEN, ct, clen, ct + clen) != 0)
+            return ESP_ERR_CRYPTO;
+    } else if (cbc_encrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0 ||
+               esp_icv_compute(xf, pkt, off + clen, ct + clen) != ESP_OK) {
         return ESP_ERR_CRYPTO;
-    if (esp_icv_compute(xf, pkt, off + clen, ct + clen) != ESP_OK)
-        return ESP_ERR_CRYPTO;
+    }
     *pkt_len = total;
     return ESP_OK;
 }
@@ -210,7 +279,7 @@ int esp_seal(struct esp_xform *xf, uint32_t spi, uint32_t seq, uint8_t next_head
 int esp_open(struct esp_xform *xf, uint8_t *pkt, size_t len, size_t *payload_off,
              size_t *payload_len, uint8_t *next_header)
 {
-    size_t off = esp_payload_offset(xf), icv = xf->integ->icv_len, clen, padlen;
+    size_t off = esp_payload_offset(xf), icv = xf->icv_len, clen, padlen;
     uint8_t *ct = pkt + off;
     unsigned bad = 0;
     int rc;
@@ -222,10 +291,17 @@ int esp_open(struct esp_xform *xf, uint8_t *pkt, size_t len, size_t *payload_off
     if (len < off + xf->block + icv || (len - off - icv) % xf->block != 0)
         return ESP_ERR_LENGTH;
     clen = len - off - icv;
-    if ((rc = esp_icv_verify(xf, pkt, off + clen, ct + clen)) != ESP_OK)
+    if (xf->gcm) {
+        uint8_t nonce[GCM_NONCE_LEN];
+        gcm_nonce(xf, pkt, nonce);
+        rc = gcm_open(xf->gcm, nonce, pkt, ESP_HDR_LEN, ct, clen, ct + clen);
+        if (rc != 0)
+            return rc == GCM_ERR_TAG ? ESP_ERR_ICV : ESP_ERR_CRYPTO;
+    } else if ((rc = esp_icv_verify(xf, pkt, off + clen, ct + clen)) != ESP_OK) {
         return rc;
-    if (cbc_decrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0)
+    } else if (cbc_decrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0) {
         return ESP_ERR_CRYPTO;
+    }
     padlen = ct[clen - 2];
     if (padlen + 2 > clen)
         return ESP_ERR_PADDING;

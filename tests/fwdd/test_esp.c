@@ -8,7 +8,8 @@
  * fragmentation before encapsulation); outer fragments reassembled by the
  * peer, and the reassembly limits (overlap, timeout, memory); UDP
  * encapsulation with NAT keepalives absorbed and IKE told apart; a commit
- * keeps unchanged manual SAs and rebuilds changed ones; IPv6 inside an
+ * keeps unchanged manual SAs and rebuilds changed ones (CBC to AES-GCM
+ * too: test_esp_gcm.c has GCM's own runs); IPv6 inside an
  * IPv4 tunnel (Packet Too Big with the tunnel MTU), no-anti-replay; the
  * anti-replay window at its edges; random ESP never crashes.
  */
@@ -360,6 +361,34 @@ TEST(commit_keeps_unchanged_sas)
     unpair();
 }
 
+#define GCM_KEY                                                                                    \
+    "encryption { algorithm aes-256-gcm; key hexadecimal "                                         \
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fcafebabe; }"
+
+TEST(commit_from_cbc_to_gcm)
+{
+    uint8_t f[2100], ip[200], fr[300];
+    uint32_t index;
+
+    pair(NULL);
+    assert_int_equal(a_to_b(100, 1, f, sizeof(f)), 14 + 128);
+    index = tun(A)->index;
+    /* both ends move to AES-GCM (no authentication): new tunnels, 8-byte IVs */
+    commit(A->fw, conf(0, NULL, GCM_KEY));
+    commit(B->fw, conf(1, NULL, GCM_KEY));
+    assert_int_not_equal(tun(A)->index, index);
+    assert_int_equal(tun(A)->sas->iv_len, 8);
+    esp_len = 0;
+    in_frame(A, 0, fr, eth(A, 0, fr, ETHTYPE_IPV4, ip, udp_pkt(ip, A_HOST, B_HOST, 100, 1, 3)));
+    pump_tap(A, B, keep);
+    /* 20 + SPI, seq 8 + IV 8 + (128 + 2, to 4 bytes) + ICV 16 */
+    assert_int_equal(esp_len, 14 + 20 + 8 + 8 + 132 + 16);
+    assert_int_equal(out_frame(B, 0, f, sizeof(f)), 14 + 128);
+    assert_int_equal(tun(B)->st.dec_packets, 1);
+    assert_int_equal(tun(B)->st.auth_failures, 0);
+    unpair();
+}
+
 static const char *conf6_fmt =
     "interfaces {\n"
     "  ge-0/0/0 { unit 0 { family inet6 { address 2001:db8:%d::fe/64; } } }\n"
@@ -539,6 +568,7 @@ int main(void)
         cmocka_unit_test(reassembly_times_out),
         cmocka_unit_test(udp_encapsulation_keepalives_and_ike),
         cmocka_unit_test(commit_keeps_unchanged_sas),
+        cmocka_unit_test(commit_from_cbc_to_gcm),
         cmocka_unit_test(ipv6_inside_an_ipv4_tunnel),
         cmocka_unit_test(anti_replay_window),
         cmocka_unit_test(random_esp_never_crashes),

@@ -6,9 +6,10 @@ injected packets are W's), each with a LAN host behind it (a1
 203.0.113.1, b1 198.51.100.1).  MTU 1500 everywhere, hosts with the
 kernel's default offloads.
 
-- Manual-SA tunnels (no kmd): five short runs cover des-cbc, 3des-cbc,
-  aes-128/192/256-cbc, hmac-md5-96, hmac-sha1-96 and hmac-sha-256-128, raw
-  ESP and ESP in UDP 4500 (udp-encapsulate); each run pings both ways,
+- Manual-SA tunnels (no kmd): seven short runs cover des-cbc, 3des-cbc,
+  aes-128/192/256-cbc, hmac-md5-96, hmac-sha1-96 and hmac-sha-256-128, and
+  aes-128/256-gcm (RFC 4106, no authentication), raw ESP and ESP in UDP
+  4500 (udp-encapsulate); each run pings both ways,
   moves 1 MB of TCP (SHA-256 checked), and tshark, given the keys, decrypts
   every ESP packet captured on the WAN with its ICV check passing.
 - A replayed and a tampered packet injected from W (raw socket) are
@@ -57,11 +58,14 @@ TMP = tempfile.mkdtemp(prefix="osg-ipsec-")
 
 TSHARK_ENC = {"des-cbc": "DES-CBC [RFC2405]", "3des-cbc": "TripleDES-CBC [RFC2451]",
               "aes-128-cbc": "AES-CBC [RFC3602]", "aes-192-cbc": "AES-CBC [RFC3602]",
-              "aes-256-cbc": "AES-CBC [RFC3602]"}
+              "aes-256-cbc": "AES-CBC [RFC3602]",
+              "aes-128-gcm": "AES-GCM with 16 octet ICV [RFC4106]"}
+TSHARK_ENC["aes-256-gcm"] = TSHARK_ENC["aes-128-gcm"]
 TSHARK_AUTH = {"hmac-md5-96": "HMAC-MD5-96 [RFC2403]", "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
-               "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]"}
+               "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]", None: "NULL"}
 KEYLEN = {"des-cbc": 8, "3des-cbc": 24, "aes-128-cbc": 16, "aes-192-cbc": 24, "aes-256-cbc": 32,
-          "hmac-md5-96": 16, "hmac-sha1-96": 20, "hmac-sha-256-128": 32}
+          "hmac-md5-96": 16, "hmac-sha1-96": 20, "hmac-sha-256-128": 32, None: 0,
+          "aes-128-gcm": 20, "aes-256-gcm": 36}  # GCM: the key, then the 4-byte salt
 
 # side: LAN address, WAN address, LAN prefix, remote LAN prefix, remote gateway
 SIDES = {"a": ("203.0.113.254/24", "198.18.0.1/24", "203.0.113.0/24", "198.51.100.0/24",
@@ -82,8 +86,9 @@ INTERFACES = """interfaces {
 
 
 def manual_dir(name, spi, enc, ekey, auth, akey):
-    return (f"direction {name} {{ protocol esp; spi {spi}; "
-            f"authentication {{ algorithm {auth}; key hexadecimal {akey.hex()}; }} "
+    """auth None: no authentication (AES-GCM)."""
+    a = f"authentication {{ algorithm {auth}; key hexadecimal {akey.hex()}; }} " if auth else ""
+    return (f"direction {name} {{ protocol esp; spi {spi}; {a}"
             f"encryption {{ algorithm {enc}; key hexadecimal {ekey.hex()}; }} }}")
 
 
@@ -265,7 +270,8 @@ def tshark_esp(pcap, sas):
 RUNS = [("des-cbc", "hmac-md5-96", ""), ("3des-cbc", "hmac-sha1-96", "udp-encapsulate;"),
         ("aes-128-cbc", "hmac-sha-256-128", ""), ("aes-192-cbc", "hmac-md5-96",
                                                   "udp-encapsulate;"),
-        ("aes-256-cbc", "hmac-sha1-96", "")]
+        ("aes-256-cbc", "hmac-sha1-96", ""), ("aes-256-gcm", None, "udp-encapsulate;"),
+        ("aes-128-gcm", None, "")]  # the last run's SAs are replayed and tampered with
 LAST = {}
 
 

@@ -281,7 +281,11 @@ TEST(refusals)
     s.proto = FWD_PROTO_AH;
     assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_UNSUPPORTED);
     s = sa_of(FWD_DIR_IN, 7, 1, unit);
-    s.cipher = FWD_CIPHER_AES_GCM_16;
+    s.cipher = FWD_CIPHER_AES_GCM_16; /* a key without its salt */
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
+    s.cipher_key_len = 20; /* with its salt, but an integrity algorithm beside it */
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
+    s.cipher = FWD_CIPHER_NULL;
     assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_UNSUPPORTED);
     s = sa_of(FWD_DIR_IN, 7, 1, unit);
     s.cipher_key_len = 15;

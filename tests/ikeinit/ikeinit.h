@@ -42,7 +42,7 @@ struct ikei_conf {
     /* phase 2 */
     uint8_t p2_proto; /* 0 = ESP; ISAKMP_PROTO_IPSEC_AH for refusal tests */
     uint8_t esp_id;
-    uint16_t esp_keylen, aalg, pfs_group;
+    uint16_t esp_keylen, aalg, pfs_group; /* aalg 0: no integrity attribute (AES-GCM) */
     uint32_t p2_life;
     const char *lnet, *rnet; /* proxies "10.2.2.0/24": initiator's, responder's */
     bool no_ids;
@@ -59,7 +59,7 @@ struct ikei_qm {
     uint32_t resp_lifetime; /* RESPONDER-LIFETIME seconds, 0 if none */
     size_t ekey_len, akey_len;
     /* keys of the SA carrying our traffic (spi_r) and of the return SA (spi_i) */
-    uint8_t ekey_ir[32], akey_ir[32], ekey_ri[32], akey_ri[32];
+    uint8_t ekey_ir[FWD_KEY_MAX], akey_ir[FWD_KEY_MAX], ekey_ri[FWD_KEY_MAX], akey_ri[FWD_KEY_MAX];
     uint8_t encap; /* as proposed */
 };
 

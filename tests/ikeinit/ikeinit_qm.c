@@ -72,7 +72,8 @@ int ikei_qm1(struct ikei *i, uint8_t *out, size_t cap, size_t *len)
         if (i->c.esp_keylen)
             mb_attr(&b, ISAKMP_A2_KEY_LENGTH, i->c.esp_keylen);
     }
-    mb_attr(&b, ISAKMP_A2_AUTH, i->c.aalg);
+    if (i->c.aalg || proto == ISAKMP_PROTO_IPSEC_AH) /* none with AES-GCM */
+        mb_attr(&b, ISAKMP_A2_AUTH, i->c.aalg);
     mb_attr(&b, ISAKMP_A2_ENCAP, q->encap);
     if (i->c.pfs_group)
         mb_attr(&b, ISAKMP_A2_GROUP, i->c.pfs_group);
@@ -142,8 +143,11 @@ int ikei_qm2(struct ikei *i, const uint8_t *in, size_t len, uint8_t *out, size_t
     }
     q->ekey_len = i->c.esp_id == ISAKMP_ESP_3DES  ? 24
                   : i->c.esp_id == ISAKMP_ESP_DES ? 8
-                                                  : i->c.esp_keylen / 8;
-    q->akey_len = i->c.aalg == ISAKMP_AALG_HMAC_MD5   ? 16
+                  : i->c.esp_id >= ISAKMP_ESP_AES_GCM_8 && i->c.esp_id <= ISAKMP_ESP_AES_GCM_16
+                      ? i->c.esp_keylen / 8 + 4 /* RFC 4106 8.1: and the salt */
+                      : i->c.esp_keylen / 8;
+    q->akey_len = i->c.aalg == 0                      ? 0
+                  : i->c.aalg == ISAKMP_AALG_HMAC_MD5 ? 16
                   : i->c.aalg == ISAKMP_AALG_HMAC_SHA ? 20
                                                       : 32;
     qi = (struct ikev1_qm_input){q->ni, q->nr, sizeof(q->ni), q->nr_len, q->dh ? gqm : NULL, gl};
