@@ -224,4 +224,8 @@ int edit_init(void);
 char *edit_readline(void); /* malloc'ed line, NULL at end of input */
 void edit_end(void);
 
+/* The detail form of an SA reply: its junos:style when it has one, else
+ * whether it carries one of the detail-only elements (render.c). */
+int render_detail_form(xmlNodePtr n, const char *const *detail_only, int maxdepth);
+
 #endif

@@ -23,6 +23,33 @@ static long long seconds_of(xmlNodePtr n)
     return s;
 }
 
+/* Is n (or a descendant down to maxdepth) one of names? */
+static int has_element(xmlNodePtr n, const char *const *names, int depth, int maxdepth)
+{
+    for (xmlNodePtr c = n->children; c && depth < maxdepth; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        for (size_t i = 0; names[i]; i++)
+            if (strcmp((const char *)c->name, names[i]) == 0)
+                return 1;
+        if (has_element(c, names, depth + 1, maxdepth))
+            return 1;
+    }
+    return 0;
+}
+
+int render_detail_form(xmlNodePtr n, const char *const *detail_only, int maxdepth)
+{
+    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
+    int d;
+
+    if (style == NULL)
+        return has_element(n, detail_only, 0, maxdepth);
+    d = !strcmp((const char *)style, "detail") || !strcmp((const char *)style, "extensive");
+    xmlFree(style);
+    return d;
+}
+
 static void text_child(xmlNodePtr n, struct pipeline *pl)
 {
     char *t = xcontent(n);

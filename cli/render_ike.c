@@ -79,34 +79,6 @@ static const char *const detail_only[] = {
     NULL,
 };
 
-static int has_detail_element(xmlNodePtr n, int depth)
-{
-    for (xmlNodePtr c = n->children; c && depth < 3; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        for (size_t i = 0; detail_only[i]; i++)
-            if (strcmp((const char *)c->name, detail_only[i]) == 0)
-                return 1;
-        if (has_detail_element(c, depth + 1))
-            return 1;
-    }
-    return 0;
-}
-
-/* The reply's junos:style when it has one, else whether it carries an
- * element of the detail form only. */
-static int detail_form(xmlNodePtr n)
-{
-    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
-    int d;
-
-    if (style == NULL)
-        return has_detail_element(n, 0);
-    d = !strcmp((const char *)style, "detail") || !strcmp((const char *)style, "extensive");
-    xmlFree(style);
-    return d;
-}
-
 /* The SA's remote address, else its block's. */
 static const char *remote(xmlNodePtr sa, char *v, size_t len)
 {
@@ -289,7 +261,7 @@ static void global(struct buf *b, xmlNodePtr g)
 
 void render_ike_security_associations_information(xmlNodePtr n, struct pipeline *pl)
 {
-    int d = detail_form(n);
+    int d = render_detail_form(n, detail_only, 3);
     struct buf b;
 
     buf_init(&b);

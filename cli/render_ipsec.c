@@ -93,34 +93,6 @@ static const char *const detail_only[] = {
     NULL,
 };
 
-static int has_detail_element(xmlNodePtr n, int depth)
-{
-    for (xmlNodePtr c = n->children; c && depth < 4; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        for (size_t i = 0; detail_only[i]; i++)
-            if (strcmp((const char *)c->name, detail_only[i]) == 0)
-                return 1;
-        if (has_detail_element(c, depth + 1))
-            return 1;
-    }
-    return 0;
-}
-
-/* The reply's junos:style when it has one, else whether it carries an
- * element of the detail form only. */
-static int detail_form(xmlNodePtr n)
-{
-    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
-    int d;
-
-    if (style == NULL)
-        return has_detail_element(n, 0);
-    d = !strcmp((const char *)style, "detail") || !strcmp((const char *)style, "extensive");
-    xmlFree(style);
-    return d;
-}
-
 static void tunnel(struct buf *b, xmlNodePtr t)
 {
     static const struct field rule[] = {{"Rule", "sa-rule-name", 0},
@@ -205,7 +177,7 @@ void render_services_security_associations_information(xmlNodePtr n, struct pipe
     static const struct field set[] = {
         {"Service set", "svc-set-name", 0},
         {"IKE Routing-instance", "outside-service-interface-routing-instance", 0}};
-    int detail = detail_form(n), header;
+    int detail = render_detail_form(n, detail_only, 4), header;
     struct buf b;
 
     buf_init(&b);
