@@ -1,0 +1,178 @@
+/*
+ * anchor.c: the OpenSSL anchor (bench.h), measured in the same process
+ * and run as fwdd's ESP transform: the same EVP calls as lib/crypto
+ * (cipher.c, esp.c) on the same sizes, through OpenSSL's default library
+ * context and provider (lib/crypto has a private context with the same
+ * default provider), one key, hot in cache, nothing else:
+ *
+ *   cipher  EVP_CipherInit_ex2(ctx, NULL, NULL, iv, -1, NULL) and one
+ *           in-place EVP_CipherUpdate over the encrypted part of the ESP
+ *           packet (payload, padding, pad length, next header);
+ *   HMAC    EVP_MAC_init(ctx, NULL, 0, NULL) (the key is kept),
+ *           EVP_MAC_update over SPI .. next header, EVP_MAC_final;
+ *   AEAD    (aes-128-gcm, RFC 4106, as cipher.c's gcm_run) the 12-byte
+ *           nonce, 8 bytes of additional data (SPI, sequence number), the
+ *           encrypted part, final and the tag (decrypt: out of place, so
+ *           that the tag it checks is right every time).
+ *
+ * Not in the ceiling but measured beside it: RAND_bytes of one IV, which
+ * esp_seal draws per packet (lib/crypto's crypto_random: RAND_bytes_ex on
+ * its own context, the same DRBG).
+ *
+ * `openssl speed -evp aes-128-cbc` and `openssl speed -hmac sha1` time the
+ * same primitives (docs/bench-esp.md compares them once).
+ */
+#include "bench.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdio.h>
+#include <string.h>
+
+size_t esp_clen(const struct xfm *x, size_t inner)
+{
+    return (inner + 2 + x->block - 1) / x->block * x->block;
+}
+
+size_t esp_authlen(const struct xfm *x, size_t inner)
+{
+    return 8 + x->iv + esp_clen(x, inner);
+}
+
+static double cipher_run(EVP_CIPHER_CTX *cc, int aead, int encrypt, uint8_t *buf, size_t len,
+                         size_t n, const uint8_t *tag0)
+{
+    static uint8_t out[4096];
+    uint8_t iv[16] = {1, 2, 3}, tag[16];
+    double t0 = now_ns();
+    int ol;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!aead) {
+            iv[15] = (uint8_t)i;
+            EVP_CipherInit_ex2(cc, NULL, NULL, iv, -1, NULL);
+            EVP_CipherUpdate(cc, buf + 16, &ol, buf + 16, (int)len);
+            continue;
+        }
+        EVP_CipherInit_ex2(cc, NULL, NULL, iv, -1, NULL);
+        EVP_CipherUpdate(cc, NULL, &ol, buf, 8); /* SPI | sequence number */
+        if (encrypt) {
+            EVP_CipherUpdate(cc, buf + 16, &ol, buf + 16, (int)len);
+            EVP_CipherFinal_ex(cc, buf + 16 + len, &ol);
+            EVP_CIPHER_CTX_ctrl(cc, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+        } else {
+            EVP_CipherUpdate(cc, out, &ol, buf + 16, (int)len);
+            EVP_CIPHER_CTX_ctrl(cc, EVP_CTRL_AEAD_SET_TAG, 16, (void *)tag0);
+            if (EVP_CipherFinal_ex(cc, out + len, &ol) != 1)
+                return -1;
+        }
+    }
+    return (now_ns() - t0) / (double)n;
+}
+
+static double hmac_run(EVP_MAC_CTX *mc, const uint8_t *buf, size_t len, size_t n)
+{
+    uint8_t out[EVP_MAX_MD_SIZE];
+    size_t ol;
+    double t0 = now_ns();
+
+    for (size_t i = 0; i < n; i++) {
+        EVP_MAC_init(mc, NULL, 0, NULL);
+        EVP_MAC_update(mc, buf, len);
+        EVP_MAC_final(mc, out, &ol, sizeof(out));
+    }
+    return (now_ns() - t0) / (double)n;
+}
+
+/* AEAD decrypt: seal buf (AAD, then the encrypted part) once with the IV
+ * cipher_run uses, so that opening it verifies; tag out. */
+static int anchor_tag(EVP_CIPHER *c, const uint8_t *key, uint8_t *buf, size_t len, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+    uint8_t iv[16] = {1, 2, 3};
+    int ol, ok = e && EVP_CipherInit_ex2(e, c, key, iv, 1, NULL) &&
+                 EVP_CipherUpdate(e, NULL, &ol, buf, 8) &&
+                 EVP_CipherUpdate(e, buf + 16, &ol, buf + 16, (int)len) &&
+                 EVP_CipherFinal_ex(e, buf + 16 + len, &ol) &&
+                 EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+
+    EVP_CIPHER_CTX_free(e);
+    return ok ? 0 : -1;
+}
+
+int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int reps,
+                   struct anchor *a, char *err, size_t errlen)
+{
+    static uint8_t buf[4096];
+    uint8_t key[64], iv[16] = {0}, tag[16] = {0};
+    int aead = x->digest[0] == '\0';
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, x->evp, NULL);
+    EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+    EVP_MAC *m = aead ? NULL : EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *mc = m ? EVP_MAC_CTX_new(m) : NULL;
+    OSSL_PARAM params[2];
+    int rc = -1;
+
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)(i * 37 + 11);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)i;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)x->digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    a->cipher_ns = a->hmac_ns = -1;
+    if (c == NULL || cc == NULL ||
+        (!aead && (mc == NULL || !EVP_MAC_init(mc, key, x->akey_len, params)))) {
+        snprintf(err, errlen, "OpenSSL has no %s%s%s", x->evp, aead ? "" : " or HMAC-", x->digest);
+        goto out;
+    }
+    if (!EVP_CipherInit_ex2(cc, c, key, iv, encrypt, NULL)) {
+        snprintf(err, errlen, "%s: cannot key it", x->evp);
+        goto out;
+    }
+    if (!aead)
+        EVP_CIPHER_CTX_set_padding(cc, 0);
+    else if (!encrypt && anchor_tag(c, key, buf, esp_clen(x, inner), tag) < 0) {
+        snprintf(err, errlen, "%s: cannot seal", x->evp);
+        goto out;
+    }
+    for (int r = 0; r < reps; r++) {
+        double cn = cipher_run(cc, aead, encrypt, buf, esp_clen(x, inner), n, tag);
+        double hn = aead ? 0 : hmac_run(mc, buf, esp_authlen(x, inner), n);
+        if (cn < 0) {
+            snprintf(err, errlen, "%s: the tag does not verify", x->evp);
+            goto out;
+        }
+        if (a->cipher_ns < 0 || cn < a->cipher_ns)
+            a->cipher_ns = cn;
+        if (a->hmac_ns < 0 || hn < a->hmac_ns)
+            a->hmac_ns = hn;
+    }
+    rc = 0;
+out:
+    EVP_MAC_CTX_free(mc);
+    EVP_MAC_free(m);
+    EVP_CIPHER_CTX_free(cc);
+    EVP_CIPHER_free(c);
+    return rc;
+}
+
+double anchor_rand(size_t len, size_t n, int reps)
+{
+    uint8_t buf[64];
+    double best = -1;
+
+    if (len > sizeof(buf))
+        return -1;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ns(), ns;
+        for (size_t i = 0; i < n; i++)
+            if (RAND_bytes(buf, (int)len) != 1)
+                return -1;
+        ns = (now_ns() - t0) / (double)n;
+        if (best < 0 || ns < best)
+            best = ns;
+    }
+    return best;
+}
