@@ -125,7 +125,7 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
         return FWD_ERR_INVALID;
     }
     if ((r = cipher_of(s, &c, &gcm)) < 0) {
-        snprintf(msg, msglen, "cipher %u is not implemented", s->cipher);
+        snprintf(msg, msglen, "cipher %u is not supported by fwdd", s->cipher);
         return FWD_ERR_UNSUPPORTED;
     }
     if (r == 0 || s->cipher_key_len > FWD_KEY_MAX) {
@@ -137,7 +137,7 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
         return FWD_ERR_INVALID;
     }
     if (!gcm && (r = integ_of(s, &i)) < 0) {
-        snprintf(msg, msglen, "integrity algorithm %u is not implemented", s->auth);
+        snprintf(msg, msglen, "integrity algorithm %u is not supported by fwdd", s->auth);
         return FWD_ERR_UNSUPPORTED;
     }
     if (!gcm && (r == 0 || s->auth_key_len > FWD_KEY_MAX)) {

@@ -404,6 +404,7 @@ if [ -f "$script" ]; then
     sh "$script"
     rc=$?
 elif [ "$osg_agent" = 1 ]; then
+    # the guest idles while its agent serves the test; the test stops qemu
     while :; do sleep 3600; done
 else
     rc=0
