@@ -57,18 +57,16 @@ int prefix_parse(const char *s, struct addr *p)
 
 void addr_mask(struct addr *a, unsigned plen)
 {
-    unsigned max = addr_maxlen(a->af);
+    unsigned max = addr_maxlen(a->af), full;
 
     if (plen > max)
         plen = max;
     a->plen = (uint8_t)plen;
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned bit = i * 8;
-        if (bit >= plen)
-            a->a[i] = 0;
-        else if (bit + 8 > plen)
-            a->a[i] &= (uint8_t)(0xff << (8 - (plen - bit)));
-    }
+    full = plen / 8;
+    if (plen % 8)
+        a->a[full++] &= (uint8_t)(0xff << (8 - plen % 8));
+    if (full < 16)
+        memset(a->a + full, 0, 16 - full);
 }
 
 int prefix_contains(const struct addr *p, const struct addr *x)

@@ -66,6 +66,17 @@ static size_t inner_len(const uint8_t *p, size_t plen, uint8_t nh)
     return 0;
 }
 
+/* The tunnel's inside unit in the current generation (by name once per
+ * generation). */
+static struct unit *inside_unit(struct fwdd *fw, struct tunnel *t)
+{
+    if (t->inside_gen != fw->cur->serial) {
+        t->inside_u = gen_unit(fw->cur, t->inside);
+        t->inside_gen = fw->cur->serial;
+    }
+    return t->inside_u;
+}
+
 void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
                int udp)
 {
@@ -113,7 +124,7 @@ void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp
         fwd_drop(fw, DROP_ESP_SELECTOR);
         return;
     }
-    if (fw->cur == NULL || (u = gen_unit(fw->cur, sa->tun->inside)) == NULL) {
+    if (fw->cur == NULL || (u = inside_unit(fw, sa->tun)) == NULL) {
         fwd_drop(fw, DROP_NO_UNIT);
         return;
     }

@@ -40,25 +40,46 @@ struct enc_ctx {
     struct ipsec_sa *sa;
     struct instance *inst; /* of the local gateway */
     int depth;
+    const struct sa_route *route;
 };
 
-/* The largest inner packet that fits the port toward the remote gateway
- * once encapsulated by sa; 0 when there is no route. */
-static unsigned tunnel_mtu(const struct ipsec_sa *sa, const struct instance *inst)
+/* The route toward sa's remote gateway and the largest inner packet that
+ * fits it once encapsulated by sa (mtu 0: no route), looked up again only
+ * when the generation or a route table changed. */
+static const struct sa_route *sa_route(struct fwdd *fw, struct ipsec_sa *sa,
+                                       const struct instance *inst)
 {
-    const struct rt_dest *d = rtable_lookup(inst->inet, &sa->remote);
-    const struct route *r = rt_active(d);
+    struct sa_route *c = &sa->route;
+    const struct rt_dest *d;
+    const struct route *r;
+    const struct rt_nh *nh;
     long avail, fixed = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ESP_HDR_LEN;
+    uint32_t rgw = addr_v4(&sa->remote);
 
-    if (r == NULL || r->sel < 0 || r->nh[r->sel].kind == NH_DISCARD)
-        return 0;
-    if (sa->tunnel_mtu)
-        return sa->tunnel_mtu;
-    if (r->nh[r->sel].unit == NULL)
-        return 0;
-    avail = (long)unit_mtu(r->nh[r->sel].unit) - fixed - (long)sa->iv_len - (long)sa->icv_len;
+    if (c->gen == fw->cur->serial && c->changes == rtable_changes)
+        return c;
+    memset(c, 0, sizeof(*c));
+    c->gen = fw->cur->serial;
+    c->changes = rtable_changes;
+    d = rtable_lookup(inst->inet, &sa->remote);
+    if ((r = rt_active(d)) == NULL || r->sel < 0 || r->nh[r->sel].kind == NH_DISCARD)
+        return c;
+    nh = &r->nh[r->sel];
+    /* straight to the port unless ip4_send has more to do */
+    if (nh->unit && nh->unit->ifd->kind == IFK_ETH && !inst_is_local4(fw->cur, inst, rgw)) {
+        c->out = nh->unit;
+        c->nh = nh->kind == NH_GATEWAY ? addr_v4(&nh->gw) : rgw;
+    }
+    if (sa->tunnel_mtu) {
+        c->mtu = sa->tunnel_mtu;
+        return c;
+    }
+    if (nh->unit == NULL)
+        return c;
+    avail = (long)unit_mtu(nh->unit) - fixed - (long)sa->iv_len - (long)sa->icv_len;
     avail = avail / (long)sa->block * (long)sa->block - 2;
-    return avail < 68 ? 68 : (unsigned)avail;
+    c->mtu = avail < 68 ? 68 : (unsigned)avail;
+    return c;
 }
 
 static void encap_one(void *arg, uint8_t *ip, size_t len)
@@ -97,7 +118,10 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         put16(buf + 26, 0);
     }
     sa_count(c->fw, sa, len);
-    ip4_send(c->fw, c->inst, buf, total);
+    if (c->route->out)
+        ip4_output(c->fw, NULL, c->route->out, c->route->nh, buf, total);
+    else
+        ip4_send(c->fw, c->inst, buf, total);
 }
 
 void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel *t, uint8_t *ip,
@@ -107,7 +131,7 @@ void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel 
     struct ipsec_sa *sa = tunnel_out_sa(t);
     const struct service_set *ss = t->rt->ss;
     struct instance *inst = ss ? ss->lgw_inst : NULL, *from = in ? in->inst : u->inst;
-    struct enc_ctx c = {fw, sa, inst, x->depth};
+    struct enc_ctx c = {fw, sa, inst, x->depth, NULL};
     int v6 = ip[0] >> 4 == 6;
     unsigned mtu;
 
@@ -119,7 +143,8 @@ void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel 
         fwd_drop(fw, DROP_ESP_NESTED);
         return;
     }
-    if ((mtu = tunnel_mtu(sa, inst)) == 0) {
+    c.route = sa_route(fw, sa, inst);
+    if ((mtu = c.route->mtu) == 0) {
         fwd_drop(fw, DROP_ESP_NO_ROUTE);
         return;
     }

@@ -165,6 +165,7 @@ struct instance {
 };
 
 struct gen {
+    uint64_t serial; /* fw->gen_serial when built: caches key on it */
     struct ifd *ifds;
     size_t nifds;
     struct instance *insts; /* insts[0] is the default instance */
@@ -189,6 +190,7 @@ struct fwdd {
     struct event *tick;
     struct fwd_stats st;
     uint16_t ip_id;
+    uint64_t gen_serial; /* generations built so far */
 };
 
 /* state.c: a generation from the configuration view. */

@@ -10,10 +10,14 @@
  *     ipsec statistics` lists;
  *   - an SA (struct ipsec_sa) is one direction of ESP: its transform
  *     (lib/crypto/esp.h), sequence number or anti-replay window,
- *     selectors, lifetimes and counters.  Inbound SAs are also in a hash
- *     by SPI (sa.c);
+ *     selectors, lifetimes and counters.  Every SA is in a hash by
+ *     (service set, SPI, direction), inbound ones also by (SPI, local
+ *     address) for the packet path; tunnels are in a hash by (service
+ *     set, index) (sa.c, ptab.h): no lookup walks a list;
  *   - a dynamic rule (struct dyn_rule) is kmd's implicit rule of a tunnel:
- *     from its inside unit, selectors, matched after the static rules;
+ *     from its inside unit, selectors, matched after the static rules in
+ *     installation order, found through an index by inside unit and
+ *     remote prefix (dynrule.c);
  *   - pool reservations (kmdreq.c) and the fragments waiting for
  *     reassembly (reasm.c) hang off struct ipsec.
  *
@@ -29,12 +33,12 @@
 
 #include "fwdd.h"
 #include "fwdipc.h"
+#include "ptab.h"
 
 struct esp_xform;
 struct ss_rt;
 struct tunnel;
 
-#define SA_HASH_SIZE 1024
 #define REPLAY_MAX 4096 /* anti-replay-window-size upper bound (schema) */
 
 /* Traffic selectors as seen outbound: src is the local side, dst the
@@ -52,6 +56,15 @@ struct sa_counters {
     uint64_t auth_failures, replay_errors, decrypt_failures, bad_headers, bad_trailers;
 };
 
+/* The route toward an SA's remote gateway, kept while the generation and
+ * the route tables do not change (espout.c). */
+struct sa_route {
+    uint64_t gen, changes; /* gen->serial, rtable_changes; gen 0: not computed */
+    struct unit *out;      /* NULL: send through ip4_send() (local, services unit) */
+    uint32_t nh;           /* next hop (host order) */
+    unsigned mtu;          /* tunnel MTU; 0: no route */
+};
+
 struct ipsec_sa {
     struct tunnel *tun;
     uint32_t spi; /* host order */
@@ -66,7 +79,8 @@ struct ipsec_sa {
     uint32_t seq;           /* outbound: last sequence number sent */
     int replay;             /* inbound: anti-replay window in use */
     uint32_t win_bits, top; /* window size, highest sequence number seen */
-    uint64_t win[REPLAY_MAX / 64];
+    uint64_t *win;          /* win_bits / 64 words: win1, or allocated */
+    uint64_t win1;          /* the default 64-bit window, in the SA's cache lines */
     uint64_t soft_bytes, hard_bytes;
     uint32_t soft_seconds, hard_seconds;
     int64_t installed; /* ipsec_clock() when added */
@@ -74,7 +88,7 @@ struct ipsec_sa {
     uint16_t tunnel_mtu;
     uint8_t clear_df;
     struct sa_counters st;
-    struct ipsec_sa *hnext; /* SPI hash (inbound) */
+    struct sa_route route;  /* outbound */
     struct ipsec_sa *tnext; /* the tunnel's SAs, newest first */
 };
 
@@ -84,6 +98,8 @@ struct tunnel {
     int manual; /* a static term's manual SAs */
     char rule[64], term[64];
     char inside[FWD_UNITNAMELEN]; /* ipsec-inside-interface */
+    struct unit *inside_u;        /* inside's unit in generation inside_gen (espin.c) */
+    uint64_t inside_gen;
     struct addr local, remote;
     struct ipsec_sa *sas;
     struct fwd_sa *spec; /* manual: what the SAs were built from (wiped) */
@@ -99,7 +115,9 @@ struct dyn_rule {
     uint32_t tunnel;
     struct sa_sel sel;
     struct addr src, dst; /* storage of sel's single prefixes */
-    struct dyn_rule *next;
+    uint64_t order;       /* installation order */
+    uint64_t key;         /* in the index (dynrule.c) */
+    struct dyn_rule *next, *prev;
 };
 
 struct pool_res {
@@ -112,7 +130,9 @@ struct reasm;
 
 /* Process-wide IPsec state (fw->ipsec, made on first use). */
 struct ipsec {
-    struct ipsec_sa *hash[SA_HASH_SIZE];
+    struct ptab sa_in;   /* inbound SAs by (SPI, local address) */
+    struct ptab sa_all;  /* every SA by (service set, SPI, direction) */
+    struct ptab tunnels; /* by (service set, index, manual) */
     struct pool_res *pools;
     struct reasm *reasm;
     uint32_t next_manual; /* tunnel indexes of manual tunnels */
@@ -155,8 +175,11 @@ void sa_counters_fill(const struct ipsec_sa *sa, struct fwd_sa_counters *c);
 /* Once a second: time lifetimes. */
 void sa_tick(struct fwdd *fw);
 
-struct tunnel *tunnel_find(struct ss_rt *rt, uint32_t index, int manual);
-struct tunnel *tunnel_get(struct ss_rt *rt, uint32_t index);
+struct tunnel *tunnel_find(struct fwdd *fw, struct ss_rt *rt, uint32_t index, int manual);
+/* The dynamic tunnel with this index, made if needed. */
+struct tunnel *tunnel_get(struct fwdd *fw, struct ss_rt *rt, uint32_t index);
+/* Index a tunnel that manual.c made (tunnel_get does it for kmd's). */
+void tunnel_link(struct fwdd *fw, struct tunnel *t);
 /* Free t and its SAs; kmd hears FWD_SA_GONE for each when gone is set. */
 void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone);
 /* Free a dynamic tunnel that no longer holds an SA or a rule. */
@@ -172,6 +195,21 @@ void ipsec_flush_dynamic(struct fwdd *fw);
 /* After apply: SAs, rules and reservations whose unit left the
  * configuration are dropped (FWD_SA_GONE). */
 void ipsec_gc_units(struct fwdd *fw);
+
+/* --- dynrule.c: kmd's dynamic rules of a service set ------------------- */
+
+struct ss_rt;
+struct unit;
+/* Append r (filled: inside, tunnel, sel) in installation order. */
+void dynrule_add(struct ss_rt *rt, struct dyn_rule *r);
+/* Unlink and free r. */
+void dynrule_del(struct ss_rt *rt, struct dyn_rule *r);
+void dynrule_flush(struct ss_rt *rt);
+struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel);
+/* The first rule in installation order that a packet routed to unit u
+ * matches, or NULL. */
+const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u,
+                                     const uint8_t *ip, size_t len);
 
 /* --- manual.c ------------------------------------------------------------ */
 

@@ -142,8 +142,9 @@ static int do_sa_add(struct fwdd *fw, const uint8_t *p, char *msg, size_t msglen
         snprintf(msg, msglen, "SPI %08x is installed", ntohl(s.spi));
         goto out;
     }
-    t = tunnel_get(ss->rt, s.tunnel);
+    t = tunnel_get(fw, ss->rt, s.tunnel);
     snprintf(t->inside, sizeof(t->inside), "%s", u->name);
+    t->inside_gen = 0; /* espin.c looks it up again */
     memcpy(&t->local, &s.local, sizeof(t->local));
     memcpy(&t->remote, &s.remote, sizeof(t->remote));
     t->local.plen = t->remote.plen = 32;
@@ -212,22 +213,12 @@ static int do_sa_stats(struct fwdd *fw, const uint8_t *p, char *msg, size_t msgl
     return FWD_OK;
 }
 
-static struct dyn_rule **rule_slot(struct ss_rt *rt, uint32_t tunnel)
-{
-    struct dyn_rule **pp;
-
-    for (pp = &rt->rules; *pp; pp = &(*pp)->next)
-        if ((*pp)->tunnel == tunnel)
-            break;
-    return pp;
-}
-
 static int do_rule(struct fwdd *fw, uint16_t type, const uint8_t *p, char *msg, size_t msglen)
 {
     struct fwd_rule r;
     struct service_set *ss;
     struct unit *u = NULL;
-    struct dyn_rule **pp, *d;
+    struct dyn_rule *d;
     struct tunnel *t;
     int st;
 
@@ -236,19 +227,18 @@ static int do_rule(struct fwdd *fw, uint16_t type, const uint8_t *p, char *msg, 
                            type == FWD_RULE_ADD ? r.inside_unit : NULL, sizeof(r.inside_unit), &ss,
                            &u, msg, msglen)) != FWD_OK)
         return st;
-    pp = rule_slot(ss->rt, r.tunnel);
+    d = dynrule_of_tunnel(ss->rt, r.tunnel);
     if (type == FWD_RULE_DEL) {
-        if ((d = *pp) == NULL) {
+        if (d == NULL) {
             snprintf(msg, msglen, "no rule for tunnel %u", r.tunnel);
             return FWD_ERR_NOENT;
         }
-        *pp = d->next;
-        free(d);
-        if ((t = tunnel_find(ss->rt, r.tunnel, 0)) != NULL)
+        dynrule_del(ss->rt, d);
+        if ((t = tunnel_find(fw, ss->rt, r.tunnel, 0)) != NULL)
             tunnel_release_if_empty(fw, t);
         return FWD_OK;
     }
-    if (*pp) {
+    if (d) {
         snprintf(msg, msglen, "tunnel %u has a rule", r.tunnel);
         return FWD_ERR_EXISTS;
     }
@@ -268,8 +258,8 @@ static int do_rule(struct fwdd *fw, uint16_t type, const uint8_t *p, char *msg, 
     d->sel.proto = r.sel.proto;
     d->sel.sport = r.sel.sport;
     d->sel.dport = r.sel.dport;
-    *pp = d; /* at the end: installation order */
-    t = tunnel_get(ss->rt, r.tunnel);
+    dynrule_add(ss->rt, d); /* at the end: installation order */
+    t = tunnel_get(fw, ss->rt, r.tunnel);
     if (t->inside[0] == '\0')
         snprintf(t->inside, sizeof(t->inside), "%s", u->name);
     return FWD_OK;

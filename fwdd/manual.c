@@ -251,7 +251,7 @@ static struct tunnel *manual_find(struct ss_rt *rt, const char *rule, const char
 static void manual_build(struct fwdd *fw, struct ss_rt *rt, const struct ss_rule *r,
                          const struct ss_term *term, const struct fwd_sa *spec, size_t n)
 {
-    struct tunnel *t = calloc(1, sizeof(*t)), **pp;
+    struct tunnel *t = calloc(1, sizeof(*t));
     struct sa_sel sel = {term->src, term->dst, term->nsrc, term->ndst, 0, 0, 0};
 
     if (t == NULL || (t->spec = calloc(n, sizeof(*spec))) == NULL)
@@ -276,9 +276,7 @@ static void manual_build(struct fwdd *fw, struct ss_rt *rt, const struct ss_rule
         fatal("calloc");
     memcpy(t->msel.src, term->src, term->nsrc * sizeof(*term->src));
     memcpy(t->msel.dst, term->dst, term->ndst * sizeof(*term->dst));
-    for (pp = &rt->tunnels; *pp; pp = &(*pp)->next)
-        ;
-    *pp = t;
+    tunnel_link(fw, t);
     for (size_t i = 0; i < n; i++) {
         const struct service_set *ss = rt->ss;
         uint32_t spi = ntohl(spec[i].spi);

@@ -161,6 +161,12 @@ uint32_t csum_add(uint32_t sum, const void *data, size_t len)
     const uint8_t *p = data;
     uint64_t s = sum;
 
+    /* 32-bit words: 2^16 = 1 modulo 0xffff, so the folded sum is the same */
+    while (len >= 4) {
+        s += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        p += 4;
+        len -= 4;
+    }
     while (len >= 2) {
         s += (uint32_t)p[0] << 8 | p[1];
         p += 2;

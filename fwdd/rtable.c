@@ -11,6 +11,8 @@
 
 #define RT_MIN_BUCKETS 64
 
+uint64_t rtable_changes;
+
 static uint64_t prefix_hash(const struct addr *p)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -109,6 +111,7 @@ struct route *rtable_add(struct rtable *t, const struct addr *prefix, const stru
     struct rt_dest *d;
     struct route *n, **pp;
 
+    rtable_changes++;
     addr_mask(&p, prefix->plen);
     if ((d = rtable_exact(t, &p)) == NULL) {
         if (t->ndest >= t->nbucket)
@@ -140,6 +143,8 @@ int rtable_del(struct rtable *t, const struct addr *prefix,
                int (*match)(const struct route *, const void *), const void *arg)
 {
     struct rt_dest *d = rtable_exact(t, prefix), **dp;
+
+    rtable_changes++;
     struct route **pp;
     int n = 0;
 

@@ -78,6 +78,10 @@ struct rtable {
     uint32_t nplen[129]; /* destinations per prefix length */
 };
 
+/* Bumped by every rtable_add and rtable_del of the process: what caches a
+ * lookup result (espout.c) keys on it and on the generation. */
+extern uint64_t rtable_changes;
+
 struct rtable *rtable_new(const char *name, int af);
 void rtable_free(struct rtable *t);
 

@@ -44,13 +44,27 @@ void ipsec_free(struct fwdd *fw)
         return;
     pool_flush(fw);
     reasm_free(fw);
+    ptab_free(&fw->ipsec->sa_in);
+    ptab_free(&fw->ipsec->sa_all);
+    ptab_free(&fw->ipsec->tunnels);
     free(fw->ipsec);
     fw->ipsec = NULL;
 }
 
-static unsigned spi_hash(uint32_t spi)
+/* Keys of the indexes (struct ipsec). */
+static uint64_t key_in(uint32_t spi, uint32_t local)
 {
-    return (spi * 2654435761u) >> 22 & (SA_HASH_SIZE - 1);
+    return (uint64_t)spi << 32 | local;
+}
+
+static uint64_t key_all(const struct ss_rt *rt, uint32_t spi, uint8_t dir)
+{
+    return ptab_mix((uint64_t)(uintptr_t)rt) ^ ((uint64_t)spi << 8 | dir);
+}
+
+static uint64_t key_tunnel(const struct ss_rt *rt, uint32_t index, int manual)
+{
+    return ptab_mix((uint64_t)(uintptr_t)rt + 1) ^ ((uint64_t)index << 1 | (manual != 0));
 }
 
 /* --- checking and building ------------------------------------------------ */
@@ -221,6 +235,9 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     sel_copy(&sa->sel, sel);
     sa->replay = s->dir == FWD_DIR_IN && !s->no_anti_replay;
     sa->win_bits = s->replay_window ? (s->replay_window + 63u) / 64u * 64u : 64;
+    sa->win = sa->win_bits == 64 ? &sa->win1 : calloc(sa->win_bits / 64, sizeof(*sa->win));
+    if (sa->win == NULL)
+        fatal("calloc");
     sa->soft_bytes = s->soft_bytes;
     sa->hard_bytes = s->hard_bytes;
     sa->soft_seconds = s->soft_seconds;
@@ -230,12 +247,9 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     sa->clear_df = s->clear_df;
     sa->tnext = t->sas;
     t->sas = sa;
-    if (sa->dir == FWD_DIR_IN) {
-        struct ipsec *ip = ipsec_get(fw);
-        unsigned h = spi_hash(sa->spi);
-        sa->hnext = ip->hash[h];
-        ip->hash[h] = sa;
-    }
+    ptab_add(&ipsec_get(fw)->sa_all, key_all(t->rt, sa->spi, sa->dir), sa);
+    if (sa->dir == FWD_DIR_IN)
+        ptab_add(&ipsec_get(fw)->sa_in, key_in(sa->spi, addr_v4(&sa->local)), sa);
     return sa;
 }
 
@@ -243,12 +257,11 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
 {
     struct ipsec_sa **pp;
 
-    if (sa->dir == FWD_DIR_IN && fw->ipsec)
-        for (pp = &fw->ipsec->hash[spi_hash(sa->spi)]; *pp; pp = &(*pp)->hnext)
-            if (*pp == sa) {
-                *pp = sa->hnext;
-                break;
-            }
+    if (fw->ipsec) {
+        ptab_del(&fw->ipsec->sa_all, key_all(sa->tun->rt, sa->spi, sa->dir), sa);
+        if (sa->dir == FWD_DIR_IN)
+            ptab_del(&fw->ipsec->sa_in, key_in(sa->spi, addr_v4(&sa->local)), sa);
+    }
     for (pp = &sa->tun->sas; *pp; pp = &(*pp)->tnext)
         if (*pp == sa) {
             *pp = sa->tnext;
@@ -256,25 +269,33 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
         }
     esp_xform_free(sa->xf);
     sel_free(&sa->sel);
+    if (sa->win != &sa->win1)
+        free(sa->win);
     free(sa);
 }
 
 struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_t dir)
 {
-    (void)fw;
-    for (struct tunnel *t = rt->tunnels; t; t = t->next)
-        for (struct ipsec_sa *sa = t->sas; sa; sa = sa->tnext)
-            if (sa->spi == spi && sa->dir == dir)
-                return sa;
+    struct ipsec_sa *sa;
+    size_t it = 0;
+
+    if (fw->ipsec == NULL)
+        return NULL;
+    while ((sa = ptab_next(&fw->ipsec->sa_all, key_all(rt, spi, dir), &it)) != NULL)
+        if (sa->spi == spi && sa->dir == dir && sa->tun->rt == rt)
+            return sa;
     return NULL;
 }
 
 struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instance *inst,
                               uint32_t dst)
 {
+    struct ipsec_sa *sa;
+    size_t it = 0;
+
     if (fw->ipsec == NULL)
         return NULL;
-    for (struct ipsec_sa *sa = fw->ipsec->hash[spi_hash(spi)]; sa; sa = sa->hnext) {
+    while ((sa = ptab_next(&fw->ipsec->sa_in, key_in(spi, dst), &it)) != NULL) {
         const struct service_set *ss = sa->tun->rt->ss;
         if (sa->spi == spi && addr_v4(&sa->local) == dst && ss && ss->lgw_inst == inst)
             return sa;
@@ -320,7 +341,7 @@ void sa_replay_update(struct ipsec_sa *sa, uint32_t seq)
         return;
     if (seq > sa->top) {
         if (seq - sa->top >= sa->win_bits)
-            memset(sa->win, 0, sizeof(sa->win));
+            memset(sa->win, 0, sa->win_bits / 8);
         else
             for (uint32_t s = sa->top + 1; s != seq; s++) {
                 b = s % sa->win_bits;
@@ -414,17 +435,41 @@ void sa_tick(struct fwdd *fw)
 
 /* --- tunnels ------------------------------------------------------------ */
 
-struct tunnel *tunnel_find(struct ss_rt *rt, uint32_t index, int manual)
+struct tunnel *tunnel_find(struct fwdd *fw, struct ss_rt *rt, uint32_t index, int manual)
 {
-    for (struct tunnel *t = rt->tunnels; t; t = t->next)
-        if (t->index == index && !t->manual == !manual)
+    struct tunnel *t;
+    size_t it = 0;
+
+    if (fw->ipsec == NULL)
+        return NULL;
+    while ((t = ptab_next(&fw->ipsec->tunnels, key_tunnel(rt, index, manual), &it)) != NULL)
+        if (t->rt == rt && t->index == index && !t->manual == !manual)
             return t;
     return NULL;
 }
 
-struct tunnel *tunnel_get(struct ss_rt *rt, uint32_t index)
+/* Put t in rt's list before *pp and in the index. */
+static void tunnel_insert(struct fwdd *fw, struct tunnel *t, struct tunnel **pp)
 {
-    struct tunnel *t = tunnel_find(rt, index, 0), **pp;
+    struct ss_rt *rt = t->rt;
+
+    t->next = *pp;
+    *pp = t;
+    if (t->next == NULL)
+        rt->tunnels_tail = t;
+    if (t->index > rt->tunnels_max)
+        rt->tunnels_max = t->index;
+    ptab_add(&ipsec_get(fw)->tunnels, key_tunnel(rt, t->index, t->manual), t);
+}
+
+void tunnel_link(struct fwdd *fw, struct tunnel *t)
+{
+    tunnel_insert(fw, t, t->rt->tunnels_tail ? &t->rt->tunnels_tail->next : &t->rt->tunnels);
+}
+
+struct tunnel *tunnel_get(struct fwdd *fw, struct ss_rt *rt, uint32_t index)
+{
+    struct tunnel *t = tunnel_find(fw, rt, index, 0), **pp = &rt->tunnels;
 
     if (t)
         return t;
@@ -432,21 +477,29 @@ struct tunnel *tunnel_get(struct ss_rt *rt, uint32_t index)
         fatal("calloc");
     t->rt = rt;
     t->index = index;
-    for (pp = &rt->tunnels; *pp; pp = &(*pp)->next) /* listed by index */
+    /* listed by index; kmd counts up, so usually at the end */
+    if (rt->tunnels_tail && index > rt->tunnels_max)
+        pp = &rt->tunnels_tail->next;
+    for (; *pp; pp = &(*pp)->next)
         if ((*pp)->index > index)
             break;
-    t->next = *pp;
-    *pp = t;
+    tunnel_insert(fw, t, pp);
     return t;
 }
 
 void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone)
 {
-    for (struct tunnel **pp = &t->rt->tunnels; *pp; pp = &(*pp)->next)
+    struct tunnel *prev = NULL;
+
+    for (struct tunnel **pp = &t->rt->tunnels; *pp; prev = *pp, pp = &(*pp)->next)
         if (*pp == t) {
             *pp = t->next;
             break;
         }
+    if (t->rt->tunnels_tail == t)
+        t->rt->tunnels_tail = prev;
+    if (fw->ipsec)
+        ptab_del(&fw->ipsec->tunnels, key_tunnel(t->rt, t->index, t->manual), t);
     while (t->sas) {
         if (gone && !t->manual) {
             struct fwd_sa_ref r;
@@ -462,17 +515,9 @@ void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone)
     free(t);
 }
 
-static int has_rule(const struct ss_rt *rt, uint32_t index)
-{
-    for (const struct dyn_rule *r = rt->rules; r; r = r->next)
-        if (r->tunnel == index)
-            return 1;
-    return 0;
-}
-
 void tunnel_release_if_empty(struct fwdd *fw, struct tunnel *t)
 {
-    if (!t->manual && t->sas == NULL && !has_rule(t->rt, t->index))
+    if (!t->manual && t->sas == NULL && dynrule_of_tunnel(t->rt, t->index) == NULL)
         tunnel_free(fw, t, 0);
 }
 
@@ -532,19 +577,10 @@ int sel_match(const struct sa_sel *s, const uint8_t *ip, size_t len, int reverse
 
 /* --- flushing ----------------------------------------------------------- */
 
-static void rule_free(struct dyn_rule *r)
-{
-    free(r);
-}
-
 void ipsec_flush_dynamic(struct fwdd *fw)
 {
     for (struct ss_rt *rt = fw->ssrt; rt; rt = rt->next) {
-        while (rt->rules) {
-            struct dyn_rule *r = rt->rules;
-            rt->rules = r->next;
-            rule_free(r);
-        }
+        dynrule_flush(rt);
         for (struct tunnel *t = rt->tunnels, *next; t; t = next) {
             next = t->next;
             if (!t->manual)
@@ -573,14 +609,10 @@ void ipsec_gc_units(struct fwdd *fw)
                      t->index, t->inside);
             tunnel_free(fw, t, 1);
         }
-        for (struct dyn_rule **pp = &rt->rules; *pp;) {
-            struct dyn_rule *r = *pp;
-            if (unit_of_set(fw, rt, r->inside)) {
-                pp = &r->next;
-                continue;
-            }
-            *pp = r->next;
-            rule_free(r);
+        for (struct dyn_rule *r = rt->rules, *next; r; r = next) {
+            next = r->next;
+            if (!unit_of_set(fw, rt, r->inside))
+                dynrule_del(rt, r);
         }
     }
     if (fw->ipsec == NULL)

@@ -201,6 +201,7 @@ struct gen *gen_build(struct fwdd *fw, const struct conf *c, char *err, size_t e
 
     (void)err;
     (void)errlen;
+    g->serial = ++fw->gen_serial;
     read_interfaces(fw, g, c->root);
     read_instances(g, c->root);
     map_ports(fw, g);

@@ -230,11 +230,7 @@ static void rt_free(struct fwdd *fw, struct ss_rt *rt, int gone)
 {
     while (rt->tunnels)
         tunnel_free(fw, rt->tunnels, gone);
-    while (rt->rules) {
-        struct dyn_rule *r = rt->rules;
-        rt->rules = r->next;
-        free(r);
-    }
+    dynrule_flush(rt);
     free(rt);
 }
 
@@ -380,11 +376,11 @@ void svc_input(struct fwdd *fw, struct unit *in, struct unit *u, uint8_t *ip, si
         matched = 1;
         t = static_tunnel(ss->rt, rule, term);
     } else if (u != ss->outside) {
-        for (const struct dyn_rule *r = ss->rt->rules; r && !matched; r = r->next)
-            if (strcmp(r->inside, u->name) == 0 && sel_match(&r->sel, ip, len, 0)) {
-                matched = 1;
-                t = tunnel_find(ss->rt, r->tunnel, 0);
-            }
+        const struct dyn_rule *r = dynrule_match(ss->rt, u, ip, len);
+        if (r) {
+            matched = 1;
+            t = tunnel_find(fw, ss->rt, r->tunnel, 0);
+        }
     }
     if (!matched) {
         ss->rt->no_rule++;

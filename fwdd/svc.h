@@ -60,7 +60,14 @@ struct ss_rt {
     uint64_t no_rule, no_sa; /* dropped: matched no rule; rule without SA */
     uint64_t ike_punted, ike_dropped, esp_dropped;
     struct tunnel *tunnels; /* kmd's and the manual ones (ipsec.h) */
-    struct dyn_rule *rules; /* kmd's, in installation order */
+    struct tunnel *tunnels_tail;
+    uint32_t tunnels_max;   /* no tunnel of the list has a higher index */
+    struct dyn_rule *rules; /* kmd's, in installation order (dynrule.c) */
+    struct dyn_rule *rules_tail;
+    struct ptab rule_idx;        /* by inside unit and remote prefix */
+    struct ptab rule_tun;        /* by tunnel index */
+    uint32_t rule_plens[2][129]; /* rules per remote prefix length: IPv4, IPv6 */
+    uint64_t rule_order;
     struct ss_rt *next;
 };
 

@@ -21,8 +21,15 @@
  *
  * `openssl speed -evp aes-128-cbc` and `openssl speed -hmac sha1` time the
  * same primitives (docs/bench-esp.md compares them once).
+ *
+ * The tight ceiling: what the same work costs with the calls fwdd now
+ * makes, cheaper than the ones above: CBC without an IV set per packet
+ * (lib/crypto chains its contexts: one EVP_CipherUpdate, as `openssl speed
+ * -evp` runs it) and HMAC from precomputed inner and outer states
+ * (lib/crypto/hmac.h).  For AEAD it is the AEAD figure.
  */
 #include "bench.h"
+#include "crypto/hmac.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -72,6 +79,34 @@ static double cipher_run(EVP_CIPHER_CTX *cc, int aead, int encrypt, uint8_t *buf
     return (now_ns() - t0) / (double)n;
 }
 
+/* CBC as lib/crypto runs it after the first packet: no IV set. */
+static double chained_run(EVP_CIPHER_CTX *cc, uint8_t *buf, size_t len, size_t n)
+{
+    double t0 = now_ns();
+    int ol;
+
+    for (size_t i = 0; i < n; i++)
+        EVP_CipherUpdate(cc, buf + 16, &ol, buf + 16, (int)len);
+    return (now_ns() - t0) / (double)n;
+}
+
+static double hmac_pre_run(const struct hmac_pre *m, const uint8_t *buf, size_t len, size_t n)
+{
+    uint8_t out[64];
+    double t0 = now_ns();
+
+    for (size_t i = 0; i < n; i++)
+        hmac_pre_compute(m, buf, len, out);
+    return (now_ns() - t0) / (double)n;
+}
+
+static enum crypto_hash hash_id(const char *digest)
+{
+    return strcmp(digest, "MD5") == 0    ? CRYPTO_HASH_MD5
+           : strcmp(digest, "SHA1") == 0 ? CRYPTO_HASH_SHA1
+                                         : CRYPTO_HASH_SHA256;
+}
+
 static double hmac_run(EVP_MAC_CTX *mc, const uint8_t *buf, size_t len, size_t n)
 {
     uint8_t out[EVP_MAX_MD_SIZE];
@@ -113,6 +148,7 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
     EVP_MAC *m = aead ? NULL : EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *mc = m ? EVP_MAC_CTX_new(m) : NULL;
     OSSL_PARAM params[2];
+    struct hmac_pre *hp = NULL;
     int rc = -1;
 
     for (size_t i = 0; i < sizeof(key); i++)
@@ -121,7 +157,7 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
         buf[i] = (uint8_t)i;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)x->digest, 0);
     params[1] = OSSL_PARAM_construct_end();
-    a->cipher_ns = a->hmac_ns = -1;
+    a->cipher_ns = a->hmac_ns = a->tight_ns = -1;
     if (c == NULL || cc == NULL ||
         (!aead && (mc == NULL || !EVP_MAC_init(mc, key, x->akey_len, params)))) {
         snprintf(err, errlen, "OpenSSL has no %s%s%s", x->evp, aead ? "" : " or HMAC-", x->digest);
@@ -129,6 +165,10 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
     }
     if (!EVP_CipherInit_ex2(cc, c, key, iv, encrypt, NULL)) {
         snprintf(err, errlen, "%s: cannot key it", x->evp);
+        goto out;
+    }
+    if (!aead && (hp = hmac_pre_new(hash_id(x->digest), key, x->akey_len)) == NULL) {
+        snprintf(err, errlen, "HMAC-%s: cannot precompute", x->digest);
         goto out;
     }
     if (!aead)
@@ -146,11 +186,17 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
         }
         if (a->cipher_ns < 0 || cn < a->cipher_ns)
             a->cipher_ns = cn;
+        double tn = aead ? cn
+                         : chained_run(cc, buf, esp_clen(x, inner), n) +
+                               hmac_pre_run(hp, buf, esp_authlen(x, inner), n);
         if (a->hmac_ns < 0 || hn < a->hmac_ns)
             a->hmac_ns = hn;
+        if (a->tight_ns < 0 || tn < a->tight_ns)
+            a->tight_ns = tn;
     }
     rc = 0;
 out:
+    hmac_pre_free(hp);
     EVP_MAC_CTX_free(mc);
     EVP_MAC_free(m);
     EVP_CIPHER_CTX_free(cc);

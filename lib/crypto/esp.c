@@ -1,16 +1,24 @@
 /*
  * esp.c: ESP transforms (see esp.h).  Per SA: one keyed CBC context for
- * its direction and one keyed EVP_MAC (HMAC) context, re-initialised per
- * packet with EVP_MAC_init(ctx, NULL, 0, NULL), which keeps the key; or
- * one keyed AES-GCM context (cipher.h) with the SA's salt and IV mask.
+ * its direction (cipher.h: chained, no IV set per packet) and the HMAC's
+ * precomputed inner and outer states (hmac.h); or one keyed AES-GCM
+ * context (cipher.h) with the SA's salt and IV mask.
+ *
+ * CBC IVs (RFC 4303 3.3.2 / RFC 3602 2.4: unpredictable) are random bytes
+ * from the module's DRBG drawn IV_POOL bytes at a time into a buffer of
+ * the calling thread, so that one DRBG call (and OpenSSL's getpid() fork
+ * check) serves 256 AES IVs; docs/crypto.md says why this rather than an
+ * encrypted counter.  A forked child discards the rest of its buffer.
  */
+#include <pthread.h>
 #include <string.h>
-
-#include <openssl/core_names.h>
 
 #include "cipher.h"
 #include "crypto_int.h"
 #include "esp.h"
+#include "hmac.h"
+
+#define IV_POOL 4096
 
 struct integ_info {
     const char *name;
@@ -29,7 +37,7 @@ struct esp_xform {
     const struct integ_info *integ; /* NULL for GCM */
     size_t block, iv_len, icv_len;
     struct cbc *cbc;
-    EVP_MAC_CTX *mac;
+    struct hmac_pre *mac;
     struct gcm *gcm;
     uint8_t salt[ESP_GCM_SALT_LEN], iv_mask[ESP_GCM_IV_LEN];
 };
@@ -54,8 +62,6 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
                                 size_t akey_len)
 {
     struct esp_xform *xf;
-    EVP_MAC *hmac;
-    OSSL_PARAM params[2];
 
     crypto_clear_error();
     if ((unsigned)integ >= ESP_INTEG_COUNT || akey_len != integs[integ].key_len) {
@@ -63,7 +69,7 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
                          esp_integ_key_len(integ), akey_len);
         return NULL;
     }
-    if ((hmac = crypto_evp_hmac()) == NULL)
+    if (crypto_init() != 0)
         return NULL;
     if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
         crypto_set_error("out of memory");
@@ -78,12 +84,7 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
         esp_xform_free(xf);
         return NULL;
     }
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)crypto_hash_ossl_name(xf->integ->hash), 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if ((xf->mac = EVP_MAC_CTX_new(hmac)) == NULL ||
-        !EVP_MAC_init(xf->mac, akey, akey_len, params)) {
-        crypto_set_error("%s: cannot set up the key", xf->integ->name);
+    if ((xf->mac = hmac_pre_new(xf->integ->hash, akey, akey_len)) == NULL) {
         esp_xform_free(xf);
         return NULL;
     }
@@ -125,7 +126,7 @@ void esp_xform_free(struct esp_xform *xf)
     if (xf == NULL)
         return;
     cbc_free(xf->cbc);
-    EVP_MAC_CTX_free(xf->mac); /* OpenSSL clears the HMAC key pads */
+    hmac_pre_free(xf->mac); /* wiped */
     gcm_free(xf->gcm);
     OPENSSL_clear_free(xf, sizeof(*xf));
 }
@@ -153,17 +154,11 @@ size_t esp_xform_block_len(const struct esp_xform *xf)
 /* Full HMAC output into out (CRYPTO_MAX_HASH bytes). */
 static int mac(struct esp_xform *xf, const uint8_t *data, size_t len, uint8_t *out)
 {
-    size_t outlen = 0;
-
     if (xf->mac == NULL) {
         crypto_set_error("AES-GCM has no separate ICV");
         return -1;
     }
-    if (!EVP_MAC_init(xf->mac, NULL, 0, NULL) || !EVP_MAC_update(xf->mac, data, len) ||
-        !EVP_MAC_final(xf->mac, out, &outlen, CRYPTO_MAX_HASH)) {
-        crypto_set_error("%s failed", xf->integ->name);
-        return -1;
-    }
+    hmac_pre_compute(xf->mac, data, len, out);
     return 0;
 }
 
@@ -222,6 +217,38 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* This thread's random bytes for CBC IVs (see the top of the file). */
+static _Thread_local struct {
+    uint8_t b[IV_POOL];
+    size_t pos;
+    int fresh; /* pos was initialised (0 in a new thread: empty pool) */
+} ivp;
+static pthread_once_t ivp_once = PTHREAD_ONCE_INIT;
+
+static void ivp_forget(void)
+{
+    ivp.fresh = 0; /* the child draws its own */
+}
+
+static void ivp_atfork(void)
+{
+    pthread_atfork(NULL, NULL, ivp_forget);
+}
+
+static int random_iv(uint8_t *iv, size_t len)
+{
+    if (!ivp.fresh || ivp.pos + len > IV_POOL) {
+        pthread_once(&ivp_once, ivp_atfork);
+        if (crypto_random(ivp.b, IV_POOL) != 0)
+            return -1;
+        ivp.pos = 0;
+        ivp.fresh = 1;
+    }
+    memcpy(iv, ivp.b + ivp.pos, len);
+    ivp.pos += len;
+    return 0;
+}
+
 /* RFC 4106 4: the salt, then the packet's IV. */
 static void gcm_nonce(const struct esp_xform *xf, const uint8_t *pkt, uint8_t *nonce)
 {
@@ -255,7 +282,7 @@ int esp_seal(struct esp_xform *xf, uint32_t spi, uint32_t seq, uint8_t next_head
         memcpy(pkt + ESP_HDR_LEN, xf->iv_mask, ESP_GCM_IV_LEN);
         for (int i = 0; i < 4; i++)
             pkt[ESP_HDR_LEN + 4 + i] ^= (uint8_t)(seq >> (24 - 8 * i));
-    } else if (crypto_random(pkt + ESP_HDR_LEN, xf->iv_len) != 0) {
+    } else if (random_iv(pkt + ESP_HDR_LEN, xf->iv_len) != 0) {
         return ESP_ERR_CRYPTO;
     }
     trailer = ct + payload_len;

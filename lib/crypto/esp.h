@@ -7,9 +7,10 @@
  * integrity algorithm.  kmd computes the keys (KEYMAT, prf.h) and fwdd
  * builds one esp_xform per SA.
  *
- * An esp_xform is keyed once; per packet there is no allocation in OpenSG
- * code (OpenSSL 3.0's HMAC re-initialisation still duplicates its digest
- * state internally; see docs/crypto.md).  One SA is one direction, so a
+ * An esp_xform is keyed once; per packet there is no allocation and no
+ * OpenSSL context set-up (HMAC from precomputed states, hmac.h; CBC
+ * contexts chained, cipher.c; CBC IVs from a per-thread batch of DRBG
+ * output).  One SA is one direction, so a
  * transform is built for sealing (outbound) or opening (inbound).  Not
  * thread-safe per transform.
  *

@@ -468,8 +468,10 @@ TEST(ipv6_inside_an_ipv4_tunnel)
 TEST(anti_replay_window)
 {
     static struct ipsec_sa sa;
+    static uint64_t win[REPLAY_MAX / 64]; /* sa_add allocates win_bits / 64 words */
 
     memset(&sa, 0, sizeof(sa));
+    sa.win = win;
     sa.replay = 1;
     sa.win_bits = 64;
     assert_int_equal(sa_replay_check(&sa, 0), -1);
@@ -491,6 +493,8 @@ TEST(anti_replay_window)
     assert_int_equal(sa_replay_check(&sa, 1000), -1);
     assert_int_equal(sa_replay_check(&sa, 1001), 0);
     memset(&sa, 0, sizeof(sa));
+    memset(win, 0, sizeof(win));
+    sa.win = win;
     sa.replay = 1;
     sa.win_bits = REPLAY_MAX;
     sa_replay_update(&sa, 5000);

@@ -1,0 +1,48 @@
+/*
+ * ptab.h: a growing hash table of pointers under 64-bit keys, for fwdd's
+ * per-packet lookups that must not walk lists (ipsec.h: SAs by SPI,
+ * tunnels by index, kmd's dynamic rules by unit and prefix).
+ *
+ * Open addressing with linear probing, at most half full (it doubles
+ * when it gets there), deletion by backward shift (no tombstones).  Each
+ * slot holds the key beside the pointer, so a probe that misses reads
+ * the table's own cache lines, not the objects.  Several entries may
+ * share a key: ptab_next() visits each, and the caller checks the object
+ * (the key is a hash of what identifies it).  Not thread-safe.
+ */
+#ifndef FWDD_PTAB_H
+#define FWDD_PTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ptab_slot {
+    uint64_t key;
+    void *p; /* NULL: free */
+};
+
+struct ptab {
+    struct ptab_slot *v;
+    size_t cap, n; /* cap: 0 or a power of two */
+};
+
+void ptab_add(struct ptab *t, uint64_t key, void *p);
+/* Remove the entry (key, p); 0, or -1 if there is none. */
+int ptab_del(struct ptab *t, uint64_t key, const void *p);
+/* The entries under key: start with *it = 0, NULL after the last. */
+void *ptab_next(const struct ptab *t, uint64_t key, size_t *it);
+void ptab_free(struct ptab *t);
+
+/* Mixing helpers for keys. */
+static inline uint64_t ptab_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+uint64_t ptab_hash_str(const char *s, uint64_t seed);
+
+#endif

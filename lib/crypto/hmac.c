@@ -1,0 +1,111 @@
+/*
+ * hmac.c: HMAC from precomputed inner and outer states (hmac.h).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED /* MD5_, SHA1_, SHA256_: see hmac.h */
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+
+#include "crypto_int.h"
+#include "hmac.h"
+
+#define HMAC_BLOCK 64 /* MD5, SHA-1 and SHA-256 */
+
+union hstate {
+    MD5_CTX md5;
+    SHA_CTX sha1;
+    SHA256_CTX sha256;
+};
+
+struct hmac_pre {
+    enum crypto_hash hash;
+    union hstate in, out; /* after the ipad / opad block */
+};
+
+static void h_init(enum crypto_hash h, union hstate *s)
+{
+    if (h == CRYPTO_HASH_MD5)
+        MD5_Init(&s->md5);
+    else if (h == CRYPTO_HASH_SHA1)
+        SHA1_Init(&s->sha1);
+    else
+        SHA256_Init(&s->sha256);
+}
+
+static void h_update(enum crypto_hash h, union hstate *s, const uint8_t *p, size_t n)
+{
+    if (h == CRYPTO_HASH_MD5)
+        MD5_Update(&s->md5, p, n);
+    else if (h == CRYPTO_HASH_SHA1)
+        SHA1_Update(&s->sha1, p, n);
+    else
+        SHA256_Update(&s->sha256, p, n);
+}
+
+static void h_final(enum crypto_hash h, union hstate *s, uint8_t *out)
+{
+    if (h == CRYPTO_HASH_MD5)
+        MD5_Final(out, &s->md5);
+    else if (h == CRYPTO_HASH_SHA1)
+        SHA1_Final(out, &s->sha1);
+    else
+        SHA256_Final(out, &s->sha256);
+}
+
+struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key_len)
+{
+    uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
+    struct hmac_pre *m;
+    union hstate s;
+
+    if (h != CRYPTO_HASH_MD5 && h != CRYPTO_HASH_SHA1 && h != CRYPTO_HASH_SHA256) {
+        crypto_set_error("HMAC-%s: not an ESP integrity hash", crypto_hash_name(h));
+        return NULL;
+    }
+    if ((m = OPENSSL_zalloc(sizeof(*m))) == NULL) {
+        crypto_set_error("out of memory");
+        return NULL;
+    }
+    m->hash = h;
+    if (key_len > HMAC_BLOCK) { /* RFC 2104 2: a longer key is hashed first */
+        h_init(h, &s);
+        h_update(h, &s, key, key_len);
+        h_final(h, &s, k);
+    } else {
+        memcpy(k, key, key_len);
+    }
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    h_init(h, &m->in);
+    h_update(h, &m->in, pad, HMAC_BLOCK);
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    h_init(h, &m->out);
+    h_update(h, &m->out, pad, HMAC_BLOCK);
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(pad, sizeof(pad));
+    OPENSSL_cleanse(&s, sizeof(s));
+    return m;
+}
+
+void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len, uint8_t *out)
+{
+    uint8_t inner[32];
+    union hstate s = m->in;
+
+    h_update(m->hash, &s, data, len);
+    h_final(m->hash, &s, inner);
+    s = m->out;
+    h_update(m->hash, &s, inner, crypto_hash_len(m->hash));
+    h_final(m->hash, &s, out);
+    OPENSSL_cleanse(&s, sizeof(s));
+}
+
+void hmac_pre_free(struct hmac_pre *m)
+{
+    if (m != NULL)
+        OPENSSL_clear_free(m, sizeof(*m));
+}
