@@ -20,8 +20,11 @@
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
+#include "pic.h"
 #include "pktutil.h"
 #include "svc.h"
+
+#include <string.h>
 
 enum esp_err { E_HDR, E_REPLAY, E_AUTH, E_DECRYPT, E_TRAILER };
 
@@ -80,12 +83,10 @@ static struct unit *inside_unit(struct fwdd *fw, struct tunnel *t)
 void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
                int udp)
 {
-    uint32_t dst = get32(ip + 16), seq;
+    uint32_t dst = get32(ip + 16);
     struct ipsec_sa *sa;
-    struct unit *u;
-    size_t off, plen, ilen;
-    uint8_t nh;
-    int rc;
+    struct picw *w;
+    struct pjob *j;
 
     if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL) {
         struct service_set *ss = svc_by_gateway(fw->cur, inst, dst);
@@ -99,28 +100,48 @@ void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp
         count_err(fw, sa, E_HDR);
         return;
     }
-    seq = get32(esp + 4);
-    if (sa_replay_check(sa, seq) < 0) {
-        count_err(fw, sa, E_REPLAY);
+    w = sa->tun->w;
+    /* the PIC's worker gets a copy; without threads it opens it in place */
+    if ((j = pjob_get(fw, w, 0, w && w->running ? esplen : 0)) == NULL) {
+        fwd_drop(fw, DROP_PIC_BUSY);
         return;
     }
-    rc = esp_open(sa->xf, esp, esplen, &off, &plen, &nh);
-    if (rc != ESP_OK) {
+    j->kind = PJ_OPEN;
+    j->sa = sa;
+    j->seq = get32(esp + 4);
+    j->len = esplen;
+    if (w && w->running) {
+        memcpy(j->buf, esp, esplen);
+    } else {
+        j->buf = esp;
+        j->ext = 1;
+    }
+    pic_submit(fw, j);
+}
+
+void esp_open_done(struct fwdd *fw, struct pjob *j)
+{
+    struct ipsec_sa *sa = j->sa;
+    uint8_t *inner = j->buf + j->off;
+    struct unit *u;
+    size_t ilen;
+
+    if (j->status != ESP_OK) {
         count_err(fw, sa,
-                  rc == ESP_ERR_ICV       ? E_AUTH
-                  : rc == ESP_ERR_PADDING ? E_TRAILER
-                                          : E_DECRYPT);
+                  j->status == PJ_REPLAY         ? E_REPLAY
+                  : j->status == ESP_ERR_ICV     ? E_AUTH
+                  : j->status == ESP_ERR_PADDING ? E_TRAILER
+                                                 : E_DECRYPT);
         return;
     }
-    sa_replay_update(sa, seq);
-    if (nh == 59) /* RFC 4303 2.6: a dummy packet */
+    if (j->nh == 59) /* RFC 4303 2.6: a dummy packet */
         return;
-    if ((ilen = inner_len(esp + off, plen, nh)) == 0) {
+    if ((ilen = inner_len(inner, j->plen, j->nh)) == 0) {
         count_err(fw, sa, E_TRAILER);
         return;
     }
     sa_count(fw, sa, ilen);
-    if (!sel_match(&sa->sel, esp + off, ilen, 1)) {
+    if (!sel_match(&sa->sel, inner, ilen, 1)) {
         fwd_drop(fw, DROP_ESP_SELECTOR);
         return;
     }
@@ -128,8 +149,8 @@ void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp
         fwd_drop(fw, DROP_NO_UNIT);
         return;
     }
-    if (nh == 41)
-        ip6_input(fw, u, NULL, esp + off, ilen);
+    if (j->nh == 41)
+        ip6_input(fw, u, NULL, inner, ilen);
     else
-        ip4_input(fw, u, esp + off, ilen);
+        ip4_input(fw, u, inner, ilen);
 }

@@ -17,23 +17,24 @@
  * (RFC 3948 2.1).  The outer packet is routed from the local gateway in
  * its routing instance (ip4_send).
  *
- * Buffers: one static buffer per nesting depth (a tunnel whose outer
- * packet enters another service set, or comes back to the appliance); a
- * depth of 4 is a loop and is dropped.
+ * The cryptography is the job of the PIC that owns the tunnel (pic.h):
+ * encap_one copies the inner packet into a job with room for the outer
+ * headers and assigns the sequence number; esp_seal_done, on the main
+ * thread, writes the outer header and sends the packet.  A tunnel whose
+ * outer packet enters another service set, or comes back to the
+ * appliance, nests: a depth of 4 is a loop and is dropped.
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
 #include "log.h"
+#include "pic.h"
 #include "pktutil.h"
 #include "svc.h"
 
 #include <string.h>
 
 #define ESP_DEPTH 4
-#define ESP_BUF (65535 + 512)
 #define UDP_HLEN 8
-
-static uint8_t bufs[ESP_DEPTH][ESP_BUF];
 
 struct enc_ctx {
     struct fwdd *fw;
@@ -86,10 +87,9 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
 {
     struct enc_ctx *c = arg;
     struct ipsec_sa *sa = c->sa;
-    size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0), esplen, total;
-    uint8_t *buf = bufs[c->depth], *esp = buf + hdr;
+    size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0);
     int v6 = ip[0] >> 4 == 6;
-    uint8_t tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+    struct pjob *j;
 
     if (hdr + ESP_HDR_LEN + sa->iv_len + len + sa->block + 2 + sa->icv_len > 65535) {
         fwd_drop(c->fw, DROP_NEEDFRAG);
@@ -99,29 +99,59 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         fwd_drop(c->fw, DROP_ESP_SEQ);
         return;
     }
-    memcpy(esp + ESP_HDR_LEN + sa->iv_len, ip, len);
-    if (esp_seal(sa->xf, sa->spi, ++sa->seq, v6 ? 41 : 4, NULL, esp, len, ESP_BUF - hdr, &esplen) !=
-        ESP_OK) {
-        log_warnx("ESP seal (SA %08x): %s", sa->spi, crypto_strerror());
-        fwd_drop(c->fw, DROP_ESP_DECRYPT);
+    if ((j = pjob_get(c->fw, sa->tun->w, hdr, ESP_HDR_LEN + sa->iv_len + len)) == NULL) {
+        fwd_drop(c->fw, DROP_PIC_BUSY);
         return;
     }
-    total = hdr + esplen;
+    j->kind = PJ_SEAL;
+    j->sa = sa;
+    j->seq = ++sa->seq;
+    j->nh = v6 ? 41 : 4;
+    j->tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+    j->depth = c->depth;
+    j->len = j->ilen = len;
+    memcpy(j->buf + hdr + ESP_HDR_LEN + sa->iv_len, ip, len);
+    pic_submit(c->fw, j);
+}
+
+void esp_seal_done(struct fwdd *fw, struct pjob *j)
+{
+    struct ipsec_sa *sa = j->sa;
+    const struct service_set *ss = fw->cur ? sa->tun->rt->ss : NULL;
+    struct instance *inst = ss ? ss->lgw_inst : NULL;
+    struct ipsec *x = ipsec_get(fw);
+    const struct sa_route *rc;
+    uint8_t *buf = j->buf;
+    size_t total = j->hdr + j->len;
+    int depth = x->depth;
+
+    if (j->status != ESP_OK) {
+        log_warnx("ESP seal (SA %08x): %s", sa->spi, j->err);
+        fwd_drop(fw, DROP_ESP_DECRYPT);
+        return;
+    }
+    if (inst == NULL) { /* the configuration changed meanwhile */
+        fwd_drop(fw, DROP_SS_NO_SA);
+        return;
+    }
     ip4_hdr_build(buf, total, sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_ : IPPROTO_ESP_,
-                  addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, c->fw->ip_id++);
-    buf[1] = tos;
+                  addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, fw->ip_id++);
+    buf[1] = j->tos;
     ip4_set_csum(buf);
     if (sa->encap == FWD_ENCAP_UDP) {
         put16(buf + 20, sa->sport);
         put16(buf + 22, sa->dport);
-        put16(buf + 24, (uint16_t)(UDP_HLEN + esplen));
+        put16(buf + 24, (uint16_t)(UDP_HLEN + j->len));
         put16(buf + 26, 0);
     }
-    sa_count(c->fw, sa, len);
-    if (c->route->out)
-        ip4_output(c->fw, NULL, c->route->out, c->route->nh, buf, total);
+    sa_count(fw, sa, j->ilen);
+    rc = sa_route(fw, sa, inst);
+    x->depth = j->depth + 1; /* what esp_output had when it handed the packet over */
+    if (rc->out)
+        ip4_output(fw, NULL, rc->out, rc->nh, buf, total);
     else
-        ip4_send(c->fw, c->inst, buf, total);
+        ip4_send(fw, inst, buf, total);
+    x->depth = depth;
 }
 
 void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel *t, uint8_t *ip,

@@ -64,6 +64,7 @@ const char *fwd_drop_name(enum fwd_drop d)
         [DROP_REASM_TIMEOUT] = "reassembly timeout",
         [DROP_REASM_MEM] = "reassembly memory cap",
         [DROP_REASM_BAD] = "overlapping or oversized fragments",
+        [DROP_PIC_BUSY] = "service PIC busy",
     };
     return (unsigned)d < DROP_MAX && names[d] ? names[d] : "?";
 }
@@ -198,7 +199,7 @@ static int to_next_hop(struct fwdd *fw, struct unit *in, const struct route *r, 
         fwd_drop(fw, DROP_NO_ROUTE);
         return -EHOSTUNREACH;
     }
-    if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS) {
+    if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS || out->ifd->kind == IFK_AMS) {
         svc_input(fw, in, out, ip, len);
         return 0;
     }

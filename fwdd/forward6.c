@@ -126,7 +126,7 @@ static int ip6_output(struct fwdd *fw, struct unit *in, struct unit *out, const 
 {
     unsigned mtu = unit_mtu(out);
 
-    if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS) {
+    if (out->ifd->kind == IFK_MS || out->ifd->kind == IFK_MAMS || out->ifd->kind == IFK_AMS) {
         svc_input(fw, in, out, ip, len);
         return 0;
     }

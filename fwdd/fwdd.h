@@ -95,6 +95,7 @@ enum fwd_drop {
     DROP_REASM_TIMEOUT, /* fragments whose datagram never completed */
     DROP_REASM_MEM,     /* fragments evicted by the memory cap */
     DROP_REASM_BAD,     /* overlapping or oversized fragments */
+    DROP_PIC_BUSY,      /* the service PIC's queue is full */
     DROP_MAX
 };
 const char *fwd_drop_name(enum fwd_drop d);
@@ -191,6 +192,10 @@ struct fwdd {
     struct fwd_stats st;
     uint16_t ip_id;
     uint64_t gen_serial; /* generations built so far */
+    struct picw *picws;  /* service PIC workers (pic.h) */
+    int pic_threads;     /* run them on threads (fwdd); 0: in the caller */
+    struct pjob *pool;   /* recycled jobs (pic.c) */
+    size_t npool;
 };
 
 /* state.c: a generation from the configuration view. */

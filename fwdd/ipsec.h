@@ -89,11 +89,16 @@ struct ipsec_sa {
     uint8_t clear_df;
     struct sa_counters st;
     struct sa_route route;  /* outbound */
+    int inflight;           /* packets with its PIC's worker (pic.h) */
+    int dead;               /* deleted: freed when inflight drops to 0 */
     struct ipsec_sa *tnext; /* the tunnel's SAs, newest first */
 };
 
+struct picw;
+
 struct tunnel {
     struct ss_rt *rt;
+    struct picw *w; /* the PIC that owns it (pic.h), for its life */
     uint32_t index;
     int manual; /* a static term's manual SAs */
     char rule[64], term[64];
@@ -156,7 +161,9 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen);
  * hash when inbound).  NULL if the transform cannot be made (msg says why). */
 struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *s,
                         const struct sa_sel *sel, char *msg, size_t msglen);
+/* Unlink and free sa (once its packets are back from its PIC's worker). */
 void sa_del(struct fwdd *fw, struct ipsec_sa *sa);
+void sa_free(struct ipsec_sa *sa);
 /* The SA of rt with this SPI (host order) and direction, or NULL. */
 struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_t dir);
 /* The inbound SA for an ESP packet with this SPI to local gateway dst

@@ -17,6 +17,7 @@
 #include "kmdsock.h"
 #include "nd.h"
 #include "log.h"
+#include "pic.h"
 #include "ping.h"
 #include "port.h"
 #include "rpc.h"
@@ -93,6 +94,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     nd_tick(arg);
     sa_tick(arg);
     reasm_tick(arg);
+    pic_tick(arg);
 }
 
 static void usage(void)
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
     if ((sch = schema_load(schema_dir, err, sizeof(err))) == NULL)
         fatalx("schema %s: %s", schema_dir, err);
     fw.sch = sch;
+    fw.pic_threads = 1; /* one worker thread per service PIC (pic.h) */
     if ((fw.eb = event_base_new()) == NULL)
         fatalx("event_base_new");
     if ((fw.ports = calloc(nports + 1, sizeof(*fw.ports))) == NULL)
@@ -205,6 +208,7 @@ int main(int argc, char **argv)
     log_info("ready: %zu ports, kmd socket %s/fwdd.sock", fw.nports, fw.root);
     event_base_dispatch(fw.eb);
 
+    pic_drain(&fw); /* packets still with the PICs' workers come back first */
     log_stats(&fw);
     probe_free_all(&fw);
     dmn_free(fw.dmn);

@@ -260,6 +260,7 @@ static void manual_build(struct fwdd *fw, struct ss_rt *rt, const struct ss_rule
     t->manual = 1;
     t->seen = 1;
     t->index = ++ipsec_get(fw)->next_manual;
+    svc_tunnel_owner(fw, t);
     snprintf(t->rule, sizeof(t->rule), "%s", r->name);
     snprintf(t->term, sizeof(t->term), "%s", term->name);
     snprintf(t->inside, sizeof(t->inside), "%s",

@@ -10,6 +10,7 @@
 #include "crypto/esp.h"
 #include "kmdsock.h"
 #include "log.h"
+#include "pic.h"
 #include "pktutil.h"
 #include "svc.h"
 
@@ -267,6 +268,16 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
             *pp = sa->tnext;
             break;
         }
+    if (sa->inflight > 0) { /* pic.c frees it when they are back */
+        sa->dead = 1;
+        sa->tun = NULL;
+        return;
+    }
+    sa_free(sa);
+}
+
+void sa_free(struct ipsec_sa *sa)
+{
     esp_xform_free(sa->xf);
     sel_free(&sa->sel);
     if (sa->win != &sa->win1)
@@ -477,6 +488,7 @@ struct tunnel *tunnel_get(struct fwdd *fw, struct ss_rt *rt, uint32_t index)
         fatal("calloc");
     t->rt = rt;
     t->index = index;
+    svc_tunnel_owner(fw, t);
     /* listed by index; kmd counts up, so usually at the end */
     if (rt->tunnels_tail && index > rt->tunnels_max)
         pp = &rt->tunnels_tail->next;
@@ -500,6 +512,8 @@ void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone)
         t->rt->tunnels_tail = prev;
     if (fw->ipsec)
         ptab_del(&fw->ipsec->tunnels, key_tunnel(t->rt, t->index, t->manual), t);
+    if (t->w)
+        t->w->tunnels--;
     while (t->sas) {
         if (gone && !t->manual) {
             struct fwd_sa_ref r;

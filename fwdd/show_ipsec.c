@@ -22,6 +22,7 @@
  */
 #include "ipsec.h"
 #include "rpc.h"
+#include "pic.h"
 #include "svc.h"
 
 #include <stdio.h>
@@ -67,17 +68,19 @@ static void counters(struct buf *b, const struct sa_counters *c)
     buf_puts(b, "            </error-statistics>\n");
 }
 
-static void one_set(struct buf *b, const struct service_set *ss, const char *rgw)
+/* The tunnels of ss (on a bundle: those member PIC p owns). */
+static void one_set(struct buf *b, const struct service_set *ss, const struct pic *p,
+                    const char *rgw)
 {
     int open = 0;
 
     for (const struct tunnel *t = ss->rt->tunnels; t; t = t->next) {
         char l[ADDR_STRLEN], r[ADDR_STRLEN];
-        if (!rgw_ok(t, rgw) || (t->sas == NULL && !t->manual))
+        if (!rgw_ok(t, rgw) || (t->sas == NULL && !t->manual) || (p && t->w != p->w))
             continue;
         if (!open) {
             buf_puts(b, "    <ipsec-statistics-block>\n");
-            xml_elem(b, 8, "interface-name", pic_name(ss));
+            xml_elem(b, 8, "interface-name", p ? p->name : pic_name(ss));
             xml_elem(b, 8, "svc-set-name", ss->name);
             open = 1;
         }
@@ -110,10 +113,13 @@ void show_ipsec_stats(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a
     for (size_t p = 0; s && p <= s->npics; p++) /* each PIC, then sets without one */
         for (size_t i = 0; i < s->nsets; i++) {
             const struct service_set *ss = &s->sets[i];
-            if (ss->pic != (p < s->npics ? &s->pics[p] : NULL) ||
-                (name && strcmp(name, ss->name) != 0))
+            const struct pic *pic = p < s->npics ? &s->pics[p] : NULL;
+            if (name && strcmp(name, ss->name) != 0)
                 continue;
-            one_set(&b, ss, rgw);
+            if (ss->bundle && pic && pic->ams) /* a bundle's: per member, what it owns */
+                one_set(&b, ss, pic, rgw);
+            else if ((!ss->bundle || ss->bundle->nmembers == 0) && ss->pic == pic)
+                one_set(&b, ss, NULL, rgw);
         }
     buf_puts(&b, "</ipsec-total-statistics-information>\n");
     rpc_reply_body(fw, id, b.s);

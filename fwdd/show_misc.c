@@ -7,11 +7,17 @@
  *                                service PIC is "MS-MPC-PIC" and names its
  *                                interface (interface-name, an OpenSG
  *                                addition)
- *   get-service-set-summary-information   one entry per service PIC
+ *   get-service-set-summary-information   one entry per service PIC: the
+ *                                service sets it serves (its own, and
+ *                                those of a bundle it is a member of),
+ *                                the bytes fwdd holds for them and for
+ *                                the tunnels it owns, its worker's CPU
  * (the IPsec statistics are show_ipsec.c's)
  */
 #include "rpc.h"
 #include "arp.h"
+#include "crypto/esp.h"
+#include "pic.h"
 #include "svc.h"
 
 #include <arpa/inet.h>
@@ -135,6 +141,50 @@ void show_chassis(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 
 #define PIC_MEMORY (4ull << 30) /* a simulated PIC's service-set memory */
 
+/* Whether PIC p serves service set ss: its own, or on a bundle it is a
+ * member of. */
+static int serves(const struct pic *p, const struct service_set *ss)
+{
+    if (ss->pic == p)
+        return 1;
+    for (size_t m = 0; ss->bundle && m < ss->bundle->nmembers; m++)
+        if (ss->bundle->members[m] == p)
+            return 1;
+    return 0;
+}
+
+/* What fwdd holds for PIC p (its own allocations, not OpenSSL's contexts):
+ * each service set it serves, and the tunnels its worker owns with their
+ * SAs (bytes), static rule terms and kmd's rules of those tunnels (policy). */
+static void pic_memory(struct fwdd *fw, const struct pic *p, size_t *nsets, uint64_t *bytes,
+                       uint64_t *policy)
+{
+    const struct svc *s = fw->cur->svc;
+
+    *nsets = 0;
+    *bytes = *policy = 0;
+    for (size_t k = 0; k < s->nsets; k++) {
+        const struct service_set *ss = &s->sets[k];
+        if (!serves(p, ss))
+            continue;
+        (*nsets)++;
+        *bytes += sizeof(struct service_set) + sizeof(struct ss_rt);
+        for (size_t r = 0; r < ss->nrules; r++)
+            *policy += sizeof(struct ss_rule) + ss->rules[r]->nterms * sizeof(struct ss_term);
+        for (const struct tunnel *t = ss->rt->tunnels; t; t = t->next) {
+            if (t->w != p->w)
+                continue;
+            *bytes += sizeof(*t);
+            for (const struct ipsec_sa *sa = t->sas; sa; sa = sa->tnext)
+                *bytes += sizeof(*sa) + (sa->win != &sa->win1 ? sa->win_bits / 8 : 0) +
+                          (sa->sel.nsrc + sa->sel.ndst) * sizeof(struct addr) +
+                          esp_xform_size(sa->xf);
+            if (!t->manual && dynrule_of_tunnel(ss->rt, t->index))
+                *policy += sizeof(struct dyn_rule);
+        }
+    }
+}
+
 void show_ss_summary(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     const char *name = dmn_rpc_arg(a, "interface");
@@ -145,27 +195,26 @@ void show_ss_summary(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
     buf_puts(&b, "<service-set-summary-information>\n");
     for (size_t i = 0; i < s->npics; i++) {
         const struct pic *p = &s->pics[i];
-        uint64_t bytes = 0, policy = 0;
+        uint64_t bytes, policy;
+        size_t nsets;
         if (name && strcmp(name, p->name) != 0)
             continue;
-        for (size_t k = 0; k < s->nsets; k++)
-            if (s->sets[k].pic == p) {
-                bytes += sizeof(struct service_set) + sizeof(struct ss_rt);
-                for (size_t r = 0; r < s->sets[k].nrules; r++)
-                    policy += sizeof(struct ss_rule) +
-                              s->sets[k].rules[r]->nterms * sizeof(struct ss_term);
-            }
+        pic_memory(fw, p, &nsets, &bytes, &policy);
         buf_puts(&b, "    <service-set-summary-information-entry>\n");
         xml_elem(&b, 8, "interface-name", p->name);
         buf_puts(&b, "        <service-set-service-type-entry>\n");
-        xml_elemf(&b, 12, "service-sets-configured", "%zu", p->nsets);
+        xml_elemf(&b, 12, "service-sets-configured", "%zu", nsets);
         xml_elemf(&b, 12, "service-set-bytes-used", "%llu", (unsigned long long)bytes);
         xml_elemf(&b, 12, "service-set-percent-bytes-used", "%.2f",
                   (double)bytes * 100.0 / (double)PIC_MEMORY);
         xml_elemf(&b, 12, "service-set-policy-bytes-used", "%llu", (unsigned long long)policy);
         xml_elemf(&b, 12, "service-set-percent-policy-bytes-used", "%.2f",
                   (double)policy * 100.0 / (double)PIC_MEMORY);
-        xml_elem(&b, 12, "service-set-cpu-utilization", "0.00 %");
+        /* the worker thread's CPU time over the last second (pic.h) */
+        xml_elemf(&b, 12, "service-set-cpu-utilization", "%.2f %%", p->w ? p->w->util : 0.0);
+        /* an OpenSG addition: the worker's CPU time so far, in nanoseconds */
+        xml_elemf(&b, 12, "service-set-cpu-time", "%llu",
+                  (unsigned long long)(p->w ? atomic_load(&p->w->cpu_ns) : 0));
         buf_puts(&b, "        </service-set-service-type-entry>\n");
         buf_puts(&b, "    </service-set-summary-information-entry>\n");
     }

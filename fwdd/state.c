@@ -323,7 +323,8 @@ int inst_is_local6(const struct instance *in, const uint8_t a[16])
 
 unsigned unit_mtu(const struct unit *u)
 {
-    unsigned mtu = u->ifd->kind == IFK_MS || u->ifd->kind == IFK_MAMS ? 9192 : 1500;
+    unsigned mtu =
+        u->ifd->kind == IFK_MS || u->ifd->kind == IFK_MAMS || u->ifd->kind == IFK_AMS ? 9192 : 1500;
 
     if (u->ifd->mtu > 14)
         mtu = u->ifd->mtu - 14;

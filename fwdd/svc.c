@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "kmdsock.h"
 #include "log.h"
+#include "pic.h"
 #include "pktutil.h"
 
 #include <stdio.h>
@@ -95,6 +96,76 @@ static struct pic *pic_of(struct svc *s, const struct unit *u)
     return NULL;
 }
 
+static struct bundle *bundle_of(struct svc *s, const struct unit *u)
+{
+    for (size_t i = 0; u && i < s->nbundles; i++)
+        if (s->bundles[i].ifd == u->ifd)
+            return &s->bundles[i];
+    return NULL;
+}
+
+static struct pic *pic_named(struct svc *s, const char *name)
+{
+    for (size_t i = 0; i < s->npics; i++)
+        if (strcmp(s->pics[i].name, name) == 0)
+            return &s->pics[i];
+    return NULL;
+}
+
+/* Each ams interface's members (interfaces ams0 load-balancing-options
+ * member-interface mams-F/P/0); a member that is not configured as an
+ * interface has no PIC and is left out, with a log line. */
+static void read_bundles(struct gen *g, const struct cnode *root)
+{
+    struct svc *s = g->svc;
+    const struct cnode *i = cfg_child(cfg_child(root, "interfaces"), "interface");
+
+    for (size_t k = 0; k < g->nifds; k++)
+        s->nbundles += g->ifds[k].kind == IFK_AMS;
+    s->bundles = xcalloc(s->nbundles, sizeof(*s->bundles));
+    s->nbundles = 0;
+    for (; i; i = cfg_next(i)) {
+        const struct cnode *m =
+            cfg_child(cfg_child(i, "load-balancing-options"), "member-interface");
+        struct ifd *d = gen_ifd(g, cfg_key(i));
+        struct bundle *b;
+        if (d == NULL || d->kind != IFK_AMS)
+            continue;
+        b = &s->bundles[s->nbundles++];
+        snprintf(b->name, sizeof(b->name), "%s", d->name);
+        b->ifd = d;
+        b->members = xcalloc(count_same(m), sizeof(*b->members));
+        for (; m; m = cfg_next(m)) {
+            struct pic *p = pic_named(s, cfg_key(m));
+            if (p == NULL || !p->ams)
+                log_warnx("interfaces %s: member-interface %s is not a configured mams- "
+                          "interface",
+                          b->name, cfg_key(m));
+            else
+                b->members[b->nmembers++] = p;
+        }
+    }
+}
+
+void svc_tunnel_owner(struct fwdd *fw, struct tunnel *t)
+{
+    const struct service_set *ss = t->rt->ss;
+    struct picw *best = NULL;
+
+    if (ss && ss->bundle) {
+        for (size_t i = 0; i < ss->bundle->nmembers; i++) {
+            struct picw *w = ss->bundle->members[i]->w;
+            if (best == NULL || w->tunnels < best->tunnels)
+                best = w;
+        }
+    } else if (ss && ss->pic) {
+        best = ss->pic->w;
+    }
+    (void)fw;
+    if ((t->w = best) != NULL)
+        best->tunnels++;
+}
+
 static void read_set_rules(struct service_set *ss, const struct svc *s, const struct cnode *sn,
                            const struct cnode *vpn)
 {
@@ -145,8 +216,11 @@ static void read_set(struct fwdd *fw, struct gen *g, struct service_set *ss, con
     ss->inside = in ? gen_unit(g, in) : NULL;
     ss->outside = out ? gen_unit(g, out) : NULL;
     ss->pic = pic_of(g->svc, ss->inside ? ss->inside : ss->outside);
+    ss->bundle = bundle_of(g->svc, ss->inside ? ss->inside : ss->outside);
     if (ss->pic)
         ss->pic->nsets++;
+    if (ss->bundle)
+        ss->bundle->nsets++;
     if (ss->inside) {
         ss->inside->ss = ss;
         /* the dial-options pool units of the same PIC belong to it too */
@@ -189,7 +263,9 @@ void svc_build(struct fwdd *fw, struct gen *g, const struct conf *c)
         p->fpc = d->fpc;
         p->pic = d->pic;
         p->ams = d->kind == IFK_MAMS;
+        p->w = pic_worker(fw, p->name);
     }
+    read_bundles(g, c->root);
     s->rules = xcalloc(count_same(rn), sizeof(*s->rules));
     for (; rn; rn = cfg_next(rn))
         read_rule(&s->rules[s->nrules++], rn);
@@ -212,6 +288,9 @@ void svc_free(struct svc *s)
     }
     for (size_t i = 0; i < s->nsets; i++)
         free(s->sets[i].rules);
+    for (size_t i = 0; i < s->nbundles; i++)
+        free(s->bundles[i].members);
+    free(s->bundles);
     free(s->rules);
     free(s->sets);
     free(s->pics);
@@ -257,12 +336,14 @@ void svc_gc(struct fwdd *fw)
 
 void svc_rt_free_all(struct fwdd *fw)
 {
+    pic_drain(fw); /* nothing may be left with the PICs' workers */
     while (fw->ssrt) {
         struct ss_rt *rt = fw->ssrt;
         fw->ssrt = rt->next;
         rt_free(fw, rt, 0);
     }
     ipsec_free(fw);
+    pic_free_all(fw);
 }
 
 struct ss_rt *svc_rt_find(struct fwdd *fw, const char *name)

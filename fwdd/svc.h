@@ -72,10 +72,12 @@ struct ss_rt {
 };
 
 struct pic;
+struct bundle;
 
 struct service_set {
     char name[64];
-    struct pic *pic;
+    struct pic *pic;       /* NULL on an AMS bundle */
+    struct bundle *bundle; /* inside interface on ams0: tunnels go to its members */
     struct unit *inside, *outside;
     char inside_name[FWD_UNITNAMELEN], outside_name[FWD_UNITNAMELEN];
     struct addr lgw; /* local-gateway (af 0 when absent) */
@@ -96,11 +98,23 @@ struct pic {
     int fpc, pic;
     int ams; /* mams- member of an AMS bundle */
     size_t nsets;
+    struct picw *w; /* its worker (pic.h), process lifetime */
+};
+
+/* An AMS bundle (ams0): `load-balancing-options member-interface` names
+ * its mams- PICs. */
+struct bundle {
+    char name[FWD_IFNAMELEN];
+    struct ifd *ifd;
+    struct pic **members; /* configured mams- PICs, in configuration order */
+    size_t nmembers, nsets;
 };
 
 struct svc {
     struct pic *pics;
     size_t npics;
+    struct bundle *bundles;
+    size_t nbundles;
     struct service_set *sets;
     size_t nsets;
     struct ss_rule *rules;
@@ -122,6 +136,9 @@ struct service_set *svc_by_gateway(const struct gen *g, const struct instance *i
  * whose manual tunnels are UDP-encapsulated to port (udp-encapsulate). */
 int svc_udp_encap_port(const struct gen *g, const struct instance *in, uint32_t a, uint16_t port);
 struct ss_rt *svc_rt_find(struct fwdd *fw, const char *name);
+/* Give a new tunnel of t->rt its owner PIC (t->w): the service set's PIC,
+ * or on a bundle the member owning the fewest tunnels (then the first). */
+void svc_tunnel_owner(struct fwdd *fw, struct tunnel *t);
 
 /* A packet routed to services unit u (IPv4 or IPv6, TTL already
  * decremented); in: the unit it arrived on (NULL when fwdd sent it). */

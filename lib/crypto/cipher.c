@@ -138,6 +138,11 @@ size_t cbc_block_len(const struct cbc *cbc)
     return cbc->block;
 }
 
+size_t cbc_size(void)
+{
+    return sizeof(struct cbc);
+}
+
 void cbc_free(struct cbc *cbc)
 {
     if (cbc == NULL)
@@ -246,4 +251,9 @@ void gcm_free(struct gcm *g)
     EVP_CIPHER_CTX_free(g->enc);
     EVP_CIPHER_CTX_free(g->dec);
     OPENSSL_free(g);
+}
+
+size_t gcm_size(void)
+{
+    return sizeof(struct gcm);
 }

@@ -38,6 +38,7 @@ enum crypto_cipher cbc_cipher(const struct cbc *cbc);
 size_t cbc_block_len(const struct cbc *cbc);
 
 void cbc_free(struct cbc *cbc); /* OpenSSL clears the key schedule */
+size_t cbc_size(void);          /* bytes of a struct cbc (not OpenSSL's contexts) */
 
 /* AES-GCM with a 16-byte tag.  key_len 16, 24 or 32 (the AES key alone:
  * RFC 4106's salt is part of the nonce, esp.c's business).  dir says which
@@ -58,5 +59,6 @@ int gcm_seal(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad
 int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
              size_t len, const uint8_t *tag);
 void gcm_free(struct gcm *g); /* OpenSSL clears the key schedule */
+size_t gcm_size(void);        /* bytes of a struct gcm (not OpenSSL's contexts) */
 
 #endif

@@ -136,6 +136,12 @@ bool esp_xform_is_gcm(const struct esp_xform *xf)
     return xf->gcm != NULL;
 }
 
+size_t esp_xform_size(const struct esp_xform *xf)
+{
+    return sizeof(*xf) + (xf->cbc ? cbc_size() : 0) + (xf->mac ? hmac_pre_size() : 0) +
+           (xf->gcm ? gcm_size() : 0);
+}
+
 size_t esp_xform_iv_len(const struct esp_xform *xf)
 {
     return xf->iv_len;

@@ -109,3 +109,8 @@ void hmac_pre_free(struct hmac_pre *m)
     if (m != NULL)
         OPENSSL_clear_free(m, sizeof(*m));
 }
+
+size_t hmac_pre_size(void)
+{
+    return sizeof(struct hmac_pre);
+}

@@ -24,5 +24,6 @@ struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key
 /* The full HMAC of data into out (crypto_hash_len() bytes). */
 void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len, uint8_t *out);
 void hmac_pre_free(struct hmac_pre *m);
+size_t hmac_pre_size(void);
 
 #endif

@@ -439,8 +439,9 @@ def test_known_answers_from_the_vectors():
 
 # --- kmd's interface ---------------------------------------------------------
 
-POOL_CONFIG = INTERFACES % ("203.0.113.254/24", "198.18.0.1/24",
-                            "dial-options { ipsec-interface-id dyn-pool; shared; } ") + """
+# kmd's side of a dynamic service set: the access profile and the IKE and
+# IPsec policies (test_ams.py uses them too)
+DYN_ACCESS = """
 access {
     profile dyn-peers {
         client * {
@@ -454,14 +455,8 @@ access {
         }
     }
 }
-services {
-    service-set SS1 {
-        next-hop-service {
-            inside-service-interface ms-1/0/0.1;
-            outside-service-interface ms-1/0/0.2;
-        }
-        ipsec-vpn-options { local-gateway 198.18.0.1; ike-access-profile dyn-peers; }
-    }
+"""
+DYN_VPN = """
     ipsec-vpn {
         ike {
             proposal p1 { authentication-method pre-shared-keys; dh-group group14;
@@ -474,7 +469,18 @@ services {
             policy ipsec-dyn { proposals e1; }
         }
     }
-}
+"""
+
+POOL_CONFIG = INTERFACES % ("203.0.113.254/24", "198.18.0.1/24",
+                            "dial-options { ipsec-interface-id dyn-pool; shared; } ") + DYN_ACCESS + """
+services {
+    service-set SS1 {
+        next-hop-service {
+            inside-service-interface ms-1/0/0.1;
+            outside-service-interface ms-1/0/0.2;
+        }
+        ipsec-vpn-options { local-gateway 198.18.0.1; ike-access-profile dyn-peers; }
+    }""" + DYN_VPN + """}
 routing-instances {
     vrf-n1 {
         instance-type vrf;
