@@ -181,7 +181,7 @@ struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len)
     } else if ((j = malloc(sizeof(*j))) == NULL) {
         fatal("malloc");
     }
-    memset(j, 0, offsetof(struct pjob, data));
+    memset(j, 0, offsetof(struct pjob, err)); /* err is written on a failure only */
     j->w = w;
     j->hdr = hdr;
     j->buf = j->data;

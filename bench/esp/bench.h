@@ -35,6 +35,10 @@ struct xfm {
 
 /* Monotonic wall clock in nanoseconds. */
 double now_ns(void);
+/* CPU time of the calling thread in nanoseconds (CLOCK_THREAD_CPUTIME_ID):
+ * what the timed loops use, so that time other processes hold the CPU on a
+ * shared machine is not counted. */
+double cpu_ns(void);
 
 /* ESP lengths of an inner packet of `inner` bytes: the encrypted part
  * (payload, padding to whole blocks, pad length, next header) and the
