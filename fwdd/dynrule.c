@@ -26,20 +26,21 @@ static int fam(const struct addr *a)
     return a->af == AF_INET6;
 }
 
-static uint64_t key_of(const char *unit, const struct addr *p)
+/* The index key of (inside unit, remote prefix); uh is the unit's name
+ * hashed once (ptab_hash_str). */
+static uint64_t key_of(uint64_t uh, const struct addr *p)
 {
-    uint64_t h = ptab_hash_str(unit, p->plen | (uint64_t)p->af << 8);
-    unsigned n = p->af == AF_INET6 ? 16 : 4;
+    uint64_t a, b;
 
-    for (unsigned i = 0; i < n; i++)
-        h = (h ^ p->a[i]) * 1099511628211ull;
-    return h;
+    memcpy(&a, p->a, 8);
+    memcpy(&b, p->a + 8, 8);
+    return uh ^ ptab_mix(a ^ ptab_mix(b ^ ((uint64_t)p->plen << 8 | p->af)));
 }
 
 void dynrule_add(struct ss_rt *rt, struct dyn_rule *r)
 {
     r->order = ++rt->rule_order;
-    r->key = key_of(r->inside, &r->dst);
+    r->key = key_of(ptab_hash_str(r->inside, 0), &r->dst);
     r->next = NULL;
     r->prev = rt->rules_tail;
     if (rt->rules_tail)
@@ -93,6 +94,8 @@ const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *
 {
     const struct dyn_rule *best = NULL;
     struct addr dst, p;
+    uint64_t uh;
+    uint32_t d4 = 0;
     int v6;
 
     if (rt->rules == NULL)
@@ -101,9 +104,10 @@ const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *
     if (v6 && len >= 40)
         addr_set_v6(&dst, ip + 24, 128);
     else if (!v6 && len >= 20)
-        addr_set_v4(&dst, get32(ip + 16), 32);
+        d4 = get32(ip + 16);
     else
         return NULL;
+    uh = ptab_hash_str(u->name, 0);
     for (int plen = v6 ? 128 : 32; plen >= 0; plen--) {
         const struct dyn_rule *r;
         size_t it = 0;
@@ -111,9 +115,13 @@ const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *
 
         if (rt->rule_plens[v6][plen] == 0)
             continue;
-        p = dst;
-        addr_mask(&p, (unsigned)plen);
-        key = key_of(u->name, &p);
+        if (v6) {
+            p = dst;
+            addr_mask(&p, (unsigned)plen);
+        } else {
+            addr_set_v4(&p, plen ? d4 & (0xffffffffu << (32 - plen)) : 0, (unsigned)plen);
+        }
+        key = key_of(uh, &p);
         while ((r = ptab_next(&rt->rule_idx, key, &it)) != NULL)
             if ((best == NULL || r->order < best->order) && r->dst.plen == plen &&
                 r->dst.af == p.af && memcmp(r->dst.a, p.a, sizeof(p.a)) == 0 &&
