@@ -65,53 +65,57 @@ struct sa_route {
     unsigned mtu;          /* tunnel MTU; 0: no route */
 };
 
+/* Ordered by use: the packet path's fields first (with 10,000 tunnels
+ * every line it reads is a cache miss), lifetimes' clock fields last. */
 struct ipsec_sa {
     struct tunnel *tun;
-    uint32_t spi; /* host order */
-    uint8_t dir;  /* FWD_DIR_IN, FWD_DIR_OUT */
+    struct ipsec_sa *tnext; /* the tunnel's SAs, newest first */
+    uint32_t spi;           /* host order */
+    uint8_t dir;            /* FWD_DIR_IN, FWD_DIR_OUT */
     uint8_t encap;
-    uint8_t cipher, auth;      /* fwd_cipher, fwd_auth */
-    uint16_t sport, dport;     /* UDP encapsulation: ours, the peer's */
-    struct addr local, remote; /* outer addresses */
+    uint8_t cipher, auth;  /* fwd_cipher, fwd_auth */
+    uint16_t sport, dport; /* UDP encapsulation: ours, the peer's */
+    uint32_t seq;          /* outbound: last sequence number sent */
+    int inflight;          /* packets with its PIC's worker (pic.h) */
+    int dead;              /* deleted: freed when inflight drops to 0 */
     struct esp_xform *xf;
     size_t iv_len, icv_len, block;
-    struct sa_sel sel;
-    uint32_t seq;           /* outbound: last sequence number sent */
+    struct addr local, remote; /* outer addresses */
+    uint16_t tunnel_mtu;
+    uint8_t clear_df;
     int replay;             /* inbound: anti-replay window in use */
     uint32_t win_bits, top; /* window size, highest sequence number seen */
     uint64_t *win;          /* win_bits / 64 words: win1, or allocated */
     uint64_t win1;          /* the default 64-bit window, in the SA's cache lines */
+    struct sa_counters st;
     uint64_t soft_bytes, hard_bytes;
+    unsigned fired;        /* lifetime events sent (1 << enum fwd_event) */
+    struct sa_route route; /* outbound */
+    struct sa_sel sel;
     uint32_t soft_seconds, hard_seconds;
     int64_t installed; /* ipsec_clock() when added */
-    unsigned fired;    /* lifetime events sent (1 << enum fwd_event) */
-    uint16_t tunnel_mtu;
-    uint8_t clear_df;
-    struct sa_counters st;
-    struct sa_route route;  /* outbound */
-    int inflight;           /* packets with its PIC's worker (pic.h) */
-    int dead;               /* deleted: freed when inflight drops to 0 */
-    struct ipsec_sa *tnext; /* the tunnel's SAs, newest first */
 };
 
 struct picw;
 
+/* What the packet path reads comes first (two cache lines with 10,000
+ * tunnels cold in memory); the names and the manual term's state after. */
 struct tunnel {
     struct ss_rt *rt;
     struct picw *w; /* the PIC that owns it (pic.h), for its life */
     uint32_t index;
     int manual; /* a static term's manual SAs */
+    struct ipsec_sa *sas;
+    struct unit *inside_u; /* inside's unit in generation inside_gen (espin.c) */
+    uint64_t inside_gen;
+    struct sa_counters st; /* shown and cleared by show_ipsec.c */
+    struct addr local, remote;
     char rule[64], term[64];
     char inside[FWD_UNITNAMELEN]; /* ipsec-inside-interface */
-    struct unit *inside_u;        /* inside's unit in generation inside_gen (espin.c) */
-    uint64_t inside_gen;
-    struct addr local, remote;
-    struct ipsec_sa *sas;
-    struct fwd_sa *spec; /* manual: what the SAs were built from (wiped) */
+    struct fwd_sa *spec;          /* manual: what the SAs were built from (wiped) */
     size_t nspec;
-    struct sa_sel msel;    /* manual: the term's selectors */
-    int seen;              /* manual_sync's mark */
-    struct sa_counters st; /* shown and cleared by show_ipsec.c */
+    struct sa_sel msel; /* manual: the term's selectors */
+    int seen;           /* manual_sync's mark */
     struct tunnel *next;
 };
 
