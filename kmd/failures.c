@@ -12,12 +12,11 @@
  * proposals what the peer offered and what kmd accepts, for proxy pairs
  * the proposed pair and the allowed ones.
  *
- * main_mode.c, ikesa.c and input.c record their failures directly.  The
- * tunnel refusals of quick_mode.c and tunnel.c are read off their log
- * lines by fail_sniff() (the log tap, trace.c), matched against the exact
- * prefix those files write so that nothing a peer sends (its identity)
- * can forge a record.  Called by the files above, informational.c (the
- * notify sent) and show.c.
+ * Every file records where it refuses: main_mode.c, ikesa.c and input.c
+ * with fail_record(), quick_mode.c with fail_qm() (before a tunnel
+ * exists) and tunnel.c with fail_tunnel() (a tunnel refused before it was
+ * up).  Called by the files above, informational.c (the notify sent) and
+ * show.c.
  */
 #include "ike.h"
 
@@ -27,19 +26,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct kmd *g_cur;
-
-void fail_set_current(struct kmd *k)
-{
-    g_cur = k;
-}
-
-void fail_forget(struct kmd *k)
-{
-    if (g_cur == k)
-        g_cur = NULL;
-}
 
 static bool addr_eq(const struct fwd_addr *a, const struct fwd_addr *b)
 {
@@ -229,7 +215,7 @@ static void enrich(struct kmd *k, const char *ss_name, const char *reason, char 
     }
 }
 
-/* ---- the log tap ---- */
+/* ---- tunnel refusals ---- */
 
 static const struct qm *qm_of_tunnel(const struct tunnel *t)
 {
@@ -239,29 +225,12 @@ static const struct qm *qm_of_tunnel(const struct tunnel *t)
     return NULL;
 }
 
-/* "tunnel N with A (id I, service set S, remote R local L) refused: why"
- * (tunnel.c's describe()). */
-static void sniff_tunnel(struct kmd *k, const char *line)
+void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why)
 {
-    char *end, prefix[700], peer[INET6_ADDRSTRLEN], r[64], l[64], reason[512];
-    unsigned long idx = strtoul(line + 7, &end, 10);
-    const struct tunnel *t = tunnel_find(k, (uint32_t)idx);
-    const struct qm *q;
-    const char *why, *exch;
-    size_t n;
+    const struct qm *q = qm_of_tunnel(t);
+    const char *exch;
+    char reason[512];
 
-    if (end == line + 7 || t == NULL || t->up)
-        return;
-    n = (size_t)snprintf(prefix, sizeof(prefix),
-                         "tunnel %u with %s (id %.120s, service set %s, remote %s local %s) "
-                         "refused: ",
-                         t->index, addr_str(&t->path.src, peer, sizeof(peer)), t->peer_id,
-                         t->ss_name, prefix_str(&t->rproxy, r, sizeof(r)),
-                         prefix_str(&t->lproxy, l, sizeof(l)));
-    if (n >= sizeof(prefix) || strncmp(line, prefix, n) != 0)
-        return;
-    why = line + n;
-    q = qm_of_tunnel(t);
     if (q)
         exch = q->state == QM_QM2_SENT ? "QM3" : "QM1";
     else
@@ -270,33 +239,13 @@ static void sniff_tunnel(struct kmd *k, const char *line)
     record(k, &t->path, t->ss_name, t->profile, t->peer_id, exch, reason);
 }
 
-/* "tunnel with A:P (id I, service set S) refused: why" (quick_mode.c's
- * refuse(), always while input.c handles the SA's datagram). */
-static void sniff_qm(struct kmd *k, const char *line)
+void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why)
 {
-    const struct ike_sa *sa = k->ctx_sa;
-    char prefix[600], peer[80], reason[512];
-    size_t n;
+    char reason[512];
 
-    if (sa == NULL)
-        return;
-    n = (size_t)snprintf(prefix, sizeof(prefix), "tunnel with %s (id %s, service set %s) refused: ",
-                         ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name);
-    if (n >= sizeof(prefix) || strncmp(line, prefix, n) != 0)
-        return;
-    enrich(k, sa->ss_name, line + n, reason, sizeof(reason));
+    enrich(k, sa->ss_name, why, reason, sizeof(reason));
     record(k, &sa->path, sa->ss_name, sa_profile(sa), sa->id, k->ctx_exch ? k->ctx_exch : "QM1",
            reason);
-}
-
-void fail_sniff(const char *line)
-{
-    if (g_cur == NULL || strncmp(line, "tunnel ", 7) != 0)
-        return;
-    if (strncmp(line, "tunnel with ", 12) == 0)
-        sniff_qm(g_cur, line);
-    else
-        sniff_tunnel(g_cur, line);
 }
 
 /* ---- show ---- */

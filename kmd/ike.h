@@ -249,8 +249,7 @@ struct kmd {
     unsigned rl_count;
     /* what is being handled (input.c): the failure recorder's context */
     uint64_t gen;            /* bumped by kmd_input and kmd_tick */
-    struct ike_sa *ctx_sa;   /* the IKE SA of the datagram being handled */
-    const char *ctx_exch;    /* and its exchange step (MM3, QM1, ...) */
+    const char *ctx_exch;    /* the exchange step of the datagram handled (MM3, QM1, ...) */
     uint16_t notify_pending; /* error notify sent before its failure was recorded */
     struct fwd_addr notify_peer;
     uint64_t notify_gen;
@@ -302,12 +301,11 @@ void fail_record(struct kmd *k, const struct ike_sa *sa, const struct fwd_dgram 
                  const char *exch, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* informational.c: an error notify went to peer (joins its failure). */
 void fail_notify(struct kmd *k, const struct fwd_addr *peer, uint16_t type);
-/* The log tap: a tunnel refusal logged by quick_mode.c or tunnel.c. */
-void fail_sniff(const char *line);
-/* The kmd the log tap records into (the last one given a datagram, a
- * tick or a request; NULL after kmd_free). */
-void fail_set_current(struct kmd *k);
-void fail_forget(struct kmd *k);
+/* quick_mode.c: a QM1 refused before its tunnel exists (the reason as
+ * logged after "refused: "; what kmd accepts is added). */
+void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why);
+/* tunnel.c: tunnel t refused before it was up, at QM1 or QM3. */
+void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why);
 /* "no acceptable proposal: offered X, accepted Y (ike-policy P)" from
  * p1_choose's reason, for an MM1 refusal under pol. */
 void fail_p1_reason(const struct kmd_ike_policy *pol, const char *why, char *out, size_t len);

@@ -109,8 +109,6 @@ void ike_free(struct kmd *k, struct ike_sa *sa)
             *pp = sa->next;
             break;
         }
-    if (k->ctx_sa == sa)
-        k->ctx_sa = NULL;
     while (sa->qms) {
         struct qm *q = sa->qms;
         struct tunnel *t = tunnel_find(k, q->tunnel);

@@ -105,16 +105,18 @@ static void qm_done(struct qm *q)
     q->gqm = NULL;
 }
 
-/* Refusal before a tunnel exists: notify, log, keep the QM as done so
- * that retransmissions of the same QM1 are only counted. */
+/* Refusal before a tunnel exists: log, record, notify, keep the QM as
+ * done so that retransmissions of the same QM1 are only counted. */
 static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t notify,
                    const uint8_t *spi, const char *what, const char *why)
 {
-    char peer[80];
+    char peer[80], reason[400];
 
     k->cnt.tunnels_refused++;
-    log_info("tunnel with %s (id %s, service set %s) refused: %s%s",
-             ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name, what, why);
+    snprintf(reason, sizeof(reason), "%s%s", what, why);
+    log_info("tunnel with %s (id %s, service set %s) refused: %s", ike_peer(sa, peer, sizeof(peer)),
+             sa->id, sa->ss_name, reason);
+    fail_qm(k, sa, reason);
     if (notify)
         info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0, notify, NULL, 0);
     qm_done(q);

@@ -375,7 +375,6 @@ int kmd_rpc(struct kmd *k, const char *name, const char *xml, struct buf *out)
         buf_printf(out, "malformed arguments to %s", name);
         return -1;
     }
-    fail_set_current(k);
     buf_init(&b);
     if (strcmp(name, "get-ike-services-security-associations-information") == 0)
         show_ike(k, &a, false, &b);

@@ -298,6 +298,7 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
     } else {
         k->cnt.tunnels_refused++;
         log_info("%s refused: %s", d, why);
+        fail_tunnel(k, t, why);
         if (t->ike)
             qm_forget(t->ike, t->index);
     }
