@@ -191,26 +191,32 @@ static void p2_accepted(const struct kmd_ipsec_policy *pol, char *buf, size_t le
                  pol->pfs_group, pol->name);
 }
 
-/* The reason of a tunnel refusal, with what kmd would have accepted. */
-static void enrich(struct kmd *k, const char *ss_name, const char *reason, char *out, size_t len)
+/* The reason of a tunnel refusal, with what kmd would have accepted: the
+ * proxy pairs and ipsec-policy of sa's static rule term, or of the
+ * service set's access profile. */
+static void enrich(struct kmd *k, const char *ss_name, const struct ike_sa *sa, const char *reason,
+                   char *out, size_t len)
 {
     const struct kmd_service_set *ss = kmd_config_service_set(k->cfg, ss_name);
+    const struct kmd_static_peer *sp = sa && sa->ss == ss ? ike_static_peer(sa) : NULL;
     const struct kmd_profile *p = ss ? ss->profile : NULL;
+    const struct kmd_proxy_pair *pairs = sp ? sp->pairs : p ? p->pairs : NULL;
+    size_t npairs = sp ? sp->npairs : p ? p->npairs : 0;
     size_t n = (size_t)snprintf(out, len, "%s", reason);
     char a[64], b[64], acc[400];
 
-    if (p == NULL || n >= len)
+    if ((p == NULL && sp == NULL) || n >= len)
         return;
     if (strncmp(reason, "proxy pair ", 11) == 0) {
         n += (size_t)snprintf(out + n, len - n, "; allowed:");
-        for (size_t i = 0; i < p->npairs && n < len; i++)
+        for (size_t i = 0; i < npairs && n < len; i++)
             n += (size_t)snprintf(out + n, len - n, "%s remote %s local %s", i ? "," : "",
-                                  prefix_str(&p->pairs[i].remote, a, sizeof(a)),
-                                  prefix_str(&p->pairs[i].local, b, sizeof(b)));
-        if (p->npairs == 0 && n < len)
+                                  prefix_str(&pairs[i].remote, a, sizeof(a)),
+                                  prefix_str(&pairs[i].local, b, sizeof(b)));
+        if (npairs == 0 && n < len)
             snprintf(out + n, len - n, " none");
     } else if (strncmp(reason, "no acceptable proposal: ", 24) == 0) {
-        p2_accepted(p->ipsec_policy, acc, sizeof(acc));
+        p2_accepted(sp ? sp->ipsec_policy : p->ipsec_policy, acc, sizeof(acc));
         snprintf(out + n, len - n, "; accepted %s", acc);
     }
 }
@@ -235,7 +241,7 @@ void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why)
         exch = q->state == QM_QM2_SENT ? "QM3" : "QM1";
     else
         exch = strncmp(why, "no QM3", 6) == 0 ? "QM3" : "QM1";
-    enrich(k, t->ss_name, why, reason, sizeof(reason));
+    enrich(k, t->ss_name, t->ike, why, reason, sizeof(reason));
     record(k, &t->path, t->ss_name, t->profile, t->peer_id, exch, reason);
 }
 
@@ -243,7 +249,7 @@ void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why)
 {
     char reason[512];
 
-    enrich(k, sa->ss_name, why, reason, sizeof(reason));
+    enrich(k, sa->ss_name, sa, why, reason, sizeof(reason));
     record(k, &sa->path, sa->ss_name, sa_profile(sa), sa->id, k->ctx_exch ? k->ctx_exch : "QM1",
            reason);
 }

@@ -201,9 +201,11 @@ struct tunnel {
     struct ike_sa *ike; /* NULL once its IKE SA is gone */
     uint32_t ike_serial;
     char ss_name[KMD_NAME], profile[KMD_NAME], pool[KMD_NAME];
-    char unit[FWD_NAME_LEN];     /* reserved pool unit: ipsec-inside-interface */
-    char instance[FWD_NAME_LEN]; /* VRF of the reverse route, "" = inet.0 */
-    struct fwd_dgram path;       /* peer and local endpoints */
+    bool static_peer;                    /* of a static rule term: no pool, rule or route */
+    char rule[KMD_NAME], term[KMD_NAME]; /* that term */
+    char unit[FWD_NAME_LEN];             /* reserved pool unit (static: the inside unit) */
+    char instance[FWD_NAME_LEN];         /* VRF of the reverse route, "" = inet.0 */
+    struct fwd_dgram path;               /* peer and local endpoints */
     bool udp_encap;
     struct kmd_prefix lproxy, rproxy;
     uint8_t proto;
@@ -330,6 +332,11 @@ void ike_remember(struct ike_sa *sa, uint32_t msgid);
 /* MM1: the service set the datagram's destination belongs to and the key;
  * 0, or -1 with the reason in why. */
 int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why);
+/* The static rule term of ss whose remote-gateway is a, or NULL. */
+const struct kmd_static_peer *ss_static_peer(const struct kmd_service_set *ss,
+                                             const struct fwd_addr *a);
+/* sa's static rule term (bound to it at MM1), or NULL for a dynamic peer. */
+const struct kmd_static_peer *ike_static_peer(const struct ike_sa *sa);
 /* The IKE policy that governs sa (static peer's, profile's, or NULL). */
 const struct kmd_ike_policy *ike_policy(const struct ike_sa *sa);
 void ike_tick(struct kmd *k, time_t now);

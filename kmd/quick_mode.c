@@ -3,11 +3,13 @@
  * per message ID under an established IKE SA:
  *
  *   QM1  HASH(1) checked; proxy identities matched against the access
- *        profile's allowed-proxy-pairs by containment (none: INVALID-ID-
+ *        profile's allowed-proxy-pairs (a static peer: its term's from
+ *        clause) by containment (none: INVALID-ID-
  *        INFORMATION); a remote proxy held by another peer refused unless
  *        the same identity or INITIAL-CONTACT replaces it; ESP proposal
  *        chosen (PFS as the policy asks: NO-PROPOSAL-CHOSEN otherwise);
- *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE)
+ *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE;
+ *        a static peer's tunnel lives on the service set's inside unit)
  *   pool reply: SPI, nonce, KEYMAT (encryption key then integrity key;
  *        AES-GCM: the key and its 4-byte salt, RFC 4106 8.1), QM2 built;
  *        inbound SA installed
@@ -122,14 +124,13 @@ static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t noti
     qm_done(q);
 }
 
-static const struct kmd_proxy_pair *
-pair_allowed(const struct kmd_profile *p, const struct kmd_prefix *r, const struct kmd_prefix *l)
+static bool pair_allowed(const struct kmd_proxy_pair *pairs, size_t n, const struct kmd_prefix *r,
+                         const struct kmd_prefix *l)
 {
-    for (size_t i = 0; i < p->npairs; i++)
-        if (kmd_prefix_contains(&p->pairs[i].remote, r) &&
-            kmd_prefix_contains(&p->pairs[i].local, l))
-            return &p->pairs[i];
-    return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (kmd_prefix_contains(&pairs[i].remote, r) && kmd_prefix_contains(&pairs[i].local, l))
+            return true;
+    return false;
 }
 
 static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len, uint32_t msgid)
@@ -148,6 +149,7 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     struct qm *q;
     struct tunnel *t, *old = NULL;
     const struct kmd_profile *prof = sa->ss->profile;
+    const struct kmd_static_peer *sp = ike_static_peer(sa);
     const uint8_t *spi = NULL;
 
     if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv0) < 0 ||
@@ -215,17 +217,23 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
                "proxy identities of different families or protocols", "");
         return;
     }
-    if (pair_allowed(prof, &rp, &lp) == NULL) {
+    if (sp ? !pair_allowed(sp->pairs, sp->npairs, &rp, &lp)
+           : !pair_allowed(prof->pairs, prof->npairs, &rp, &lp)) {
         k->cnt.bad_id++;
-        snprintf(why, sizeof(why),
-                 "remote %s local %s is not within an allowed-proxy-pair of "
-                 "access profile %s",
-                 r, l, prof->name);
+        if (sp)
+            snprintf(why, sizeof(why), "remote %s local %s is not within term %s of rule %s", r, l,
+                     sp->term, sp->rule);
+        else
+            snprintf(why, sizeof(why),
+                     "remote %s local %s is not within an allowed-proxy-pair of "
+                     "access profile %s",
+                     r, l, prof->name);
         refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "proxy pair ", why);
         return;
     }
-    if (p2_choose(prof->ipsec_policy, sa->natt && (sa->nat_peer || sa->nat_local), m, &sap->u.sa,
-                  &c, why, sizeof(why)) < 0) {
+    if (p2_choose(sp ? sp->ipsec_policy : prof->ipsec_policy,
+                  sa->natt && (sa->nat_peer || sa->nat_local), m, &sap->u.sa, &c, why,
+                  sizeof(why)) < 0) {
         k->cnt.no_proposal++;
         refuse(k, sa, q, ISAKMP_N_NO_PROPOSAL_CHOSEN, spi, "no acceptable proposal: ", why);
         return;
@@ -289,7 +297,9 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         memcpy(q->idcr, idcr->body, q->idcr_len = idcr->body_len);
     }
     q->state = QM_WAIT_POOL;
-    if (tunnel_reserve_pool(k, t) < 0) {
+    if (t->static_peer) /* no pool: the service set's inside unit */
+        qm_pool_reply(k, t, FWD_OK, "", "");
+    else if (tunnel_reserve_pool(k, t) < 0) {
         qm_done(q);
         tunnel_refuse(k, t, "fwdd is not reachable");
     }
@@ -383,7 +393,8 @@ void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char 
         return;
     }
     snprintf(t->unit, sizeof(t->unit), "%s", unit[0] ? unit : sa->ss->inside_unit);
-    t->held |= T_POOL;
+    if (!t->static_peer)
+        t->held |= T_POOL;
     t->spi_in = tunnel_new_spi(k);
     q->nr_len = KMD_NONCE_LEN;
     qi = (struct ikev1_qm_input){

@@ -10,7 +10,8 @@
  *   clear-services-ipsec-vpn-security-associations [service-set] [remote-gateway]
  *
  * Dynamic tunnels have no configured rule or term: kmd shows rule
- * "dynamic-<access profile>" and term "tunnel-<tunnel index>"
+ * "dynamic-<access profile>" and term "tunnel-<tunnel index>" (a static
+ * peer's: its rule and term)
  * (docs/kmd.md).  One services-security-associations-block per tunnel,
  * as Junos's own tests read them.  `ike statistics` adds, after the SAs,
  * kmd's global counters (ike-global-statistics: datagrams dropped as
@@ -294,10 +295,15 @@ static void tunnel_xml(struct kmd *k, struct buf *b, const struct tunnel *t, boo
     el(b, 4, "outside-service-interface-routing-instance",
        t->path.instance[0] ? t->path.instance : "default");
     buf_puts(b, "    <sa-tunnel-information>\n");
-    snprintf(s, sizeof(s), "dynamic-%s", t->profile);
-    el(b, 6, "sa-rule-name", s);
-    snprintf(s, sizeof(s), "tunnel-%u", t->index);
-    el(b, 6, "sa-term-name", s);
+    if (t->static_peer) {
+        el(b, 6, "sa-rule-name", t->rule);
+        el(b, 6, "sa-term-name", t->term);
+    } else {
+        snprintf(s, sizeof(s), "dynamic-%s", t->profile);
+        el(b, 6, "sa-rule-name", s);
+        snprintf(s, sizeof(s), "tunnel-%u", t->index);
+        el(b, 6, "sa-term-name", s);
+    }
     eln(b, 6, "sa-tunnel-index", t->index);
     el(b, 6, "sa-local-gateway", addr_str(&t->path.dst, s, sizeof(s)));
     el(b, 6, "sa-remote-gateway", addr_str(&t->path.src, s, sizeof(s)));

@@ -4,7 +4,8 @@
  * unit is reserved at QM1, the inbound SA installed before QM2 is sent,
  * the outbound SA, the implicit dynamic rule and the reverse route (Static,
  * preference 1, to the remote proxy the peer proposed, in the VRF of the
- * ipsec-inside-interface; none for 0.0.0.0/0) at QM3.  Teardown releases
+ * ipsec-inside-interface; none for 0.0.0.0/0) at QM3.  A static peer's
+ * tunnel has no pool unit, rule or route (its term's static rule).  Teardown releases
  * the same things in reverse order and may send DELETE to the peer.
  *
  * `held` records what was requested from fwdd: set when a request is sent
@@ -67,8 +68,15 @@ struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa)
     t->ike = sa;
     t->ike_serial = sa->serial;
     snprintf(t->ss_name, sizeof(t->ss_name), "%s", sa->ss_name);
-    snprintf(t->profile, sizeof(t->profile), "%s", sa->ss->profile->name);
-    snprintf(t->pool, sizeof(t->pool), "%s", sa->ss->profile->interface_id);
+    if (ike_static_peer(sa)) {
+        const struct kmd_static_peer *sp = ike_static_peer(sa);
+        t->static_peer = true;
+        snprintf(t->rule, sizeof(t->rule), "%s", sp->rule);
+        snprintf(t->term, sizeof(t->term), "%s", sp->term);
+    } else {
+        snprintf(t->profile, sizeof(t->profile), "%s", sa->ss->profile->name);
+        snprintf(t->pool, sizeof(t->pool), "%s", sa->ss->profile->interface_id);
+    }
     snprintf(t->instance, sizeof(t->instance), "%s", sa->ss->inside_instance);
     snprintf(t->peer_id, sizeof(t->peer_id), "%s", sa->id);
     t->path = sa->path;
@@ -187,13 +195,18 @@ static void route_of(const struct tunnel *t, struct fwd_route *rt)
     rt->preference = 1;
 }
 
-/* Outbound SA, rule, route (QM3, and again after fwdd reconnected). */
+/* Outbound SA, rule, route (QM3, and again after fwdd reconnected).  A
+ * static peer's tunnel has neither rule nor route: its term's static rule
+ * picks it in fwdd (by remote gateway) for what the configured routes
+ * send to the inside unit. */
 static void install_rest(struct kmd *k, struct tunnel *t)
 {
     struct fwd_rule r;
     struct fwd_route rt;
 
     install_sa(k, t, FWD_DIR_OUT, REQ_SA_OUT);
+    if (t->static_peer)
+        return;
     rule_of(t, &r);
     if (request(k, t, FWD_RULE_ADD, &r, sizeof(r), REQ_RULE) == 0)
         t->held |= T_RULE;
@@ -321,6 +334,11 @@ static void reinstall(struct kmd *k, struct tunnel *t)
     struct fwd_pool p;
 
     t->held = 0;
+    if (t->static_peer) {
+        install_sa(k, t, FWD_DIR_IN, REQ_RE_SA_IN);
+        install_rest(k, t);
+        return;
+    }
     memset(&p, 0, sizeof(p));
     snprintf(p.service_set, sizeof(p.service_set), "%s", t->ss_name);
     snprintf(p.pool, sizeof(p.pool), "%s", t->pool);
