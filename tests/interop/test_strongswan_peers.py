@@ -386,7 +386,53 @@ def test_5_dedicated_pool_exhausted():
     OSG.nothing_left([m[2] for m in MANY.values()], since)
 
 
-def test_6_daemons_stop_cleanly():
+def test_6_static_peer_without_access_profile():
+    """d5's address becomes the remote-gateway of a static rule term of a
+    service set SGS (ms-3/0/0) that has no ike-access-profile, with a
+    static route in vrf-n1 to its LAN via ms-3/0/0.1: d5 initiates and is
+    bound to SGS (the term's ike-policy key, ipsec-policy ipsec-dyn, proxy
+    pair from the term), its tunnel is on the inside unit, show names the
+    rule and term, and traffic passes both ways through the static rule."""
+    addr, ident, lan, host = MANY[5]
+    OSG.commit("set interfaces ms-3/0/0 unit 1 family inet",
+               "set interfaces ms-3/0/0 unit 1 service-domain inside",
+               "set interfaces ms-3/0/0 unit 2 family inet",
+               "set interfaces ms-3/0/0 unit 2 service-domain outside",
+               "set routing-instances vrf-n1 interface ms-3/0/0.1",
+               f"set routing-instances vrf-n1 routing-options static route {lan} next-hop "
+               "ms-3/0/0.1",
+               "set services service-set SGS next-hop-service inside-service-interface "
+               "ms-3/0/0.1",
+               "set services service-set SGS next-hop-service outside-service-interface "
+               "ms-3/0/0.2",
+               f"set services service-set SGS ipsec-vpn-options local-gateway {GW}",
+               "set services service-set SGS ipsec-vpn-rules to-d5",
+               f"set services ipsec-vpn ike policy ike-static pre-shared-key ascii-text {PSK}",
+               f"set services ipsec-vpn rule to-d5 term t1 from source-address {GW_LAN}",
+               f"set services ipsec-vpn rule to-d5 term t1 from destination-address {lan}",
+               f"set services ipsec-vpn rule to-d5 term t1 then remote-gateway {addr}",
+               "set services ipsec-vpn rule to-d5 term t1 then dynamic ike-policy ike-static",
+               "set services ipsec-vpn rule to-d5 term t1 then dynamic ipsec-policy ipsec-dyn",
+               "set services ipsec-vpn rule to-d5 match-direction input")
+    SSM.initiate("d5", "d5-lan")
+    wait_tunnels(1, "kmd lists d5's tunnel")
+    t = tunnels_to(addr)[0]
+    assert (t["svc-set-name"], t["sa-rule-name"], t["sa-term-name"], t["sa-inside-interface"]) \
+        == ("SGS", "to-d5", "t1", "ms-3/0/0.1"), t
+    ike = OSG.ike_sas()
+    assert [(s["ike-sa-service-set-name"], s["ike-sa-remote-identity"]) for s in ike] == \
+        [("SGS", ident)], ike
+    assert re.search(rf"MM1 from {addr}:500: service set SGS \(static peer\)", kmd_log())
+    assert [(e["svc-set-name"], e["interface-name"]) for e in OSG.esp_tunnels()] == \
+        [("SGS", "ms-3/0/0")]
+    assert OSG.vrf_routes().get(lan, ("",))[2] == "ms-3/0/0.1"  # the configured route
+    peer_pings("many", host)
+    terminate(SSM, "d5")
+    wait_for(lambda: not OSG.ike_sas() and not OSG.ipsec_sas(), what="d5 gone")
+    assert OSG.esp_tunnels() == []
+
+
+def test_7_daemons_stop_cleanly():
     for d, name in ((OSG.kmd, "kmd"), (OSG.fwdd, "fwdd")):
         rc = d.stop()
         assert rc == 0, f"{name} exited {rc} on SIGTERM:\n" + read(d.log)[-3000:]
@@ -397,7 +443,8 @@ def test_6_daemons_stop_cleanly():
 STEPS = [test_1_two_peers_at_once, test_1_unlisted_fqdn_refused,
          test_2_peer_returns_from_new_address, test_3_dpd_answered,
          test_3_dpd_action_when_kmd_stops, test_3_both_leave, test_4_distribution_over_two_pics,
-         test_5_dedicated_pool_exhausted, test_6_daemons_stop_cleanly]
+         test_5_dedicated_pool_exhausted, test_6_static_peer_without_access_profile,
+         test_7_daemons_stop_cleanly]
 
 
 def setup():
