@@ -165,8 +165,12 @@ class OpenSG:
         return read(self.kmd.log)[-3000:] if self.kmd else ""
 
     def finish(self):
+        """Everything stopped; kmd and fwdd must exit 0 on SIGTERM (under
+        ASan: no leak), as mgd must (Appliance.cleanup)."""
+        rcs = {d.log: d.stop() for d in (self.kmd, self.fwdd) if d}
         if self.app:
             self.app.cleanup()
+        return [f"{log}: exit {rc}" for log, rc in rcs.items() if rc != 0]
 
 
 class Charon(StrongSwan):
@@ -217,6 +221,7 @@ class Charon(StrongSwan):
 
     def finish(self):
         self.cleanup()
+        return []
 
 
 def ikeload(lab, gw, first, lnet, n, window):
@@ -270,14 +275,17 @@ def one(lab, resp, n, window, perf=None):
         state = resp.verify(WARM + n)
         if not state["ok"]:
             raise RuntimeError(f"{resp.name} after {n} tunnels: {state}")
-        return dict(resp=resp.name, n=n, cpu=[b - a for a, b in zip(c0, c1)],
-                    rss=[b - a for a, b in zip(m0, m1)], rss0=m0, wall=load["wall"],
-                    load=load, state=state)
+        res = dict(resp=resp.name, n=n, cpu=[b - a for a, b in zip(c0, c1)],
+                   rss=[b - a for a, b in zip(m0, m1)], rss0=m0, wall=load["wall"], load=load,
+                   state=state)
     except Exception:
         print(f"--- {resp.name}'s log (end) ---\n{resp.log_tail()}", flush=True)
-        raise
-    finally:
         resp.finish()
+        raise
+    bad = resp.finish()
+    if bad:
+        raise RuntimeError(f"{resp.name} did not stop cleanly: {bad}")
+    return res
 
 
 def fmt_row(r):
