@@ -298,10 +298,14 @@ static uint32_t addr4(const char *s)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"gw", required_argument, NULL, 'g'},     {"first", required_argument, NULL, 'f'},
-        {"count", required_argument, NULL, 'n'},  {"psk", required_argument, NULL, 'k'},
-        {"window", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
-        {"lnet", required_argument, NULL, 'l'},   {"rnet", required_argument, NULL, 'r'},
+        {"gw", required_argument, NULL, 'g'},
+        {"first", required_argument, NULL, 'f'},
+        {"count", required_argument, NULL, 'n'},
+        {"psk", required_argument, NULL, 'k'},
+        {"window", required_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
+        {"lnet", required_argument, NULL, 'l'},
+        {"rnet", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     unsigned window = 32, next = 0, lo = 0;
