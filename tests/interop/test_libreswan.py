@@ -74,6 +74,7 @@ sys.path.insert(0, os.path.join(HERE, "../integration"))
 sys.path.insert(0, os.path.join(HERE, "../vm"))
 from harness import SRC, Appliance, exe, run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
+from peerlab import Lab, PeerDaemon, isp_lab, probe, read, receive, sh  # noqa: E402
 
 PSK = "opensg-lab-psk"
 GW, GW_LAN, LAN_HOST = "203.0.113.1", "10.1.1.0/24", "10.1.1.1"
@@ -91,22 +92,6 @@ NSS_MODULES = ("libsoftokn3.so", "libfreeblpriv3.so", "libfreebl3.so", "libnssdb
 LIBS_HINT = ("libreswan's libraries are missing on the host: apt-get install libldns3 "
              "libunbound8 libcurl3-nss libevent-pthreads-2.1-7 libldap-2.5-0 libnss3 "
              "(tests/deps.txt)")
-
-
-def sh(*argv, check=True, timeout=60, env=None, cwd=None):
-    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout, env=env, cwd=cwd)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} (exit {r.returncode}):\n{r.stdout}")
-    return r
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def say(text):
@@ -317,47 +302,6 @@ def sa_proposal(data):
     return pnum, proto, nums
 
 
-# --- namespaces -------------------------------------------------------------
-
-
-class Lab:
-    """Namespaces with names unique to the run, deleted by down() whatever
-    happened; veth pairs made directly in their namespaces."""
-
-    def __init__(self, prefix, roles):
-        tag = "%x%04x" % (os.getpid() % 0xFFFF, int.from_bytes(os.urandom(2), "big"))
-        self.tag = tag
-        self.ns = {r: f"{prefix}{tag}{r}" for r in roles}
-        self.made = []
-
-    def add(self, role):
-        sh("ip", "netns", "add", self.ns[role])
-        self.made.append(self.ns[role])
-        self.ip(role, "link", "set", "lo", "up")
-
-    def ip(self, role, *args):
-        sh("ip", "-n", self.ns[role], *args)
-
-    def veth(self, a, dev_a, b, dev_b):
-        self.ip(a, "link", "add", dev_a, "mtu", "1500", "type", "veth", "peer", "name", dev_b,
-                "netns", self.ns[b])
-
-    def addr(self, role, dev, addr):
-        self.ip(role, "addr", "add", addr, "dev", dev)
-        self.ip(role, "link", "set", dev, "up")
-
-    def down(self):
-        for ns in reversed(self.made):
-            sh("ip", "netns", "del", ns, check=False)
-        self.made = []
-
-    def argv(self, role, *argv):
-        return ["ip", "netns", "exec", self.ns[role]] + list(argv)
-
-    def run(self, role, *argv, check=False, timeout=60, env=None):
-        return sh(*self.argv(role, *argv), check=check, timeout=timeout, env=env)
-
-
 def kernel_has_esp(tag):
     """Whether this kernel takes an ESP state (in a scratch namespace, with
     documentation addresses: nothing is sent); (bool, what ip said)."""
@@ -478,14 +422,6 @@ def flat(elem):
     return d
 
 
-def probe(lab, role, *args, timeout=60):
-    r = lab.run(role, PY, PROBE, *args, timeout=timeout)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"netprobe {args} in {role}: {r.stdout}")
-
-
 def lan_ping(lab, count=1):
     res = probe(lab, "lan", "ping", PEER_HOST, "--count", str(count), "--timeout", "2")["results"]
     return all(x.get("type") == 0 for x in res), res
@@ -523,11 +459,13 @@ def check_ike_show(osg, peer):
 # ===========================================================================
 
 
-class HostPluto:
+class HostPluto(PeerDaemon):
     """pluto in the peer's namespace, with a private mount namespace where
     the unpacked usr/libexec covers /usr/libexec (pluto execs
     /usr/libexec/ipsec/addconn and _updown), and a directory of its own
     (configuration, secrets, NSS database, control socket, log)."""
+
+    stop_timeout = 10
 
     def __init__(self, lab, role, root, peer):
         self.lab, self.role, self.root = lab, role, root
@@ -570,18 +508,6 @@ class HostPluto:
             raise AssertionError(f"whack {' '.join(args)} (exit {r.returncode}):\n{r.stdout}")
         return r.stdout
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()  # pluto itself (sh and unshare exec it)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Host:
@@ -596,24 +522,7 @@ H = Host()
 
 
 def host_setup(root):
-    H.lab = lab = Lab("osl", ("app", "lan", "isp", "peer"))
-    try:
-        for r in ("app", "lan", "isp", "peer"):
-            lab.add(r)
-        lab.veth("app", "ge0", "lan", "eth0")
-        lab.veth("app", "ge1", "isp", "eth0")
-        lab.veth("isp", "eth1", "peer", "eth0")
-        lab.addr("lan", "eth0", "10.1.1.1/24")
-        lab.addr("isp", "eth0", "203.0.113.254/24")
-        lab.addr("isp", "eth1", "198.51.100.254/24")
-        lab.addr("peer", "eth0", HOST_PEER + "/24")
-        lab.ip("lan", "route", "add", "default", "via", "10.1.1.254")
-        lab.ip("peer", "addr", "add", PEER_HOST + "/32", "dev", "lo")
-        lab.ip("peer", "route", "add", "default", "via", "198.51.100.254")
-        lab.run("isp", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward", check=True)
-    except Exception:
-        lab.down()
-        raise
+    H.lab = lab = isp_lab("osl", "peer", HOST_PEER)
     H.pluto = HostPluto(lab, "peer", root, HOST_PEER)
     H.osg = OpenSG(lab).start()
     H.pluto.start()
@@ -1076,25 +985,14 @@ def guest_test_4_tcp_1mb_lan_to_guest():
 
 
 def guest_test_4_tcp_1mb_guest_to_lan():
-    srv = subprocess.Popen(V.lab.argv("lan", PY, PROBE, "serve", LAN_HOST, "5201", "--timeout",
-                                      "90"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-    try:
-        line = srv.stdout.readline()
-        assert line.strip() == "LISTENING", line + srv.stdout.read()
-        t0 = time.monotonic()
+    def send():
         r = V.g.run(f"head -c {XFER} /dev/urandom > /tmp/tx && sha256sum /tmp/tx && "
                     f"nc {LAN_HOST} 5201 < /tmp/tx", timeout=120)
-        took = time.monotonic() - t0
-        sent = r.out.split()[0]
-        out, _ = srv.communicate(timeout=60)
-        got = json.loads(out.strip().splitlines()[-1])
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.wait()
-    say(f"10.2.2.1 -> 10.1.1.1: {got['bytes']} bytes in {took:.1f} s")
-    assert got["bytes"] == XFER and got["sha256"] == sent and got["peer"] == PEER_HOST, (got, sent)
+        return r.out.split()[0]
+    t0 = time.monotonic()
+    got = receive(V.lab, "lan", LAN_HOST, send, XFER)
+    say(f"10.2.2.1 -> 10.1.1.1: {got['bytes']} bytes in {time.monotonic() - t0:.1f} s")
+    assert got["peer"] == PEER_HOST, got
 
 
 def guest_test_5_on_the_wire_raw_esp():

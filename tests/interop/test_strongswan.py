@@ -27,17 +27,17 @@ libcharon-extra-plugins (tests/deps.txt).
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../integration"))
 from harness import SRC, Appliance, exe, run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
+from peerlab import StrongSwan, isp_lab, ping as lab_ping, read, sh, cannot_run_strongswan, \
+    tcp as lab_tcp  # noqa: E402
 
 PSK = "opensg-lab-psk"
 GW, GW_LAN, LAN_HOST = "203.0.113.1", "10.1.1.0/24", "10.1.1.1"
@@ -45,137 +45,6 @@ PEER, PEER_LAN, PEER_HOST = "198.51.100.7", "10.2.2.0/24", "10.2.2.1"
 XFER = 1 << 20
 PY = sys.executable
 PROBE = os.path.join(HERE, "netprobe.py")
-CHARON = "/usr/lib/ipsec/charon"
-SWANCTL_DIRS = ("x509", "x509ca", "x509aa", "x509ocsp", "x509crl", "x509ac", "pubkey",
-                "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12")
-
-
-def sh(*argv, check=True, timeout=60, env=None):
-    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout, env=env)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} (exit {r.returncode}):\n{r.stdout}")
-    return r
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-class Lab:
-    """Four namespaces with names unique to the run, deleted by down()
-    whatever happened; veth pairs made directly in their namespaces."""
-
-    ROLES = ("app", "lan", "isp", "sg2")
-
-    def __init__(self):
-        tag = "%x%04x" % (os.getpid() % 0xFFFF, int.from_bytes(os.urandom(2), "big"))
-        self.ns = {r: f"osi{tag}{r}" for r in self.ROLES}
-        self.made = []
-
-    def ip(self, role, *args):
-        sh("ip", "-n", self.ns[role], *args)
-
-    def up(self):
-        try:
-            for r in self.ROLES:
-                sh("ip", "netns", "add", self.ns[r])
-                self.made.append(self.ns[r])
-                self.ip(r, "link", "set", "lo", "up")
-            # the appliance's ports: ge0 = ge-0/0/0 (LAN), ge1 = ge-0/0/1 (ISP); fwdd owns them
-            self.ip("app", "link", "add", "ge0", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["lan"])
-            self.ip("app", "link", "add", "ge1", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["isp"])
-            self.ip("isp", "link", "add", "eth1", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["sg2"])
-            for role, dev, addr in (("lan", "eth0", "10.1.1.1/24"),
-                                    ("isp", "eth0", "203.0.113.254/24"),
-                                    ("isp", "eth1", "198.51.100.254/24"),
-                                    ("sg2", "eth0", PEER + "/24")):
-                self.ip(role, "addr", "add", addr, "dev", dev)
-                self.ip(role, "link", "set", dev, "mtu", "1500", "up")
-            self.ip("lan", "route", "add", "default", "via", "10.1.1.254")
-            self.ip("sg2", "addr", "add", PEER_HOST + "/32", "dev", "lo")
-            self.ip("sg2", "route", "add", "default", "via", "198.51.100.254")
-            self.run("isp", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward", check=True)
-        except Exception:
-            self.down()
-            raise
-        return self
-
-    def down(self):
-        for ns in reversed(self.made):
-            sh("ip", "netns", "del", ns, check=False)
-        self.made = []
-
-    def argv(self, role, *argv):
-        return ["ip", "netns", "exec", self.ns[role]] + list(argv)
-
-    def run(self, role, *argv, check=False, timeout=60, env=None):
-        return sh(*self.argv(role, *argv), check=check, timeout=timeout, env=env)
-
-
-class StrongSwan:
-    """One charon in the peer's namespace, with its own strongswan.conf,
-    swanctl.conf, VICI socket and a private /run (its pid file)."""
-
-    def __init__(self, lab):
-        self.lab = lab
-        self.dir = tempfile.mkdtemp(prefix="osg-interop-sg2-", dir="/tmp")
-        self.conf = os.path.join(self.dir, "swanctl", "swanctl.conf")
-        self.log = os.path.join(self.dir, "charon.log")
-        self.uri = "unix://" + os.path.join(self.dir, "charon.vici")
-        self.proc = None
-        for sub in SWANCTL_DIRS:
-            os.makedirs(os.path.join(self.dir, "swanctl", sub))
-        os.makedirs(os.path.join(self.dir, "run"))
-        subst = {"@DIR@": self.dir, "@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
-                 "@GW_LAN@": GW_LAN, "@PSK@": PSK}
-        for name, dst in (("strongswan.conf.in", os.path.join(self.dir, "strongswan.conf")),
-                          ("swanctl.conf.in", self.conf)):
-            text = read(os.path.join(HERE, name))
-            for k, v in subst.items():
-                text = text.replace(k, v)
-            with open(dst, "w") as f:
-                f.write(text)
-        self.env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
-
-    def start(self):
-        script = f"mount --bind {self.dir}/run /run && exec {CHARON}"
-        self.proc = subprocess.Popen(
-            self.lab.argv("sg2", "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                          script), env=self.env, stdout=open(self.dir + "/charon.out", "wb"),
-            stderr=subprocess.STDOUT)
-        vici = os.path.join(self.dir, "charon.vici")
-        wait_for(lambda: os.path.exists(vici) or self.proc.poll() is not None, what="charon")
-        assert self.proc.poll() is None, read(self.dir + "/charon.out") + read(self.log)
-        self.swanctl("--load-all", "--file", self.conf)
-
-    def swanctl(self, cmd, *args, check=True, timeout=60):
-        r = self.lab.run("sg2", "swanctl", cmd, "--uri", self.uri, *args, timeout=timeout,
-                         env=self.env)
-        if check and r.returncode != 0:
-            raise AssertionError(f"swanctl {cmd} {' '.join(args)} (exit {r.returncode}):\n"
-                                 f"{r.stdout}\n--- charon.log ---\n{read(self.log)[-3000:]}")
-        return r.stdout
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 LAB = APP = SS = KMD = FWDD = CLIENT = SNIFF = None
@@ -240,20 +109,8 @@ def vrf_routes():
     return out
 
 
-def probe(role, *args, timeout=60):
-    r = LAB.run(role, PY, PROBE, *args, timeout=timeout)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"netprobe {args} in {role}: {r.stdout}")
-
-
 def ping(role, dst, source=None, count=1, timeout=2):
-    args = ["ping", dst, "--count", str(count), "--timeout", str(timeout)]
-    if source:
-        args += ["--source", source]
-    res = probe(role, *args)["results"]
-    return all(x.get("type") == 0 for x in res), res
+    return lab_ping(LAB, role, dst, source=source, count=count, timeout=timeout)
 
 
 def peer_ping():
@@ -266,21 +123,7 @@ def lan_ping():
 
 def tcp(server_role, bind, client_role, dst, source=None):
     """XFER bytes from client_role to server_role; SHA-256 compared."""
-    srv = subprocess.Popen(LAB.argv(server_role, PY, PROBE, "serve", bind, "5201"),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        line = srv.stdout.readline()
-        assert line.strip() == "LISTENING", line + srv.stdout.read()
-        args = ["send", dst, "5201", str(XFER)] + (["--source", source] if source else [])
-        sent = probe(client_role, *args, timeout=90)
-        out, _ = srv.communicate(timeout=60)
-        got = json.loads(out.strip().splitlines()[-1])
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.wait()
-    assert got["bytes"] == XFER and got["sha256"] == sent["sha256"], (got, sent)
-    return got
+    return lab_tcp(LAB, server_role, bind, client_role, dst, XFER, source=source)
 
 
 def no_path():
@@ -519,8 +362,9 @@ STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
 
 def setup():
     global LAB, APP, SS, KMD, FWDD, CLIENT
-    LAB = Lab().up()
-    SS = StrongSwan(LAB)
+    LAB = isp_lab("osi", "sg2", PEER)
+    SS = StrongSwan(LAB, "sg2", {"@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
+                                 "@GW_LAN@": GW_LAN, "@PSK@": PSK})
     APP = Appliance().start_mgd()
     CLIENT = APP.client()
     CLIENT.configure()
@@ -571,15 +415,9 @@ def diagnostics():
 
 
 def main():
-    if os.geteuid() != 0:
-        print("the interop test needs root (network namespaces)")
-        return 1
-    missing = [p for p in (CHARON, shutil.which("swanctl") or "/usr/sbin/swanctl",
-                           "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so")
-               if not os.path.exists(p)]
-    if missing:
-        print("missing " + ", ".join(missing) + ": install strongswan-charon strongswan-swanctl "
-              "libcharon-extra-plugins (tests/deps.txt)")
+    why = cannot_run_strongswan("the interop test")
+    if why:
+        print(why)
         return 1
     # a test runner's timeout sends SIGTERM: still delete the namespaces
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
