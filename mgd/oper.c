@@ -313,6 +313,19 @@ static void uptime_information(struct session *s, uint32_t id)
     buf_free(&b);
 }
 
+/* OPENSG_VERSION "A.B.C" in Junos's shape "A.BRC" (release C of A.B),
+ * which PyEZ and Ansible parse (MAJOR.MINOR, type letter, build). */
+static const char *junos_version(void)
+{
+    static char v[64];
+    int a = 0, b = 0, c = 0;
+
+    if (sscanf(OPENSG_VERSION, "%d.%d.%d", &a, &b, &c) < 2)
+        return OPENSG_VERSION;
+    snprintf(v, sizeof(v), "%d.%dR%d", a, b, c);
+    return v;
+}
+
 static void software_information(struct session *s, uint32_t id)
 {
     struct buf b;
@@ -329,7 +342,7 @@ static void software_information(struct session *s, uint32_t id)
                "<comment>OpenSG Security Gateway [%s]</comment>\n</package-information>\n"
                "<package-information>\n<name>kernel</name>\n<comment>%s %s</comment>\n"
                "</package-information>\n</software-information>\n",
-               OPENSG_VERSION, OPENSG_VERSION, u.sysname, u.release);
+               junos_version(), OPENSG_VERSION, u.sysname, u.release);
     reply_send(s->conn, id, 0, b.s);
     buf_free(&b);
 }
@@ -434,6 +447,8 @@ static void file_rpc(struct session *s, uint32_t id, xmlNodePtr rpc)
         struct dirent *e;
         struct buf b;
         int log = n && (strcmp(n, "log") == 0 || strcmp(n, "log/") == 0);
+        if (n && (strcmp(n, "~") == 0 || strcmp(n, "~/") == 0))
+            n = NULL; /* the user's own directory, as PyEZ asks for it */
         if (n && !log) {
             reply_error(s->conn, id, "error: only your directory and log/ can be listed", -1);
             return;
