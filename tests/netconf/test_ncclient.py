@@ -3,9 +3,12 @@ real sshd, in both framings: get-config, lock, load-configuration (text,
 set, xml), compare, commit check, commit confirmed, commit, unlock; a
 commit refused by a seed rule is an RPCError naming the path, and the
 running configuration is unchanged; sessions in `show system users`,
-commits `via netconf`, kill-session, operation-not-supported."""
+commits `via netconf`, kill-session, operation-not-supported, and the
+login class of the user running the front end."""
 import os
+import pwd
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -155,12 +158,52 @@ def _try_lock(m):
         return False
 
 
+def test_login_class_read_only():
+    """netconf run as another user (on pipes, as sshd would run it): a
+    read-only user reads but may not load or lock."""
+    nobody = pwd.getpwnam("nobody")
+    hello = ('<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
+             '<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities>'
+             '</hello>]]>]]>')
+    rpcs = ('<rpc message-id="1"><get-config><source><running/></source></get-config></rpc>'
+            ']]>]]><rpc message-id="2"><load-configuration action="set"><configuration-set>'
+            'set system host-name ro</configuration-set></load-configuration></rpc>]]>]]>'
+            '<rpc message-id="3"><lock><target><candidate/></target></lock></rpc>]]>]]>'
+            '<rpc message-id="4"><close-session/></rpc>]]>]]>')
+
+    def as_nobody():
+        p = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                            "--clear-groups", nclab.exe("mgd/netconf/netconf"), "--root",
+                            LAB.app.root, "--base", "1.0"], input=hello + rpcs,
+                           capture_output=True, text=True, timeout=60)
+        return p.stdout.split("]]>]]>")
+    out = as_nobody()
+    # not in system login: refused everything
+    assert "<error-tag>access-denied</error-tag>" in out[1], out[1]
+    c = LAB.client()
+    c.rpc('<open-configuration/>')
+    c.edit("set system login user nobody class read-only")
+    c.edit("commit")
+    c.rpc('<close-configuration/>')
+    try:
+        out = as_nobody()
+        assert "<data>" in out[1] and "<host-name>" in out[1], out[1]
+        assert "<error-tag>access-denied</error-tag>" in out[2], out[2]
+        assert "<error-tag>access-denied</error-tag>" in out[3], out[3]
+        assert "<ok/>" in out[4], out[4]
+    finally:
+        c.rpc('<open-configuration/>')
+        c.edit("delete system login user nobody")
+        c.edit("commit")
+        c.rpc('<close-configuration/>')
+
+
 def main():
     global LAB
     LAB = nclab.Lab()
     try:
         return run([test_ncclient_chunked, test_ncclient_eom, test_commands_and_errors,
-                    test_lock_denied_and_kill_session])
+                    test_lock_denied_and_kill_session, test_login_class_read_only])
     finally:
         LAB.cleanup()
 
