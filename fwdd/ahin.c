@@ -5,7 +5,10 @@
  *
  *   1. SA by SPI and destination, in the routing instance of the service
  *      set's local gateway, of protocol AH;          AH without SA
- *   2. the AH length is the SA's (12 + ICV);         bad headers
+ *   2. the AH length is the SA's (12 + ICV), or     bad headers
+ *      padded to 8 bytes as Linux does by default
+ *      (RFC 4302 2.6 allows explicit ICV padding;
+ *      the padding is hashed as it came);
  *   3. anti-replay window, before the ICV;           replay errors
  *   4. the ICV over the packet, mutable fields       AH authentication failures
  *      zeroed (lib/crypto/ah.h);
@@ -70,7 +73,8 @@ void ah_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, size_t len)
         return;
     }
     ahlen = (ah[1] + 2u) * 4u;
-    if (ahlen != ah_overhead(sa) || len < hl + ahlen) {
+    if (ahlen < ah_overhead(sa) || ahlen > ((ah_overhead(sa) + 7) & ~(size_t)7) ||
+        len < hl + ahlen) {
         count_err(fw, sa, A_HDR);
         return;
     }

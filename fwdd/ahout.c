@@ -6,6 +6,9 @@
  * of the bundle's ESP SA (next header 50); ah_output() then writes the AH
  * header and its ICV over the finished outer packet (its identification
  * and total length are covered; TOS, flags, TTL and checksum are not).
+ * The AH header is 12 bytes + the ICV, a multiple of 4 (RFC 4302 2.6:
+ * IPv4 needs no ICV padding for these ICVs); Linux pads hmac-sha-256-128's
+ * to 8 bytes unless its state has `flag align4` - ahin.c accepts both.
  * The outer packet may still be fragmented on its way out (a tunnel-mtu
  * above the path): the peer reassembles before it checks the ICV.
  */
