@@ -33,7 +33,6 @@ kernel's default offloads.
   tunnel, traffic); removing the service set sends FWD_SA_GONE.
 
 Every wait polls with a deadline."""
-import hmac
 import json
 import os
 import re
@@ -51,6 +50,7 @@ sys.path.insert(0, HERE)
 from harness import SRC, Appliance, exe, run  # noqa: E402
 from lab import Topo, wait_for  # noqa: E402
 import fwdipc as K  # noqa: E402
+from ahwire import AH_HASH, ah_icv_good  # noqa: E402
 
 NETTOOL = os.path.join(HERE, "nettool.py")
 PY = sys.executable
@@ -365,22 +365,6 @@ def test_replayed_and_tampered_packets_are_dropped_and_counted():
 # (protocol, cipher of the bundle's ESP, AH integrity)
 AH_RUNS = [("ah", None, "hmac-sha1-96"), ("bundle", "aes-128-cbc", "hmac-sha-256-128"),
            ("bundle", "aes-128-gcm", "hmac-md5-96")]
-AH_HASH = {"hmac-md5-96": ("md5", 12), "hmac-sha1-96": ("sha1", 12),
-           "hmac-sha-256-128": ("sha256", 16)}
-
-
-def ah_icv_good(p, auth, akey):
-    """The ICV of AH packet p (IPv4, AH after the header) recomputed with
-    Python's hmac: RFC 4302 3.3.3.1.1 (TOS, flags, TTL, checksum zeroed;
-    no options here), the AH header with a zero ICV, the payload."""
-    name, n = AH_HASH[auth]
-    hl = (p[0] & 15) * 4
-    m = bytearray(p)
-    m[1] = m[6] = m[7] = m[8] = m[10] = m[11] = 0
-    m[hl + 12:hl + 12 + n] = bytes(n)
-    return hmac.new(akey, bytes(m), name).digest()[:n] == p[hl + 12:hl + 12 + n]
-
-
 def ah_sa(n, k, proto, enc, auth):
     spi = 0x2000 + 16 * n + k
     return (spi, enc, secrets.token_bytes(KEYLEN[enc]), auth, secrets.token_bytes(KEYLEN[auth]),
