@@ -17,6 +17,8 @@
  *   8. the inner packet within the SA's selectors;   outside selectors
  *   9. routed in the routing instance of the tunnel's inside unit, as if
  *      it had arrived on that unit.
+ * The ESP of an AH+ESP bundle comes from ahin.c with its SA (esp_input_sa:
+ * from 2 on); AH alone shares 7-9 (ipsec_deliver).
  */
 #include "ipsec.h"
 #include "crypto/esp.h"

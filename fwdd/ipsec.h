@@ -8,10 +8,10 @@
  *     configuration at apply); it holds its SAs, its inside unit (by name),
  *     its outer addresses and the counters that `show services ipsec-vpn
  *     ipsec statistics` lists;
- *   - an SA (struct ipsec_sa) is one direction of ESP: its transform
- *     (lib/crypto/esp.h), sequence number or anti-replay window,
- *     selectors, lifetimes and counters.  Inbound SAs are also in a hash
- *     by SPI (sa.c);
+ *   - an SA (struct ipsec_sa) is one direction of ESP or AH: its transform
+ *     (lib/crypto/esp.h, ah.h), sequence number or anti-replay window,
+ *     selectors, lifetimes and counters; an AH SA of a bundle owns the ESP
+ *     SA inside it (ahsa.c).  Inbound SAs are also in a hash by SPI (sa.c);
  *   - a dynamic rule (struct dyn_rule) is kmd's implicit rule of a tunnel:
  *     from its inside unit, selectors, matched after the static rules;
  *   - pool reservations (kmdreq.c) and the fragments waiting for
@@ -19,10 +19,11 @@
  *
  * Who calls what: svc_input() (svc.c) picks the tunnel of a packet routed
  * to a services unit and hands it to esp_output() (espout.c); local.c
- * hands ESP to a local gateway to esp_input() (espin.c) after reassembly
- * (reasm.c); kmdreq.c installs and removes kmd's state over fwdd.sock;
- * manual.c reconciles the manual tunnels with each applied configuration;
- * show_ipsec.c lists and clears the counters.
+ * hands ESP to a local gateway to esp_input() (espin.c) and AH to
+ * ah_input() (ahin.c) after reassembly (reasm.c); kmdreq.c installs and
+ * removes kmd's state over fwdd.sock; manual.c reconciles the manual
+ * tunnels with each applied configuration; show_ipsec.c lists and clears
+ * the counters.
  */
 #ifndef FWDD_IPSEC_H
 #define FWDD_IPSEC_H
