@@ -47,7 +47,7 @@ sys.path.insert(0, os.path.join(SRC, "tests/interop"))
 from harness import Appliance, exe  # noqa: E402
 from lab import Topo, sh  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
-from test_strongswan import CHARON, StrongSwan, read  # noqa: E402
+from peerlab import CHARON, StrongSwan, read  # noqa: E402
 
 PSK = "opensg-lab-psk"  # the key of opensg.conf (docs/examples/sg1.conf)
 OSG_GW, OSG_NH = "203.0.113.1", "203.0.113.254"
@@ -82,7 +82,6 @@ class Lab(Topo):
     def up(self):
         try:
             self.names = {r: self.ns(r) for r in ("gen", "osg", "swan")}
-            self.names["sg2"] = self.names["swan"]  # tests/interop's name for charon's
             g, o, w = (self.names[r] for r in ("gen", "osg", "swan"))
             sh("ip", "-n", g, "addr", "add", "198.18.0.1/15", "dev", "lo")
             self.veth(g, "o", o, "ge1")  # ge1: fwdd's, no address in the kernel
@@ -180,7 +179,7 @@ class Charon(StrongSwan):
     gw = SWAN_GW
 
     def __init__(self, lab, extra=""):
-        super().__init__(lab)
+        super().__init__(lab, "swan", {})
         subst = {"@DIR@": self.dir, "@GW@": SWAN_GW, "@PSK@": PSK, "@EXTRA@": extra}
         for src, dst in (("strongswan.conf.in", self.env["STRONGSWAN_CONF"]),
                          ("swanctl.conf.in", self.conf)):
