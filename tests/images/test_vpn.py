@@ -41,20 +41,16 @@ libcharon-extra-plugins (tests/deps.txt).
 """
 import os
 import re
-import signal
 import sys
-import tempfile
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "../.."))
 sys.path.insert(0, os.path.join(SRC, "images"))
 sys.path.insert(0, os.path.join(SRC, "tests", "interop"))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
-import imagebuild  # noqa: E402
+import imagetest  # noqa: E402
 from appliance import Appliance  # noqa: E402
-from harness import run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
 from peerlab import (LAN_HOST, PEER_HOST, StrongSwan, isp_lab, ping, read, sh,  # noqa: E402
                      cannot_run_strongswan, tcp)
@@ -85,16 +81,11 @@ def lan_ping(count=1):
 
 
 def test_image():
-    t0 = time.monotonic()
-    m = S["m"] = imagebuild.build()
-    print(f"     {m['qcow2']} ({m['sizes']['qcow2'] >> 20} MiB), {time.monotonic() - t0:.1f} s",
-          flush=True)
+    S["m"] = imagetest.build()
 
 
 def test_boot_and_login():
-    cfg = S["cfg"] = os.path.join(S["work"], "config.img")
-    with open(cfg, "wb") as f:
-        f.truncate(64 << 20)  # blank: formatted at boot
+    cfg = S["cfg"] = imagetest.blank_config(S["work"])
     ns = S["lab"].ns["app"]
     a = S["app"] = Appliance(S["m"], boot="disk", disk="qcow2", config=cfg, name="vpn", rng=True,
                              nics=[("tap", ns, "tfxp"), ("tap", ns, "tge0"), ("tap", ns, "tge1")])
@@ -217,6 +208,7 @@ NEEDED = STEPS[:5]  # a failure there stops the run
 
 
 def setup():
+    t0 = time.monotonic()
     lab = S["lab"] = isp_lab("osq", "sg2", PEER)
     # qemu's taps in "app": fxp0 on its own, the ge ports bridged to the veths
     lab.ip("app", "tuntap", "add", "dev", "tfxp", "mode", "tap")
@@ -230,6 +222,7 @@ def setup():
     S["ss"] = StrongSwan(lab, "sg2", {"@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
                                       "@GW_LAN@": GW_LAN, "@PSK@": PSK})
     S["ss"].start()
+    print(f"setup ({time.monotonic() - t0:.1f} s): namespaces {' '.join(lab.made)}", flush=True)
 
 
 def diagnostics():
@@ -243,15 +236,12 @@ def diagnostics():
 
 
 def teardown(failed):
-    if "app" in S:
-        S.pop("app").stop()
     if failed:
         diagnostics()
     if "ss" in S:
         S.pop("ss").cleanup()
     if "lab" in S:
         S.pop("lab").down()
-    sh("rm", "-rf", S["work"], check=False)
 
 
 def main():
@@ -259,23 +249,7 @@ def main():
     if why:
         print(why)
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    t0 = time.monotonic()
-    S["work"] = tempfile.mkdtemp(prefix="osg-vpn-test-")
-    rc = 1
-    try:
-        setup()
-        print(f"setup ({time.monotonic() - t0:.1f} s): namespaces {' '.join(S['lab'].made)}",
-              flush=True)
-        rc = run(STEPS, needed=NEEDED,
-                 on_fail=lambda: "app" in S and print(S["app"].tail(40), flush=True))
-    except Exception:
-        traceback.print_exc()
-        print("0 passed, 1 failed")
-    finally:
-        teardown(rc != 0)
-        print(f"     total {time.monotonic() - t0:.1f} s")
-    return rc
+    return imagetest.main(S, STEPS, NEEDED, "vpn", setup=setup, teardown=teardown)
 
 
 if __name__ == "__main__":
