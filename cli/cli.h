@@ -76,6 +76,8 @@ void xml_esc(struct buf *b, const char *s, int attr);
 xmlNodePtr xchild(xmlNodePtr n, const char *name);
 /* Text of child `name` of n into buf ("" when absent). */
 const char *xtext(xmlNodePtr n, const char *name, char *buf, size_t len);
+/* n's junos:seconds attribute (-1 when absent). */
+long long xseconds(xmlNodePtr n);
 /* The text of n itself, malloc'ed. */
 char *xcontent(xmlNodePtr n);
 void refresh_host(void);

@@ -17,6 +17,8 @@
  *   8. the inner packet within the SA's selectors;   outside selectors
  *   9. routed in the routing instance of the tunnel's inside unit, as if
  *      it had arrived on that unit.
+ * The ESP of an AH+ESP bundle comes from ahin.c with its SA (esp_input_sa:
+ * from 2 on); AH alone shares 7-9 (ipsec_deliver).
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
@@ -69,20 +71,27 @@ static size_t inner_len(const uint8_t *p, size_t plen, uint8_t nh)
 void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
                int udp)
 {
-    uint32_t dst = get32(ip + 16), seq;
-    struct ipsec_sa *sa;
-    struct unit *u;
-    size_t off, plen, ilen;
-    uint8_t nh;
-    int rc;
+    uint32_t dst = get32(ip + 16);
+    struct ipsec_sa *sa = NULL;
 
-    if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL) {
+    if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL ||
+        sa->proto != FWD_PROTO_ESP) { /* an AH SA's SPI is not ESP's */
         struct service_set *ss = svc_by_gateway(fw->cur, inst, dst);
         if (ss)
             ss->rt->esp_dropped++;
         fwd_drop(fw, esplen < ESP_HDR_LEN ? DROP_ESP_HDR : DROP_ESP_NO_SA);
         return;
     }
+    esp_input_sa(fw, sa, esp, esplen, udp);
+}
+
+void esp_input_sa(struct fwdd *fw, struct ipsec_sa *sa, uint8_t *esp, size_t esplen, int udp)
+{
+    size_t off, plen;
+    uint32_t seq;
+    uint8_t nh;
+    int rc;
+
     if (!udp != (sa->encap != FWD_ENCAP_UDP) ||
         esplen < ESP_HDR_LEN + sa->iv_len + sa->block + sa->icv_len) {
         count_err(fw, sa, E_HDR);
@@ -104,21 +113,29 @@ void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp
     sa_replay_update(sa, seq);
     if (nh == 59) /* RFC 4303 2.6: a dummy packet */
         return;
-    if ((ilen = inner_len(esp + off, plen, nh)) == 0) {
+    if (ipsec_deliver(fw, sa, esp + off, plen, nh) < 0)
         count_err(fw, sa, E_TRAILER);
-        return;
-    }
+}
+
+int ipsec_deliver(struct fwdd *fw, struct ipsec_sa *sa, uint8_t *p, size_t plen, uint8_t nh)
+{
+    struct unit *u;
+    size_t ilen;
+
+    if ((ilen = inner_len(p, plen, nh)) == 0)
+        return -1;
     sa_count(fw, sa, ilen);
-    if (!sel_match(&sa->sel, esp + off, ilen, 1)) {
+    if (!sel_match(&sa->sel, p, ilen, 1)) {
         fwd_drop(fw, DROP_ESP_SELECTOR);
-        return;
+        return 0;
     }
     if (fw->cur == NULL || (u = gen_unit(fw->cur, sa->tun->inside)) == NULL) {
         fwd_drop(fw, DROP_NO_UNIT);
-        return;
+        return 0;
     }
     if (nh == 41)
-        ip6_input(fw, u, NULL, esp + off, ilen);
+        ip6_input(fw, u, NULL, p, ilen);
     else
-        ip4_input(fw, u, esp + off, ilen);
+        ip4_input(fw, u, p, ilen);
+    return 0;
 }

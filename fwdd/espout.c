@@ -17,6 +17,9 @@
  * (RFC 3948 2.1).  The outer packet is routed from the local gateway in
  * its routing instance (ip4_send).
  *
+ * An AH SA (ahout.c) puts its header between the outer IPv4 header and the
+ * inner packet, or around the ESP packet of its bundle.
+ *
  * Buffers: one static buffer per nesting depth (a tunnel whose outer
  * packet enters another service set, or comes back to the appliance); a
  * depth of 4 is a loop and is dropped.
@@ -48,7 +51,9 @@ static unsigned tunnel_mtu(const struct ipsec_sa *sa, const struct instance *ins
 {
     const struct rt_dest *d = rtable_lookup(inst->inet, &sa->remote);
     const struct route *r = rt_active(d);
-    long avail, fixed = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ESP_HDR_LEN;
+    const struct ipsec_sa *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa; /* ESP, if any */
+    long avail, fixed = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + (long)ah_overhead(sa) +
+                        (e ? ESP_HDR_LEN + (long)e->iv_len + (long)e->icv_len : 0);
 
     if (r == NULL || r->sel < 0 || r->nh[r->sel].kind == NH_DISCARD)
         return 0;
@@ -56,39 +61,50 @@ static unsigned tunnel_mtu(const struct ipsec_sa *sa, const struct instance *ins
         return sa->tunnel_mtu;
     if (r->nh[r->sel].unit == NULL)
         return 0;
-    avail = (long)unit_mtu(r->nh[r->sel].unit) - fixed - (long)sa->iv_len - (long)sa->icv_len;
-    avail = avail / (long)sa->block * (long)sa->block - 2;
+    avail = (long)unit_mtu(r->nh[r->sel].unit) - fixed;
+    if (e)
+        avail = avail / (long)e->block * (long)e->block - 2;
     return avail < 68 ? 68 : (unsigned)avail;
 }
 
 static void encap_one(void *arg, uint8_t *ip, size_t len)
 {
     struct enc_ctx *c = arg;
-    struct ipsec_sa *sa = c->sa;
-    size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0), esplen, total;
+    struct ipsec_sa *sa = c->sa, *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa; /* ESP, if any */
+    size_t ah = ah_overhead(sa), hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ah;
+    size_t esplen = len, total;
     uint8_t *buf = bufs[c->depth], *esp = buf + hdr;
     int v6 = ip[0] >> 4 == 6;
     uint8_t tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
 
-    if (hdr + ESP_HDR_LEN + sa->iv_len + len + sa->block + 2 + sa->icv_len > 65535) {
+    if (hdr + len + (e ? ESP_HDR_LEN + e->iv_len + e->block + 2 + e->icv_len : 0) > 65535) {
         fwd_drop(c->fw, DROP_NEEDFRAG);
         return;
     }
-    if (sa->seq == UINT32_MAX) { /* no extended sequence numbers: RFC 4303 3.3.3 */
+    if (sa->seq == UINT32_MAX || (e && e->seq == UINT32_MAX)) { /* no ESN: RFC 4303 3.3.3 */
         fwd_drop(c->fw, DROP_ESP_SEQ);
         return;
     }
-    memcpy(esp + ESP_HDR_LEN + sa->iv_len, ip, len);
-    if (esp_seal(sa->xf, sa->spi, ++sa->seq, v6 ? 41 : 4, NULL, esp, len, ESP_BUF - hdr, &esplen) !=
-        ESP_OK) {
-        log_warnx("ESP seal (SA %08x): %s", sa->spi, crypto_strerror());
-        fwd_drop(c->fw, DROP_ESP_DECRYPT);
-        return;
+    if (e == NULL) { /* AH alone: the inner packet right after the AH header */
+        memcpy(esp, ip, len);
+    } else {
+        memcpy(esp + ESP_HDR_LEN + e->iv_len, ip, len);
+        if (esp_seal(e->xf, e->spi, ++e->seq, v6 ? 41 : 4, NULL, esp, len, ESP_BUF - hdr,
+                     &esplen) != ESP_OK) {
+            log_warnx("ESP seal (SA %08x): %s", e->spi, crypto_strerror());
+            fwd_drop(c->fw, DROP_ESP_DECRYPT);
+            return;
+        }
     }
     total = hdr + esplen;
-    ip4_hdr_build(buf, total, sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_ : IPPROTO_ESP_,
+    ip4_hdr_build(buf, total,
+                  ah                           ? IPPROTO_AH_
+                  : sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_
+                                               : IPPROTO_ESP_,
                   addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, c->fw->ip_id++);
     buf[1] = tos;
+    if (ah && ah_output(c->fw, sa, buf, total, e ? IPPROTO_ESP_ : v6 ? 41 : 4) < 0)
+        return;
     ip4_set_csum(buf);
     if (sa->encap == FWD_ENCAP_UDP) {
         put16(buf + 20, sa->sport);
@@ -96,7 +112,8 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         put16(buf + 24, (uint16_t)(UDP_HLEN + esplen));
         put16(buf + 26, 0);
     }
-    sa_count(c->fw, sa, len);
+    if (e)
+        sa_count(c->fw, e, len);
     ip4_send(c->fw, c->inst, buf, total);
 }
 

@@ -48,6 +48,7 @@ struct commit_job {
     int applying;
     char refusal[600];
     struct buf out;
+    struct buf fxml; /* findings as XML (XML API requests) */
     struct event *timer;
 };
 
@@ -77,7 +78,9 @@ void commit_validate(struct mgd *m, const struct conf *cand, int full, struct fi
 
 static void job_reply(struct commit_job *j, int error)
 {
-    if (j->s)
+    if (j->s && j->req.xml)
+        xml_commit_reply(j->s, j->id, error, j->req.check, j->fxml.s, j->out.s);
+    else if (j->s)
         session_output(j->s, j->id, error, j->out.s, -1, NULL);
     else if (error)
         log_warnx("automatic rollback failed: %s", j->out.s ? j->out.s : "");
@@ -92,6 +95,7 @@ static void job_free(struct mgd *m, struct commit_job *j)
     if (j->timer)
         event_free(j->timer);
     buf_free(&j->out);
+    buf_free(&j->fxml);
     free(j);
     m->job = NULL;
 }
@@ -380,8 +384,11 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
     struct timeval tv = {PREPARE_TIMEOUT, 0};
 
     if (m->job) {
-        if (s)
-            session_output(s, id, 1, "error: another commit is in progress; try again\n", -1, NULL);
+        const char *busy = "error: another commit is in progress; try again\n";
+        if (s && req->xml)
+            xml_commit_reply(s, id, 1, req->check, NULL, busy);
+        else if (s)
+            session_output(s, id, 1, busy, -1, NULL);
         return;
     }
     j = calloc(1, sizeof(*j));
@@ -393,8 +400,12 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
     snprintf(j->user, sizeof(j->user), "%s", req->user);
     snprintf(j->method, sizeof(j->method), "%s", req->method);
     buf_init(&j->out);
+    buf_init(&j->fxml);
     commit_validate(m, cand, req->full, &fs);
-    findings_render(&j->out, &fs);
+    if (req->xml)
+        xml_findings(&j->fxml, &fs);
+    else
+        findings_render(&j->out, &fs);
     if (findings_errors(&fs)) {
         findings_free(&fs);
         job_reply(j, 1);

@@ -17,6 +17,7 @@
 #include "validate.h"
 
 #include <event2/event.h>
+#include <libxml/tree.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +34,9 @@ struct session {
     char user[64];
     char tty[64];
     char method[16]; /* cli, netconf */
+    char from[64];   /* remote address of a NETCONF session, "" for a local one */
+    unsigned id;     /* session id: NETCONF's <session-id>, kill-session */
+    int xmlapi;      /* Junos XML API replies (xml_session.c): set by <open-session> */
     time_t since;
     enum cfg_mode mode;
     struct conf *priv;  /* private candidate */
@@ -63,6 +67,7 @@ struct mgd {
     struct conf *shared;       /* shared candidate */
     struct session *exclusive; /* holder of the exclusive lock */
     struct session *sessions;
+    unsigned next_session_id;
     struct daemon *daemons;
     struct commit_job *job; /* commit in progress */
     uint64_t job_serial;    /* counts commits */
@@ -113,6 +118,28 @@ void oper_command(struct session *s, uint32_t id, const char *line, const char *
 void oper_command_confirmed(struct session *s, uint32_t id, const char *line, const char *display,
                             int confirmed);
 int oper_permitted(const struct session *s, const char *permission);
+/* An operational RPC given by name (<get-software-information/>): the op
+ * schema's command with that o:rpc gives its owner and permission. */
+void oper_rpc(struct session *s, uint32_t id, xmlNodePtr rpc);
+/* mgd's own operational RPCs (owner mgd). */
+void oper_local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display);
+
+/* xml_session.c, xml_config.c, xml_commit.c: the Junos XML API of
+ * NETCONF sessions (docs/netconf.md).  xml_api_rpc returns 0 when name is
+ * not one of its RPCs. */
+int xml_api_rpc(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_open_session(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_get_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_load_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_commit_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+/* The reply of a commit requested through the XML API: findings (XML of
+ * xml_findings), then the text lines of the pipeline ("error: ..." lines
+ * become errors). */
+void xml_commit_reply(struct session *s, uint32_t id, int error, int check, const char *findings,
+                      const char *text);
+void xml_findings(struct buf *b, const struct findings *fs);
+/* <xnm:error> (or warning) with optional edit path, statement and tag. */
+void xml_error(struct buf *b, int warning, const char *path, const char *stmt, const char *msg);
 
 /* commit.c */
 struct commit_req {
@@ -123,6 +150,7 @@ struct commit_req {
     char comment[256];
     const char *user;
     const char *method;
+    int xml; /* answer with xml_commit_reply (XML API) */
 };
 /* Run the pipeline on candidate cand (unexpanded).  The reply goes to
  * session s (may be NULL for the automatic rollback) with request id. */

@@ -219,10 +219,13 @@ out:
     return rc;
 }
 
-/* May parsing continue at cur after a value-carrying statement? */
-static int continues(const struct sch_node *cur)
+/* May parsing continue at cur after a value-carrying statement?  In a
+ * set, as in Junos, further statements of the same level may follow
+ * ("set system login user u uid 2001 class super-user"); a lookup names
+ * one statement, except in flat and oneliner containers and RPCs. */
+static int continues(const struct sch_node *cur, enum path_mode mode)
 {
-    return (cur->flags & (SCHF_FLAT | SCHF_ONELINER | SCHF_RPC)) != 0;
+    return mode == PATH_SET || (cur->flags & (SCHF_FLAT | SCHF_ONELINER | SCHF_RPC)) != 0;
 }
 
 /* An operational argument that takes the rest of the line (a
@@ -285,7 +288,7 @@ int path_parse(const struct sch_node *at, int in_group, char *const *words, size
             break;
         case SCH_FLAG:
             add_step(p, c, 0);
-            if (i < n && !continues(cur)) {
+            if (i < n && !continues(cur, mode)) {
                 set_err(p, PE_SYNTAX, i, "syntax error.");
                 return -1;
             }
@@ -329,7 +332,7 @@ int path_parse(const struct sch_node *at, int in_group, char *const *words, size
                 free(v);
                 i++;
             }
-            if (i < n && !continues(cur)) {
+            if (i < n && !continues(cur, mode)) {
                 set_err(p, PE_SYNTAX, i, "syntax error.");
                 return -1;
             }

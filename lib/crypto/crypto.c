@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
@@ -168,6 +169,24 @@ EVP_MAC *crypto_evp_hmac(void)
 const char *crypto_hash_ossl_name(enum crypto_hash h)
 {
     return (unsigned)h < CRYPTO_HASH_COUNT ? hashes[h].ossl : NULL;
+}
+
+EVP_MAC_CTX *crypto_hmac_new(enum crypto_hash h, const uint8_t *key, size_t key_len)
+{
+    EVP_MAC *mac = crypto_evp_hmac();
+    EVP_MAC_CTX *ctx;
+    OSSL_PARAM params[2];
+
+    if (mac == NULL || (unsigned)h >= CRYPTO_HASH_COUNT)
+        return NULL;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)hashes[h].ossl, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if ((ctx = EVP_MAC_CTX_new(mac)) == NULL || !EVP_MAC_init(ctx, key, key_len, params)) {
+        EVP_MAC_CTX_free(ctx);
+        crypto_set_error("HMAC-%s: cannot set up the key", hashes[h].name);
+        return NULL;
+    }
+    return ctx;
 }
 
 size_t crypto_hash_len(enum crypto_hash h)

@@ -19,6 +19,9 @@ const EVP_MD *crypto_evp_md(enum crypto_hash h);
 const EVP_CIPHER *crypto_evp_cipher(enum crypto_cipher c);
 EVP_MAC *crypto_evp_hmac(void);
 const char *crypto_hash_ossl_name(enum crypto_hash h);
+/* A keyed HMAC context of hash h (the keyed state is kept across
+ * EVP_MAC_init(ctx, NULL, 0, NULL)); NULL with the error recorded. */
+EVP_MAC_CTX *crypto_hmac_new(enum crypto_hash h, const uint8_t *key, size_t key_len);
 
 /* Record the failure of this thread's last call: the message, then the
  * reason OpenSSL queued (if any).  The OpenSSL error queue is cleared. */

@@ -37,6 +37,8 @@ struct ikei_conf {
     uint8_t id_type;  /* 0 = ID_IPV4_ADDR of the local address */
     const char *id;   /* FQDN, USER_FQDN, KEY_ID */
     bool natt_vid, dpd_vid, force_natt, initial_contact;
+    bool natd_lax; /* MM4's NAT-D may differ (a responder forcing NAT-T, as charon with
+                      kernel-libipsec does): a NAT, not an error */
     /* endpoints: the initiator's and the responder's */
     struct fwd_addr local, remote;
     /* phase 2 */

@@ -104,9 +104,7 @@ def ping(dst, timeout=20):
 
 def console_clean(a):
     """No module, disk or daemon failure on the console."""
-    bad = [ln for ln in a.clean.splitlines()
-           if re.search(r"opensg: (insmod .* failed|.* did not start|cannot mount|mke2fs)", ln)
-           or "Kernel panic" in ln or "exited (status" in ln]
+    bad = a.problems()
     check(not bad, "boot problems on the console:\n" + "\n".join(bad))
 
 

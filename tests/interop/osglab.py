@@ -1,9 +1,19 @@
-"""What the interop tests share: network namespaces with names unique to
-the run, the appliance (mgd with a configuration committed, fwdd with its
-ports in namespace `app`, kmd), strongSwan instances (one charon per
-namespace, each with its own directory, VICI socket and private /run) and
-the probes of netprobe.py.  test_strongswan.py, test_strongswan_peers.py
-and test_libreswan.py use it; docs/interop.md describes the labs."""
+"""What the interop tests (tests/interop/), the appliance image's VPN test
+(tests/images/test_vpn.py) and bench/ike (its charon) share: network
+namespaces with names unique to the run and docs/interop.md's ISP
+topology, the appliance on the host (mgd with a configuration committed,
+fwdd with its ports in namespace `app`, kmd, the show helpers),
+strongSwan instances (one charon per namespace, each with its own
+directory, VICI socket and private /run), the probes of netprobe.py
+(ping, TCP with SHA-256) and the test program's main.  Stdlib only;
+root.  docs/interop.md describes the labs.
+
+  lan 10.1.1.1/24 -- app: ge0 (ge-0/0/0)
+                          ge1 (ge-0/0/1) -- isp: router
+                              203.0.113.254/24 | 198.51.100.254/24 -- sg2
+                                                   PEER/24, 10.2.2.1/32 on lo
+  (isp_lab(); more peers, each on its own link to isp: Lab.peer())
+"""
 import json
 import os
 import shutil
@@ -11,15 +21,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../integration"))
-from harness import SRC, Appliance, exe  # noqa: E402
+from harness import SRC, Appliance, exe, run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
 
-PSK = "opensg-lab-psk"
+PSK = "opensg-lab-psk"  # sg1.conf's $9$ secret
 GW, GW_LAN, LAN_HOST = "203.0.113.1", "10.1.1.0/24", "10.1.1.1"
 ISP_GW = "203.0.113.254"
+PEER, PEER_LAN, PEER_HOST = "198.51.100.7", "10.2.2.0/24", "10.2.2.1"  # the peer sg2
 PY = sys.executable
 PROBE = os.path.join(HERE, "netprobe.py")
 CHARON = "/usr/lib/ipsec/charon"
@@ -66,6 +79,14 @@ def missing_strongswan():
         return ("missing " + ", ".join(missing) + ": install strongswan-charon "
                 "strongswan-swanctl libcharon-extra-plugins (tests/deps.txt)")
     return None
+
+
+def cannot_run(test, needs=missing_strongswan):
+    """Why `test` cannot run here (not root: network namespaces; what
+    needs() reports missing), as a message; "" when it can."""
+    if os.geteuid() != 0:
+        return f"{test} needs root (network namespaces)"
+    return (needs() if needs else None) or ""
 
 
 # --- namespaces -------------------------------------------------------------
@@ -146,6 +167,30 @@ class Lab:
             self.down()
             raise
         return self
+
+
+def isp_lab(prefix, peer_role="sg2", peer_addr=PEER):
+    """Lab(prefix) as in the module's picture: the appliance side and one
+    peer (peer_role: peer_addr/24 on eth0, PEER_HOST on lo) behind the ISP
+    router's eth1; nothing routes 10.1.1.0/24 and 10.2.2.0/24 to each
+    other."""
+    return Lab(prefix, ()).build(lambda lab: lab.appliance_side().peer(
+        peer_role, "eth1", "198.51.100", [peer_addr], [PEER_HOST]))
+
+
+def template(name, subst):
+    """tests/interop/NAME with every key of subst replaced by its value."""
+    text = read(os.path.join(HERE, name))
+    for k, v in subst.items():
+        text = text.replace(k, v)
+    return text
+
+
+def sg2_swanctl(peer=PEER):
+    """swanctl.conf.in for the peer sg2 at `peer` (its connections and
+    the lab's key)."""
+    return template("swanctl.conf.in", {"@PEER@": peer, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
+                                        "@GW_LAN@": GW_LAN, "@PSK@": PSK})
 
 
 # --- the appliance ----------------------------------------------------------
@@ -312,10 +357,13 @@ def ping(lab, role, dst, source=None, count=1, timeout=2):
     return all(x.get("type") == 0 for x in res), res
 
 
-def serve_one(lab, role, bind, port, send):
-    """A netprobe TCP server on bind:port in role; send() connects to it
-    and returns the SHA-256 of what it sent; (what the server got, it)."""
-    srv = subprocess.Popen(lab.argv(role, PY, PROBE, "serve", bind, port, "--timeout", "90"),
+def receive(lab, role, bind, send, nbytes, timeout=90):
+    """A TCP server in `role` on bind:5201 (netprobe serve) while send()
+    connects and sends, returning the SHA-256 (hex) of what it sent.
+    nbytes arrived with that hash; returns the server's report (bytes,
+    sha256, peer)."""
+    srv = subprocess.Popen(lab.argv(role, PY, PROBE, "serve", bind, "5201", "--timeout",
+                                    str(timeout)),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = srv.stdout.readline()
@@ -327,40 +375,45 @@ def serve_one(lab, role, bind, port, send):
         if srv.poll() is None:
             srv.kill()
             srv.wait()
-    return got, sent
-
-
-def tcp(lab, server_role, bind, client_role, dst, nbytes, source=None, port="5201"):
-    """nbytes from client_role to server_role; SHA-256 compared."""
-    args = ["send", dst, port, str(nbytes)] + (["--source", source] if source else [])
-    got, sent = serve_one(lab, server_role, bind, port,
-                          lambda: probe(lab, client_role, *args, timeout=90)["sha256"])
     assert got["bytes"] == nbytes and got["sha256"] == sent, (got, sent)
     return got
+
+
+def tcp(lab, server_role, bind, client_role, dst, nbytes, source=None, timeout=90):
+    """nbytes of random data from client_role (netprobe send) to
+    server_role:bind, SHA-256 compared; the server's report."""
+    args = ["send", dst, "5201", str(nbytes), "--timeout", str(timeout)]
+    args += ["--source", source] if source else []
+    return receive(lab, server_role, bind,
+                   lambda: probe(lab, client_role, *args, timeout=timeout + 30)["sha256"], nbytes,
+                   timeout)
 
 
 # --- peers ---------------------------------------------------------------------
 
 
 class PeerDaemon:
-    """An IKE daemon of a peer: its process (self.proc, the daemon itself:
-    ip netns exec, unshare and sh exec it) and its private directory."""
+    """A peer's daemon (self.proc: the daemon itself, as ip netns exec,
+    unshare and sh exec it) with a private directory (self.dir): stop()
+    ends it (TERM, then KILL after stop_timeout s), cleanup() also removes
+    the directory."""
 
-    proc = None
-    dir = None
+    proc = dir = None
+    stop_timeout = 15
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(15)
+                self.proc.wait(self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
 
     def cleanup(self):
         self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class StrongSwan(PeerDaemon):
@@ -380,10 +433,9 @@ class StrongSwan(PeerDaemon):
         for sub in SWANCTL_DIRS:
             os.makedirs(os.path.join(self.dir, "swanctl", sub))
         os.makedirs(os.path.join(self.dir, "run"))
-        text = read(os.path.join(HERE, "strongswan.conf.in"))
-        text = text.replace("@DIR@", self.dir).replace("@CHARON_EXTRA@", charon_extra)
         with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(text)
+            f.write(template("strongswan.conf.in", {"@DIR@": self.dir,
+                                                    "@CHARON_EXTRA@": charon_extra}))
         with open(self.conf, "w") as f:
             f.write(swanctl_conf)
         self.env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
@@ -395,10 +447,10 @@ class StrongSwan(PeerDaemon):
             if os.path.exists(stale):
                 os.unlink(stale)
         script = f"mount --bind {self.dir}/run /run && exec {CHARON}"
-        self.proc = subprocess.Popen(
-            self.lab.argv(self.role, "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                          script), env=self.env, stdout=open(self.dir + "/charon.out", "ab"),
-            stderr=subprocess.STDOUT)
+        with open(self.dir + "/charon.out", "ab") as out:
+            self.proc = subprocess.Popen(
+                self.lab.argv(self.role, "unshare", "--mount", "--propagation", "private", "sh",
+                              "-c", script), env=self.env, stdout=out, stderr=subprocess.STDOUT)
         wait_for(lambda: os.path.exists(self.vici) or self.proc.poll() is not None,
                  what=f"charon in {self.role}")
         assert self.proc.poll() is None, read(self.dir + "/charon.out") + read(self.log)
@@ -430,7 +482,6 @@ class StrongSwan(PeerDaemon):
             self.proc.wait()
 
 
-
 # --- a test program -----------------------------------------------------------
 
 
@@ -451,13 +502,7 @@ def main(setup, steps, teardown, diagnostics, needs=missing_strongswan):
     step names given on the command line, or all), diagnostics when
     something failed, teardown whatever happened (also on the SIGTERM of a
     test runner's timeout): the exit status."""
-    from harness import run
-    import time
-    import traceback
-    if os.geteuid() != 0:
-        print("the interop tests need root (network namespaces)")
-        return 1
-    why = needs() if needs else None
+    why = cannot_run(os.path.basename(sys.argv[0]), needs)
     if why:
         print(why)
         return 1

@@ -68,13 +68,13 @@ import tempfile
 import threading
 import time
 
-from osglab import GW, GW_LAN, HERE, LAN_HOST, PSK, SRC, Lab, OpenSG, probe, read, say, sh
+from osglab import (GW, GW_LAN, HERE, LAN_HOST, PEER_HOST, PEER_LAN, PSK, SRC, Lab, OpenSG,
+                    PeerDaemon, cleanup_all, isp_lab, probe, read, receive, say, sh)
 import osglab
 sys.path.insert(0, os.path.join(HERE, "../vm"))
 from mgdclient import wait_for  # noqa: E402  (osglab put tests/integration on the path)
 
-PEER_LAN, PEER_HOST = "10.2.2.0/24", "10.2.2.1"
-HOST_PEER = "198.51.100.7"   # pluto on the host, behind the ISP router
+HOST_PEER = "198.51.100.7"   # pluto on the host, behind the ISP router (sg2's place)
 GUEST_PEER = "203.0.113.7"   # pluto in the guest, on the WAN bridge
 XFER = 1 << 20
 GIVEUP = 6                   # s of QM1 retransmissions before pluto gives up (sg2-nopfs)
@@ -343,11 +343,13 @@ def check_ike_show(osg, peer):
 # ===========================================================================
 
 
-class HostPluto(osglab.PeerDaemon):
+class HostPluto(PeerDaemon):
     """pluto in the peer's namespace, with a private mount namespace where
     the unpacked usr/libexec covers /usr/libexec (pluto execs
     /usr/libexec/ipsec/addconn and _updown), and a directory of its own
     (configuration, secrets, NSS database, control socket, log)."""
+
+    stop_timeout = 10
 
     def __init__(self, lab, role, root, peer):
         self.lab, self.role, self.root = lab, role, root
@@ -404,8 +406,7 @@ H = Host()
 
 
 def host_setup(root):
-    H.lab = lab = Lab("osl", ()).build(lambda lab: lab.appliance_side().peer(
-        "peer", "eth1", "198.51.100", [HOST_PEER], [PEER_HOST]))
+    H.lab = lab = isp_lab("osl", "peer", HOST_PEER)
     H.pluto = HostPluto(lab, "peer", root, HOST_PEER)
     H.osg = OpenSG(lab).start()
     H.pluto.start()
@@ -428,8 +429,8 @@ def host_teardown():
     keep_logs({"kmd.out": H.osg.kmd_log() if H.osg else "",
                "fwdd.out": H.osg.fwdd_log() if H.osg else "",
                "pluto.log": read(H.pluto.log) if H.pluto else ""})
-    return osglab.cleanup_all(lambda: H.pluto and H.pluto.cleanup(),
-                              lambda: H.osg and H.osg.cleanup(), lambda: H.lab and H.lab.down())
+    return cleanup_all(lambda: H.pluto and H.pluto.cleanup(), lambda: H.osg and H.osg.cleanup(),
+                       lambda: H.lab and H.lab.down())
 
 
 def host_diagnostics():
@@ -755,9 +756,9 @@ def guest_teardown():
                    "fwdd.out": V.osg.fwdd_log() if V.osg else "",
                    "pluto.log": guest_log() if V.g and V.g.alive() else "",
                    "console.log": V.g.console if V.g else ""})
-    return osglab.cleanup_all(lambda: V.g and V.g.stop(), lambda: V.osg and V.osg.cleanup(),
-                              lambda: V.lab and V.lab.down(),
-                              lambda: V.work and shutil.rmtree(V.work, ignore_errors=True))
+    return cleanup_all(lambda: V.g and V.g.stop(), lambda: V.osg and V.osg.cleanup(),
+                       lambda: V.lab and V.lab.down(),
+                       lambda: V.work and shutil.rmtree(V.work, ignore_errors=True))
 
 
 def guest_log():
@@ -857,10 +858,9 @@ def guest_test_4_tcp_1mb_guest_to_lan():
                     f"nc {LAN_HOST} 5201 < /tmp/tx", timeout=120)
         return r.out.split()[0]
     t0 = time.monotonic()
-    got, sent = osglab.serve_one(V.lab, "lan", LAN_HOST, "5201", send)
-    took = time.monotonic() - t0
-    say(f"10.2.2.1 -> 10.1.1.1: {got['bytes']} bytes in {took:.1f} s")
-    assert got["bytes"] == XFER and got["sha256"] == sent and got["peer"] == PEER_HOST, (got, sent)
+    got = receive(V.lab, "lan", LAN_HOST, send, XFER)
+    say(f"10.2.2.1 -> 10.1.1.1: {got['bytes']} bytes in {time.monotonic() - t0:.1f} s")
+    assert got["peer"] == PEER_HOST, got
 
 
 def guest_test_5_on_the_wire_raw_esp():

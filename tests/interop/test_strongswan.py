@@ -30,13 +30,11 @@ import re
 import subprocess
 import sys
 
-from osglab import (GW, GW_LAN, LAN_HOST, PROBE, PSK, PY, SRC, Lab, OpenSG, StrongSwan,
-                    cleanup_all, main, ping, read, tcp)
+from osglab import (GW, GW_LAN, LAN_HOST, PEER, PEER_HOST, PEER_LAN, PROBE, PSK, PY, SRC, OpenSG,
+                    StrongSwan, cleanup_all, isp_lab, main, ping, read, sg2_swanctl, tcp)
 from mgdclient import wait_for  # noqa: E402  (osglab put tests/integration on the path)
 
-PEER, PEER_LAN, PEER_HOST = "198.51.100.7", "10.2.2.0/24", "10.2.2.1"
 XFER = 1 << 20
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 LAB = OSG = SS = SNIFF = None
 SPIS = {}
@@ -311,19 +309,10 @@ STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
          test_6_nothing_left_the_peer_comes_back, test_7_key_nowhere]
 
 
-def swanctl_conf():
-    text = read(os.path.join(HERE, "swanctl.conf.in"))
-    for k, v in {"@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW, "@GW_LAN@": GW_LAN,
-                 "@PSK@": PSK}.items():
-        text = text.replace(k, v)
-    return text
-
-
 def setup():
     global LAB, OSG, SS
-    LAB = Lab("osi", ()).build(lambda lab: lab.appliance_side().peer(
-        "sg2", "eth1", "198.51.100", [PEER], [PEER_HOST]))
-    SS = StrongSwan(LAB, "sg2", swanctl_conf())
+    LAB = isp_lab("osi")
+    SS = StrongSwan(LAB, "sg2", sg2_swanctl())
     OSG = OpenSG(LAB).start()
     SS.start()
 
