@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "accounts.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +63,34 @@ static struct user *user_of(struct accounts *a, const char *name)
     return &a->users[a->n++];
 }
 
+/* ssh-rsa, ssh-ecdsa, ssh-ed25519 (the schema checked the key line). */
+static int is_key_statement(const char *w)
+{
+    return !strcmp(w, "ssh-rsa") || !strcmp(w, "ssh-ecdsa") || !strcmp(w, "ssh-ed25519");
+}
+
+/* Append one authorized_keys line to *keys. */
+static void add_key(char **keys, const char *line)
+{
+    size_t have = *keys ? strlen(*keys) : 0, n = strlen(line);
+    char *k;
+
+    if (n == 0 || strpbrk(line, "\r\n") || (k = realloc(*keys, have + n + 2)) == NULL)
+        return;
+    memcpy(k + have, line, n);
+    k[have + n] = '\n';
+    k[have + n + 1] = '\0';
+    *keys = k;
+}
+
 void accounts_parse(struct accounts *a, FILE *f)
 {
-    char line[1024];
+    char *line = NULL;
+    size_t cap = 0;
 
     memset(a, 0, sizeof(*a));
-    while (f && fgets(line, sizeof(line), f)) {
+    /* getline: RSA key lines run to kilobytes */
+    while (f && getline(&line, &cap, f) >= 0) {
         char *w[12];
         int n;
         struct user *u;
@@ -77,6 +101,8 @@ void accounts_parse(struct accounts *a, FILE *f)
             continue;
         if (n == 5 && !strcmp(w[2], "root-authentication") && !strcmp(w[3], "encrypted-password"))
             snprintf(a->root_hash, sizeof(a->root_hash), "%s", w[4]);
+        if (n == 5 && !strcmp(w[2], "root-authentication") && is_key_statement(w[3]))
+            add_key(&a->root_keys, w[4]);
         if (n < 7 || strcmp(w[2], "login") || strcmp(w[3], "user") ||
             (u = user_of(a, w[4])) == NULL)
             continue;
@@ -86,6 +112,19 @@ void accounts_parse(struct accounts *a, FILE *f)
             snprintf(u->full_name, sizeof(u->full_name), "%s", w[6]);
         else if (n == 8 && !strcmp(w[5], "authentication") && !strcmp(w[6], "encrypted-password"))
             snprintf(u->hash, sizeof(u->hash), "%s", w[7]);
+        else if (n == 8 && !strcmp(w[5], "authentication") && is_key_statement(w[6]))
+            add_key(&u->keys, w[7]);
+    }
+    free(line);
+}
+
+void accounts_free(struct accounts *a)
+{
+    free(a->root_keys);
+    a->root_keys = NULL;
+    for (int i = 0; i < a->n; i++) {
+        free(a->users[i].keys);
+        a->users[i].keys = NULL;
     }
 }
 
@@ -105,12 +144,13 @@ static void clean(char *s)
             *s = ' ';
 }
 
-/* A hash for /etc/shadow: "!" (locked: no password login) when none. */
-static const char *shadow_hash(const char *h, char *buf, size_t len)
+/* A hash for /etc/shadow; without one "!" (locked: no login at all), or
+ * "*" (no password, but sshd takes the account's keys) when it has keys. */
+static const char *shadow_hash(const char *h, const char *keys, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", h);
     clean(buf);
-    return buf[0] ? buf : "!";
+    return buf[0] ? buf : keys ? "*" : "!";
 }
 
 struct out {
@@ -152,6 +192,57 @@ static int out_close(struct out *o, int ok)
     return rc;
 }
 
+/* The keys of account `name`, or NULL; root and sshd are never users. */
+static const char *keys_of(const struct accounts *a, const char *name)
+{
+    if (!strcmp(name, "root"))
+        return a->root_keys;
+    if (!strcmp(name, "sshd"))
+        return NULL;
+    for (int i = 0; i < a->n; i++)
+        if (!strcmp(a->users[i].name, name))
+            return a->users[i].keys;
+    return NULL;
+}
+
+/* ETC/ssh/authorized_keys/NAME for every account with keys (owned by root,
+ * 0644: sshd's StrictModes accepts root's files); others' files go. */
+static int write_keys(const struct accounts *a, const char *etc)
+{
+    char dir[256];
+    struct out k = {0};
+    DIR *d;
+    struct dirent *e;
+    int ok = 1;
+
+    snprintf(dir, sizeof(dir), "%s/ssh", etc);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -1;
+    snprintf(dir, sizeof(dir), "%s/ssh/authorized_keys", etc);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -1;
+    for (int i = -1; i < a->n; i++) {
+        const char *name = i < 0 ? "root" : a->users[i].name;
+        const char *keys = keys_of(a, name);
+        if (keys == NULL || (i >= 0 && !strcmp(name, "root")))
+            continue;
+        if (out_open(&k, dir, name, 0644) < 0) {
+            ok = 0;
+            continue;
+        }
+        fputs(keys, k.f);
+        ok = out_close(&k, 1) == 0 && ok;
+    }
+    if ((d = opendir(dir)) == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && keys_of(a, e->d_name) == NULL &&
+            unlinkat(dirfd(d), e->d_name, 0) < 0)
+            ok = 0;
+    closedir(d);
+    return ok ? 0 : -1;
+}
+
 int accounts_write(struct accounts *a, const char *etc, const char *shell)
 {
     struct out p = {0}, g = {0}, s = {0};
@@ -168,7 +259,7 @@ int accounts_write(struct accounts *a, const char *etc, const char *shell)
         /* empty change dates: no password ageing (sshd would ask for a
          * new password on a 0) */
         fprintf(s.f, "root:%s:::::::\nsshd:!:::::::\n",
-                shadow_hash(a->root_hash, buf, sizeof(buf)));
+                shadow_hash(a->root_hash, a->root_keys, buf, sizeof(buf)));
     }
     for (int i = 0; ok && i < a->n; i++) {
         struct user *u = &a->users[i];
@@ -182,11 +273,11 @@ int accounts_write(struct accounts *a, const char *etc, const char *shell)
         clean(u->full_name);
         fprintf(p.f, "%s:x:%d:%d:%s:/:%s\n", u->name, u->uid, u->uid, u->full_name, shell);
         fprintf(g.f, "%s:x:%d:\n", u->name, u->uid);
-        fprintf(s.f, "%s:%s:::::::\n", u->name, shadow_hash(u->hash, buf, sizeof(buf)));
+        fprintf(s.f, "%s:%s:::::::\n", u->name, shadow_hash(u->hash, u->keys, buf, sizeof(buf)));
     }
     /* shadow first: a user in passwd always has its shadow entry */
     ok = out_close(&s, ok) == 0 && ok;
     ok = out_close(&g, ok) == 0 && ok;
     ok = out_close(&p, ok) == 0 && ok;
-    return ok ? 0 : -1;
+    return ok && write_keys(a, etc) == 0 ? 0 : -1;
 }

@@ -211,10 +211,13 @@ static int write_accounts_from(const char *path)
     if (f != stdin)
         fclose(f);
     if (write_passwd(&a) < 0) {
-        fprintf(stderr, "osg-login: cannot write %s/passwd, group, shadow: %s\n", opt_etc,
-                strerror(errno));
+        fprintf(stderr,
+                "osg-login: cannot write %s/passwd, group, shadow, ssh/authorized_keys: %s\n",
+                opt_etc, strerror(errno));
+        accounts_free(&a);
         return 1;
     }
+    accounts_free(&a);
     return 0;
 }
 
@@ -362,14 +365,15 @@ int main(int argc, char **argv)
             continue;
         if (load_accounts(&a) < 0) {
             printf("\nThe configuration is not available (mgd is not running); try again.\n");
+            accounts_free(&a);
             continue;
         }
         if (!valid_name(name)) {
             read_password(password, sizeof(password));
         } else if (strcmp(name, "root") == 0) {
             uid = 0;
-            if (a.root_hash[0] == '\0')
-                ok = 1; /* factory default: no password */
+            if (a.root_hash[0] == '\0' && a.root_keys == NULL)
+                ok = 1; /* factory default: no password (nor key) */
             else
                 hash = a.root_hash;
         } else {
@@ -392,6 +396,7 @@ int main(int argc, char **argv)
                 write_passwd(&a);
             start_cli(name, uid);
         }
+        accounts_free(&a);
         sleep(1);
         printf("Login incorrect\n");
         if (++failures >= 5)

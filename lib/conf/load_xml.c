@@ -294,6 +294,15 @@ static int statement(struct lx *x, xmlNodePtr e, struct cnode *at, const struct 
 
     if (s->kind == SCH_LIST)
         return entry(x, e, at, s, comment, del);
+    if (s->flags & SCHF_PASSWORD_PROMPT) {
+        /* the CLI's prompting statement: never in a configuration */
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "typed in the CLI only (it prompts for the password); give %s instead",
+                 s->prompt_to);
+        stmt_error(x, e, at, s->name, msg);
+        return 0;
+    }
     if (s->kind == SCH_CONTAINER || s->kind == SCH_FLAG) {
         if (s->kind == SCH_FLAG && xmlFirstElementChild(e)) {
             stmt_error(x, e, at, s->name, "syntax error");

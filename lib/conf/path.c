@@ -373,6 +373,19 @@ int path_apply_set(struct cnode *at, struct path *p, struct cnode **last)
 {
     struct cnode *cur = at, *n = at;
 
+    /* prompting statements exist for the CLI's completion and help only:
+     * loaders refuse them before creating anything (mgd's `set` answers
+     * them with a prompt) */
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (p->steps[i].sch->flags & SCHF_PASSWORD_PROMPT) {
+            p->err = PE_VALUE;
+            p->bad_word = 0;
+            snprintf(p->msg, sizeof(p->msg),
+                     "%s is typed in the CLI only (it prompts for the password); give %s "
+                     "instead",
+                     p->steps[i].sch->name, p->steps[i].sch->prompt_to);
+            return -1;
+        }
     for (size_t i = 0; i < p->nsteps; i++) {
         struct path_step *s = &p->steps[i];
         char *v;

@@ -10,11 +10,17 @@ docs/netconf.md): ncclient through a qemu port forward.
 2. boot the qcow2 image (overlay) with a blank configuration disk, fxp0 on
    qemu's user-mode network with the two forwards; root logs in on the
    console; host name vm1, fxp0 10.0.2.15/24, a super-user `nc` with a
-   password ($6$ from `openssl passwd -6`), commit: fxp0 answers, but
-   830 is closed (no `system services netconf` yet);
+   password ($6$ from `openssl passwd -6`) and a super-user `nckey` with
+   only an SSH key (`ssh-ed25519`, a throwaway key made by ssh-keygen in
+   the test's temporary directory), commit: fxp0 answers, but 830 is
+   closed (no `system services netconf` yet);
 3. `set system services netconf ssh`, commit: sshd's banner comes
    through the forward;
 4. a wrong password and root (no password configured) are refused;
+   nckey logs in with its key (ncclient key_filename: sshd reads
+   /etc/ssh/authorized_keys/nckey, written from the configuration) and
+   gets the configuration, but not with a password, and nc's login does
+   not take nckey's key;
 5. ncclient (Junos device handler) as nc: the Junos capability,
    get-config (host name vm1), lock, load-configuration (text and set),
    commit; while the session holds the lock the console's `show system
@@ -28,7 +34,7 @@ docs/netconf.md): ncclient through a qemu port forward.
    the one on the configuration disk (ROOT/ssh, read with debugfs), so the
    fingerprint survives reboots; no daemon restarts or complaints on the
    console; sshd's logs on the disk show that the NETCONF commit did not
-   restart it, and hold no password.
+   restart it, accepted nckey's public key, and hold no password.
 
 Prints `N passed, M failed`; qemu is stopped whatever happens (SIGTERM
 included).  qemu-system-x86, python3-ncclient (/usr/bin/python3),
@@ -52,6 +58,7 @@ from ncclient import manager  # noqa: E402
 from ncclient.transport.errors import AuthenticationError  # noqa: E402
 
 USER, PASSWORD = "nc", "Netconf-test1"
+KEY_USER = "nckey"  # a second user that logs in with an SSH key only
 GUEST_FXP = "10.0.2.15"
 SLIRP_HOST = "10.0.2.2"  # where forwarded connections come from in the guest
 
@@ -88,10 +95,10 @@ def serves_ssh(port):
     return (banner(port) or b"").startswith(b"SSH-2.0-")
 
 
-def connect(port, user=USER, password=PASSWORD):
+def connect(port, user=USER, password=PASSWORD, key=None):
     return manager.connect(host="127.0.0.1", port=port, username=user, password=password,
-                           hostkey_verify=False, allow_agent=False, look_for_keys=False,
-                           device_params={"name": "junos"}, timeout=120)
+                           key_filename=key, hostkey_verify=False, allow_agent=False,
+                           look_for_keys=False, device_params={"name": "junos"}, timeout=120)
 
 
 def configure(*lines):
@@ -126,10 +133,17 @@ def test_boot_and_configure_without_netconf():
           f"1830 -> {p1830}", flush=True)
     h = subprocess.run(["openssl", "passwd", "-6", "-salt", "osgnc123", PASSWORD],
                        capture_output=True, text=True, check=True).stdout.strip()
+    key = S["key"] = os.path.join(S["work"], "nckey")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "nckey@test", "-f",
+                    key], check=True)
+    with open(key + ".pub") as f:
+        pub = f.read().strip()
     configure("set system host-name vm1",
               f"set interfaces fxp0 unit 0 family inet address {GUEST_FXP}/24",
               f"set system login user {USER} class super-user",
-              f'set system login user {USER} authentication encrypted-password "{h}"')
+              f'set system login user {USER} authentication encrypted-password "{h}"',
+              f"set system login user {KEY_USER} class super-user",
+              f'set system login user {KEY_USER} authentication ssh-ed25519 "{pub}"')
     check(a.prompt == "root@vm1> ", f"prompt after the commit: {a.prompt!r}")
     # fxp0 has its address (the guest's kernel answers): 830 is closed
     wait_for(lambda: banner(p830) is not None, timeout=30, what="fxp0 answering")
@@ -150,6 +164,18 @@ def test_wrong_password_and_root_refused():
         except AuthenticationError:
             continue
         raise AssertionError(f"{user} logged in with {password!r}")
+
+
+def test_key_login():
+    with connect(S["p830"], KEY_USER, None, key=S["key"]) as m:
+        check(host_name(m) == "vm1", "get-config over a key login")
+    for user, password, key in ((KEY_USER, "", None), (KEY_USER, PASSWORD, None),
+                                (USER, None, S["key"])):
+        try:
+            connect(S["p830"], user, password, key=key).close_session()
+        except AuthenticationError:
+            continue
+        raise AssertionError(f"{user} logged in with password {password!r}, key {key}")
 
 
 def test_ncclient_session():
@@ -224,14 +250,15 @@ def test_power_off_host_key_on_the_disk():
     old = logs["sshd.log.0"]
     check(old.count("Server listening on 10.0.2.15 port 830") == 1 and
           f"Failed password for {USER}" in old and
-          old.count(f"Accepted password for {USER} from {SLIRP_HOST}") == 2,
+          old.count(f"Accepted password for {USER} from {SLIRP_HOST}") == 2 and
+          f"Accepted publickey for {KEY_USER} from {SLIRP_HOST}" in old,
           f"sshd.log.0:\n{old}")
     check("Server listening on 10.0.2.15 port 1830" in logs["sshd.log"], logs["sshd.log"])
 
 
 STEPS = [test_image, test_boot_and_configure_without_netconf,
          test_configure_netconf_on_the_console, test_wrong_password_and_root_refused,
-         test_ncclient_session, test_port_change_and_removal,
+         test_key_login, test_ncclient_session, test_port_change_and_removal,
          test_power_off_host_key_on_the_disk]
 NEEDED = STEPS[:3]  # a failure there stops the run
 

@@ -3,8 +3,9 @@ real sshd, in both framings: get-config, lock, load-configuration (text,
 set, xml), compare, commit check, commit confirmed, commit, unlock; a
 commit refused by a seed rule is an RPCError naming the path, and the
 running configuration is unchanged; sessions in `show system users`,
-commits `via netconf`, kill-session, operation-not-supported, and the
-login class of the user running the front end."""
+commits `via netconf`, kill-session, operation-not-supported, loads that
+hold plain-text-password refused, and the login class of the user running
+the front end."""
 import os
 import pwd
 import re
@@ -131,6 +132,28 @@ def test_commands_and_errors():
             assert e.tag == "operation-not-supported", e.tag
 
 
+def test_plain_text_password_refused():
+    """plain-text-password belongs to the CLI (it prompts for the password):
+    a load that holds it is refused, naming encrypted-password, and the
+    candidate is unchanged."""
+    with connect(nclab.PORT11) as m:
+        xml = etree.fromstring("<system><root-authentication><plain-text-password/>"
+                               "</root-authentication></system>")
+        loads = (dict(format="xml", config=xml),
+                 dict(format="text", config="system { root-authentication { "
+                                            "plain-text-password; } }"),
+                 dict(action="set", config=["set system root-authentication plain-text-password"]))
+        for kw in loads:
+            try:
+                m.load_configuration(**kw)
+                raise AssertionError(f"plain-text-password loaded: {kw}")
+            except RPCError as e:
+                assert "typed in the CLI only" in str(e) and \
+                    "give encrypted-password instead" in str(e), str(e)
+        diff = m.compare_configuration().xpath("//configuration-output")[0].text
+        assert diff.strip() == "", diff
+
+
 def test_lock_denied_and_kill_session():
     a = connect(nclab.PORT11)
     b = connect(nclab.PORT10)
@@ -203,7 +226,8 @@ def main():
     LAB = nclab.Lab()
     try:
         return run([test_ncclient_chunked, test_ncclient_eom, test_commands_and_errors,
-                    test_lock_denied_and_kill_session, test_login_class_read_only])
+                    test_plain_text_password_refused, test_lock_denied_and_kill_session,
+                    test_login_class_read_only])
     finally:
         LAB.cleanup()
 

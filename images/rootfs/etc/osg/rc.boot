@@ -13,6 +13,9 @@ uuid() { # a random (version 4) UUID
 
 mount -t proc proc /proc
 stamp kernel
+# the initramfs root (tmpfs) starts 1777; sshd's StrictModes refuses
+# authorized_keys files below a world-writable directory
+chmod 755 /
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm /run /tmp /var/log
