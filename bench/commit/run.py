@@ -42,7 +42,7 @@ def timed(f):
 def bench(n, daemons):
     text = gen.generate(n)
     statements = len(re.findall(r"[;{]\s*$", text, re.M))
-    a = Appliance().start_mgd()
+    a = Appliance(env={"OPENSG_COMMIT_VERIFY": "0"}).start_mgd()
     try:
         for argv, name in daemons:
             a.start([x.replace("@ROOT@", a.root) for x in argv], name)
