@@ -302,7 +302,10 @@ int db_open(struct db *db, const char *root, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the commit history: %s", strerror(errno));
         return -1;
     }
-    remove_files(db, 0, db->next_seq);
+    /* files of commits that did not reach the index (with no index at all,
+     * whatever is there is left alone) */
+    if (db->nhist)
+        remove_files(db, 0, db->next_seq);
     return 0;
 }
 
@@ -394,6 +397,12 @@ static int commit_file(struct db *db, const char *ext, const char *head, const c
     snprintf(e.method, sizeof(e.method), "%s", method);
     e.confirm_minutes = confirm_minutes;
     snprintf(e.comment, sizeof(e.comment), "%s", comment ? comment : "");
+    /* a file of the other kind under this number is a leftover of a commit
+     * that did not reach its commit point: it would shadow this one */
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", e.seq,
+             strcmp(ext, "conf") == 0 ? "delta" : "conf");
+    path_of(db, path, sizeof(path), name);
+    unlink(path);
     snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", e.seq, ext);
     path_of(db, path, sizeof(path), name);
     buf_init(&b);
