@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "delta.h"
 #include "ipc.h"
 #include "tree.h"
 #include "validate.h"
@@ -63,7 +64,17 @@ struct mgd {
     struct schema *schema;
     struct schema *op;
     struct db db;
-    struct conf *committed;    /* rollback 0, unexpanded */
+    struct conf *committed; /* rollback 0, unexpanded */
+    /* commit.c's state about it: its generation (the change marks of the
+     * candidates copied from it are relative to it: conf->base), its size
+     * in statements (about), whether a commit of this process validated it
+     * (and then the findings of the seed's checks on it, all warnings),
+     * whether it expands to itself */
+    unsigned long long gen;
+    size_t committed_size;
+    int validated;
+    struct findings checks_cache;
+    int trivial;
     struct conf *shared;       /* shared candidate */
     struct session *exclusive; /* holder of the exclusive lock */
     struct session *sessions;
@@ -172,6 +183,9 @@ struct conf *daemon_view(const struct conf *e, const char *name);
 /* <configuration> diff document turning view old into view new (NULL when
  * equal). */
 char *daemon_diff_xml(const struct conf *old, const struct conf *new);
+/* 0 when no statement a delta changes is in daemon name's view (its view
+ * is then unchanged); 1 when one may be. */
+int daemon_view_touched(const struct delta *d, const char *name);
 void daemon_send_full(struct mgd *m, struct daemon *d);
 /* Forward an operational RPC to daemon `owner`; the answer is relayed to
  * the client connection c with id. */

@@ -65,6 +65,7 @@ void session_leave(struct session *s)
         /* uncommitted changes of an exclusive session are discarded */
         conf_free(m->shared);
         m->shared = conf_dup(m->committed);
+        m->shared->base = m->gen;
         m->exclusive = NULL;
     }
     conf_free(s->priv);
@@ -120,11 +121,6 @@ enum login_class session_class(const struct session *s)
 struct conf *session_candidate(struct session *s)
 {
     return s->mode == CFG_PRIVATE ? s->priv : g_mgd->shared;
-}
-
-int session_shared_dirty(void)
-{
-    return !cnode_equal(g_mgd->shared->root, g_mgd->committed->root);
 }
 
 void session_users_editing(struct session *self, struct buf *b)
@@ -203,6 +199,7 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
     } else if (priv) {
         s->mode = CFG_PRIVATE;
         s->priv = conf_dup(m->committed);
+        s->priv->base = m->gen;
         s->priv_base = m->db.nhist ? m->db.hist[0].seq : 0;
         buf_puts(&out, "warning: uncommitted changes will be discarded on exit\n");
     } else if (excl) {

@@ -148,6 +148,7 @@ static void open_configuration(struct session *s, uint32_t id, xmlNodePtr op)
     else {
         s->mode = CFG_PRIVATE;
         s->priv = conf_dup(m->committed);
+        s->priv->base = m->gen;
         s->priv_base = m->db.nhist ? m->db.hist[0].seq : 0;
         reply_send(s->conn, id, 0, "");
     }

@@ -188,6 +188,7 @@ static void set_meta(struct cnode *n, xmlNodePtr e, char **comment)
         n->inactive = 0;
     if (has_attr(e, "replace", "replace"))
         n->replace = 1;
+    cnode_touch(n);
     if (*comment) {
         free(n->comment);
         n->comment = *comment;
@@ -396,6 +397,7 @@ static int walk(struct lx *x, xmlNodePtr parent, struct cnode *at, const struct 
                 free(k->comment);
                 k->comment = comment;
                 comment = NULL;
+                cnode_touch(k);
             }
         } else {
             deleted |= statement(x, e, at, s, &comment);

@@ -194,8 +194,16 @@ def test_rollback_history_and_compare():
             configure(c, f"set system host-name n{i}")
         h = c.command("show system commit").xml.findall(".//commit-history")
         assert len(h) == 50, len(h)
+        # each listed commit has its file (full or delta); older files stay
+        # only while a listed delta needs them
         files = os.listdir(os.path.join(a.root, "db", "history"))
-        assert len([f for f in files if f.endswith(".conf")]) == 50, files
+        stored = [f for f in files if f.endswith(".conf") or f.endswith(".delta")]
+        index = open(os.path.join(a.root, "db", "history", "index")).read().splitlines()
+        assert len(index) == 50, index
+        for line in index:
+            seq = line.split("\t")[0]
+            assert f"r{seq}.conf" in stored or f"r{seq}.delta" in stored, (seq, stored)
+        assert 50 <= len(stored) < 50 + 16, stored
         r = c.command("show system rollback 49")
         assert r.text("configuration-output"), r.raw
         r = c.command("show system rollback 50")
