@@ -234,15 +234,16 @@ def test_commit_confirmed_expires():
 
 
 def test_commit_confirmed_is_confirmed_by_commit_check():
-    a = appliance(env={"OPENSG_MINUTE_SECONDS": "1"})
+    # A "minute" of 3 s: commit check must reach mgd before the rollback
+    # would fire, even on a loaded machine; then watch past the deadline.
+    a = appliance(env={"OPENSG_MINUTE_SECONDS": "3"})
     try:
         c = a.client()
         c.configure()
         c.edit("set system host-name keep")
         c.edit("commit confirmed 1")
         assert c.edit("commit check").output == "configuration check succeeds\n"
-        time.sleep(0)  # the deadline would be 1 s away; check it never fires below
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 4
         while time.monotonic() < deadline:
             assert "keep" in c.command("show configuration system").text("configuration-text")
             time.sleep(0.2)
