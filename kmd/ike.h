@@ -147,6 +147,7 @@ struct qm {
     uint8_t iv[CRYPTO_MAX_BLOCK];
     struct kmd_pkt last_in, last_out;
     uint32_t tunnel; /* index of the tunnel it builds */
+    uint8_t proto;   /* protocol of QM1's first proposal (refusal notifies), 0 = ESP */
     uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
     size_t ni_len, nr_len;
     uint8_t *idci, *idcr; /* ID payload bodies as received, NULL when absent */

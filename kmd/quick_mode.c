@@ -123,7 +123,8 @@ static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t noti
              sa->id, sa->ss_name, reason);
     fail_qm(k, sa, reason);
     if (notify)
-        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0, notify, NULL, 0);
+        info_send_notify(k, sa, q->proto ? q->proto : ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0,
+                         notify, NULL, 0);
     qm_done(q);
 }
 
@@ -190,9 +191,11 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         refuse(k, sa, q, ISAKMP_N_PAYLOAD_MALFORMED, NULL, "malformed QM1", "");
         return;
     }
-    if (sap->u.sa.nprops > 0)
-        spi = msg_sa_prop(m, &sap->u.sa, 0)->spi_size == 4 ? msg_sa_prop(m, &sap->u.sa, 0)->spi
-                                                           : NULL;
+    if (sap->u.sa.nprops > 0) {
+        const struct msg_proposal *p0 = msg_sa_prop(m, &sap->u.sa, 0);
+        spi = p0->spi_size == 4 ? p0->spi : NULL;
+        q->proto = p0->proto;
+    }
     q->ni_len = nonce->body_len;
     memcpy(q->ni, nonce->body, q->ni_len);
     if (msg_count(m, ISAKMP_PL_ID) == 2) {

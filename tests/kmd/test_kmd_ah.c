@@ -395,12 +395,37 @@ static void test_refused(void **state)
     free(ah_only);
 }
 
+/* A bundle offered where only AH is configured: the failure record names
+ * what is accepted in AH's words (no cipher). */
+static void test_failure_reason(void **state)
+{
+    char *conf = ah_conf(AH_PROPS, "proposals ah-sha1;");
+    struct kt *t = kt_new(conf, PSK);
+    struct ikei *i = kt_peer("198.51.100.66", PSK, bundle);
+    struct buf b;
+
+    (void)state;
+    assert_int_equal(kt_mm(t, i), 0);
+    assert_int_equal(kt_qm(t, i), -1);
+    buf_init(&b);
+    assert_int_equal(
+        kmd_rpc(t->k, "get-ike-negotiation-failures", "<get-ike-negotiation-failures/>", &b), 0);
+    expect(b.s, "no acceptable proposal: bundle aes-128-cbc/hmac-sha-256-128 not allowed by "
+                "ipsec-policy ipsec-dyn; accepted ah hmac-sha1-96 with PFS group14 (ipsec-policy "
+                "ipsec-dyn)");
+    buf_free(&b);
+    ikei_free(i);
+    kt_free(t);
+    free(conf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ah_accepted),        cmocka_unit_test(test_bundle_ah_then_esp),
         cmocka_unit_test(test_bundle_esp_then_ah), cmocka_unit_test(test_bundle_gcm),
         cmocka_unit_test(test_ah_key_log),         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_failure_reason),
     };
     return cmocka_run_group_tests(tests, kt_setup_schema, kt_teardown_schema);
 }
