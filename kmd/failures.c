@@ -182,9 +182,13 @@ static void p2_accepted(const struct kmd_ipsec_policy *pol, char *buf, size_t le
     buf[0] = '\0';
     for (size_t i = 0; i < pol->nproposals && n < len; i++) {
         const struct kmd_ipsec_proposal *p = pol->proposals[i];
-        n += (size_t)snprintf(buf + n, len - n, "%s%s %s/%s", i ? " or " : "",
-                              p->protocol[0] ? p->protocol : "esp", any(p->enc_alg),
-                              p->auth_alg[0] ? p->auth_alg : "any");
+        if (strcmp(p->protocol, "ah") == 0) /* no cipher */
+            n += (size_t)snprintf(buf + n, len - n, "%sah %s", i ? " or " : "",
+                                  p->auth_alg[0] ? p->auth_alg : "any");
+        else
+            n += (size_t)snprintf(buf + n, len - n, "%s%s %s/%s", i ? " or " : "",
+                                  p->protocol[0] ? p->protocol : "esp", any(p->enc_alg),
+                                  p->auth_alg[0] ? p->auth_alg : "any");
     }
     if (n < len)
         snprintf(buf + n, len - n, "%s%s (ipsec-policy %s)", pol->pfs_group[0] ? " with PFS " : "",

@@ -89,12 +89,26 @@ struct p1_choice {
     uint32_t lifetime; /* what kmd keeps: min(offered, configured) */
 };
 
-/* The ESP transform chosen from QM1. */
-struct p2_choice {
-    uint8_t prop_num, xform_num, esp_id;
+/* One protocol of the phase-2 SA chosen from QM1 (RFC 2408 4.2: the
+ * protocols of one proposal number are ANDed), echoed in QM2 with its
+ * numbers and attributes unchanged. */
+struct p2_proto {
+    uint8_t proto; /* ISAKMP_PROTO_IPSEC_ESP or _AH */
+    uint8_t prop_num, xform_num, id;
     uint8_t peer_spi[4];
     unsigned nattrs;
     struct kmd_attr attrs[KMD_MAX_XATTRS];
+};
+
+/* The phase-2 SA chosen from QM1: ESP, AH, or an AH+ESP bundle (Junos
+ * `protocol bundle`: AH's integrity, ESP's cipher without an integrity
+ * algorithm of its own unless it is AES-GCM).  cipher, fwd_cipher and
+ * ekey_len are ESP's; aalg, fwd_auth and akey_len are ESP's integrity
+ * (ESP alone) or AH's (AH, bundle). */
+struct p2_choice {
+    uint8_t fwd_proto; /* FWD_PROTO_ESP, _AH or _BUNDLE */
+    unsigned nprotos;  /* 1, or 2 for a bundle (in the peer's order) */
+    struct p2_proto p[2];
     enum crypto_cipher cipher;
     unsigned keylen; /* bits */
     uint16_t aalg;   /* ISAKMP_AALG_* */
@@ -106,8 +120,11 @@ struct p2_choice {
     uint64_t peer_kb;
     uint32_t lifetime;                /* seconds kmd keeps */
     bool responder_lifetime;          /* QM2 carries RESPONDER-LIFETIME */
-    const char *enc_name, *auth_name; /* Junos words, for show */
+    const char *enc_name, *auth_name; /* Junos words, for show ("none" for AH's cipher) */
 };
+
+/* The words of a choice for logs and show: "esp", "ah", "bundle". */
+const char *p2_proto_word(const struct p2_choice *c);
 
 enum ike_state {
     IKE_MM2_SENT, /* waiting for MM3 */
@@ -130,6 +147,7 @@ struct qm {
     uint8_t iv[CRYPTO_MAX_BLOCK];
     struct kmd_pkt last_in, last_out;
     uint32_t tunnel; /* index of the tunnel it builds */
+    uint8_t proto;   /* protocol of QM1's first proposal (refusal notifies), 0 = ESP */
     uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
     size_t ni_len, nr_len;
     uint8_t *idci, *idcr; /* ID payload bodies as received, NULL when absent */
@@ -212,7 +230,8 @@ struct tunnel {
     uint16_t lport, rport;
     uint8_t lid_type, rid_type;
     char peer_id[KMD_ID_STR];
-    uint32_t spi_in, spi_out; /* host order */
+    uint32_t spi_in, spi_out; /* host order: ESP's, or AH's for AH and bundles */
+    uint32_t aux_in, aux_out; /* a bundle's ESP SPIs, else 0 */
     struct p2_choice c;
     uint8_t ekey_in[FWD_KEY_MAX], akey_in[FWD_KEY_MAX];
     uint8_t ekey_out[FWD_KEY_MAX], akey_out[FWD_KEY_MAX];

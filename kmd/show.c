@@ -264,11 +264,14 @@ static void sa_dir_xml(struct kmd *k, struct buf *b, const struct tunnel *t, boo
     buf_puts(b, "    <security-associations>\n");
     el(b, 6, "sa-direction", in ? "inbound" : "outbound");
     eln(b, 6, "sa-spi", in ? t->spi_in : t->spi_out);
-    eln(b, 6, "sa-aux-spi", 0);
+    eln(b, 6, "sa-aux-spi", in ? t->aux_in : t->aux_out); /* a bundle's ESP SPI */
     el(b, 6, "sa-mode", "tunnel");
     el(b, 6, "sa-type", "dynamic");
     el(b, 6, "sa-state", "installed");
-    el(b, 6, "sa-protocol", "ESP");
+    el(b, 6, "sa-protocol",
+       t->c.fwd_proto == FWD_PROTO_AH       ? "AH"
+       : t->c.fwd_proto == FWD_PROTO_BUNDLE ? "BUNDLE"
+                                            : "ESP");
     if (detail) {
         el(b, 6, "sa-authentication-algorithm", t->c.auth_name);
         el(b, 6, "sa-encryption-algorithm", t->c.enc_name);

@@ -32,7 +32,7 @@ struct tunnel *tunnel_find(struct kmd *k, uint32_t index)
 struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 {
     for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (t->spi_out == spi)
+        if (t->spi_out == spi || (t->aux_out && t->aux_out == spi))
             return t;
     return NULL;
 }
@@ -40,7 +40,7 @@ struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 struct tunnel *tunnel_by_spi_in(struct kmd *k, uint32_t spi)
 {
     for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (t->spi_in && t->spi_in == spi)
+        if ((t->spi_in && t->spi_in == spi) || (t->aux_in && t->aux_in == spi))
             return t;
     return NULL;
 }
@@ -114,8 +114,9 @@ static void fill_sa(struct kmd *k, const struct tunnel *t, uint8_t dir, struct f
     snprintf(s->inside_unit, sizeof(s->inside_unit), "%s", t->unit);
     s->tunnel = t->index;
     s->spi = htonl(in ? t->spi_in : t->spi_out);
+    s->aux_spi = htonl(in ? t->aux_in : t->aux_out);
     s->dir = dir;
-    s->proto = FWD_PROTO_ESP;
+    s->proto = t->c.fwd_proto;
     s->encap = t->udp_encap ? FWD_ENCAP_UDP : FWD_ENCAP_NONE;
     s->cipher = t->c.fwd_cipher;
     s->auth = t->c.fwd_auth;
@@ -228,7 +229,7 @@ static void describe(const struct tunnel *t, char *buf, size_t len)
 
 void tunnel_activate(struct kmd *k, struct tunnel *t)
 {
-    char d[512];
+    char d[512], aux[64];
 
     if (t->replaces) {
         struct tunnel *old = tunnel_find(k, t->replaces);
@@ -248,9 +249,12 @@ void tunnel_activate(struct kmd *k, struct tunnel *t)
         t->ike->p2_created++;
     k->cnt.tunnels_up++;
     describe(t, d, sizeof(d));
-    log_info("%s established: esp %s %s%s, inside %s, SPI in %08x out %08x, lifetime %u s%s", d,
-             t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "", t->unit, t->spi_in, t->spi_out,
-             t->c.lifetime, t->udp_encap ? ", UDP-encapsulated" : "");
+    aux[0] = '\0';
+    if (t->c.fwd_proto == FWD_PROTO_BUNDLE)
+        snprintf(aux, sizeof(aux), " (AH), ESP in %08x out %08x", t->aux_in, t->aux_out);
+    log_info("%s established: %s %s %s%s, inside %s, SPI in %08x out %08x%s, lifetime %u s%s", d,
+             p2_proto_word(&t->c), t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "", t->unit,
+             t->spi_in, t->spi_out, aux, t->c.lifetime, t->udp_encap ? ", UDP-encapsulated" : "");
     keylog_esp(k, t);
 }
 
@@ -277,7 +281,7 @@ static void release(struct kmd *k, struct tunnel *t)
         snprintf(ref.service_set, sizeof(ref.service_set), "%s", t->ss_name);
         ref.spi = htonl(i == 0 ? t->spi_out : t->spi_in);
         ref.dir = i == 0 ? FWD_DIR_OUT : FWD_DIR_IN;
-        ref.proto = FWD_PROTO_ESP;
+        ref.proto = t->c.fwd_proto;
         request(k, t, FWD_SA_DEL, &ref, sizeof(ref), REQ_DEL);
     }
     if (t->held & T_POOL) {
@@ -297,9 +301,14 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
     char d[512];
 
     if (notify_peer && t->up && t->ike && t->ike->state == IKE_UP) {
-        uint8_t spi[4] = {(uint8_t)(t->spi_in >> 24), (uint8_t)(t->spi_in >> 16),
-                          (uint8_t)(t->spi_in >> 8), (uint8_t)t->spi_in};
-        info_send_delete(k, t->ike, ISAKMP_PROTO_IPSEC_ESP, spi, 4, 1);
+        for (unsigned n = 0; n < t->c.nprotos; n++) { /* a bundle: D(AH) and D(ESP) */
+            bool aux =
+                t->c.fwd_proto == FWD_PROTO_BUNDLE && t->c.p[n].proto == ISAKMP_PROTO_IPSEC_ESP;
+            uint32_t v = aux ? t->aux_in : t->spi_in;
+            uint8_t spi[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                              (uint8_t)v};
+            info_send_delete(k, t->ike, t->c.p[n].proto, spi, 4, 1);
+        }
     }
     release(k, t);
     describe(t, d, sizeof(d));

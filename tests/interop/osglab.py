@@ -296,8 +296,8 @@ class OpenSG:
                                                                       "interface-name")}))
         return out
 
-    def vrf_routes(self):
-        r = self.show("show route table vrf-n1.inet.0")
+    def vrf_routes(self, table="vrf-n1.inet.0"):
+        r = self.show("show route table " + table)
         out = {}
         for rt in r.xml.iter("rt"):
             e = rt.find("rt-entry")
@@ -354,7 +354,8 @@ def ping(lab, role, dst, source=None, count=1, timeout=2):
     if source:
         args += ["--source", source]
     res = probe(lab, role, *args)["results"]
-    return all(x.get("type") == 0 for x in res), res
+    reply = 129 if ":" in dst else 0  # ICMPv6 / ICMP echo reply
+    return all(x.get("type") == reply for x in res), res
 
 
 def receive(lab, role, bind, send, nbytes, timeout=90):

@@ -45,7 +45,9 @@ installed: `apt-get download libreswan` into a cache directory
       main mode + quick mode with PFS group14 and raw ESP (IP protocol 50,
       no NAT-T), ping and 1 MiB of TCP (SHA-256) both ways between 10.2.2.1
       and 10.1.1.1, the SAs and the reverse route through mgd, the wire,
-      the peer's DELETE.
+      the peer's DELETE; then the same with AH (an ipsec-proposal with
+      protocol ah committed, pluto's phase2=ah: IP protocol 51).  libreswan
+      4.x has no AH+ESP bundle, so bundles are tested with tests/ikeinit.
 
 Each step prints one line, then `N passed, M failed`; every wait polls
 with a deadline; namespaces, qemu and pluto are removed whatever happens
@@ -187,7 +189,7 @@ class Capture:
     """AF_PACKET (all frames, both directions) on IFACE in namespace NS,
     read by a thread: every IKE message (UDP 500, UDP 4500 after the
     non-ESP marker) with its header and bytes, and ESP (raw or in UDP 4500)
-    counted per source and SPI."""
+    and AH (kind "ah") counted per source and SPI."""
 
     def __init__(self, ns, iface):
         from guest import netns_socket
@@ -228,6 +230,9 @@ class Capture:
             return  # a later fragment
         if ip[9] == 50:
             self._esp(src, "raw", ip[ihl:ihl + 4])
+            return
+        if ip[9] == 51:  # AH: the SPI after next header, length, reserved
+            self._esp(src, "ah", ip[ihl + 4:ihl + 8])
             return
         if ip[9] != 17 or len(ip) < ihl + 8:
             return
@@ -922,6 +927,80 @@ def guest_test_7_peer_delete():
     assert "proto esp" not in V.g.run("ip xfrm state").out
     ok, res = lan_ping(V.lab)
     assert not ok and res[0].get("type") == 3, res
+
+
+AH_PROPOSAL = ("set services ipsec-vpn ipsec proposal ah-sha1 protocol ah",
+               "set services ipsec-vpn ipsec proposal ah-sha1 authentication-algorithm "
+               "hmac-sha1-96",
+               "set services ipsec-vpn ipsec policy ipsec-dyn proposals ah-sha1")
+
+
+def guest_test_8_ah_main_and_quick_mode():
+    """AH with PFS: an ipsec-proposal with protocol ah committed into
+    ipsec-dyn; pluto's sg2-ah (phase2=ah, ah=sha1;modp2048)."""
+    assert "ah4" in V.g.run("lsmod").out.split(), "ah4 not loaded in the guest"
+    assert '"sg2-ah": added IKEv1 connection' in guest_log(), guest_log()[-2000:]
+    V.osg.commit(*AH_PROPOSAL)
+    at, t0 = len(V.osg.kmd_log()), time.monotonic()
+    V.g.run(f"{GUEST_WHACK} --name sg2-ah --initiate --asynchronous")
+    V.g.poll(f"grep -h 'sg2-ah.*IPsec SA established' {GUEST_LOG}", r"IPsec SA established",
+             timeout=60, interval=0.3)
+    say(f"AH established {time.monotonic() - t0:.1f} s after whack --initiate")
+    out = guest_log()
+    est = re.search(r'"sg2-ah" #\d+: IPsec SA established tunnel mode \{AH=>0x([0-9a-f]{8}) '
+                    r'<0x([0-9a-f]{8}) xfrm=HMAC_SHA1_96[^\n]*', out)
+    assert est, "not tunnel mode AH with HMAC-SHA1-96:\n" + out[-2000:]
+    say("pluto: " + est.group(0))
+    V.spis = {"guest_out": int(est.group(1), 16), "guest_in": int(est.group(2), 16)}
+    m = re.search(rf"tunnel \d+ with {GUEST_PEER} \(id {GUEST_PEER}, service set SG1, remote "
+                  rf"{PEER_LAN} local {GW_LAN}\) established: ah none hmac-sha1-96 PFS, "
+                  r"inside ms-1/0/0.1[^\n]*", V.osg.kmd_log()[at:])
+    assert m, V.osg.kmd_log()[at:][-3000:]
+    say("kmd: " + m.group(0))
+    x = V.g.run("ip xfrm state").out
+    assert x.count("proto ah") == 2 and "proto esp" not in x, x
+
+
+def guest_test_9_ah_ping_and_tcp_both_ways():
+    guest_test_3_ping_both_ways()
+    guest_test_4_tcp_1mb_lan_to_guest()
+    guest_test_4_tcp_1mb_guest_to_lan()
+
+
+def guest_test_10_ah_on_the_wire_and_through_mgd():
+    n_gw, n_peer = V.cap.esp_count(GW, "ah"), V.cap.esp_count(GUEST_PEER, "ah")
+    say(f"w1: AH {n_gw} packets from {GW}, {n_peer} from {GUEST_PEER}")
+    for n in (n_gw, n_peer):
+        assert n >= XFER // 1460, (n_gw, n_peer)
+    assert set(V.cap.esp_spis(GUEST_PEER, "ah")) == {V.spis["guest_out"]}
+    assert set(V.cap.esp_spis(GW, "ah")) == {V.spis["guest_in"]}
+    sas = V.osg.ipsec_sas()
+    assert len(sas) == 1 and sas[0]["sa-protocol"] == "AH", sas
+    assert sas[0]["spis"] == {"inbound": V.spis["guest_out"], "outbound": V.spis["guest_in"]}, sas
+    t = V.osg.esp_tunnels()
+    assert len(t) == 1 and t[0]["sa-remote-gateway"] == GUEST_PEER, t
+    for k in ("ah-input-bytes", "ah-output-bytes"):
+        assert int(t[0][k]) > XFER, (k, t)
+    for k in ("ah-authentication-failures", "replay-errors", "bad-headers"):
+        assert t[0].get(k, "0") == "0", (k, t)
+    x = V.g.run("ip -s xfrm state").out
+    got = [int(b) for b in re.findall(r"lifetime current:\s*\n\s*(\d+)\(bytes\)", x)]
+    assert len(got) == 2 and min(got) > XFER, x
+
+
+def guest_test_11_ah_peer_delete():
+    at = len(V.osg.kmd_log())
+    V.g.run(f"{GUEST_WHACK} --name sg2-ah --delete")
+    line = wait_for(lambda: re.search(r"tunnel \d+ [^\n]* deleted: the peer sent DELETE",
+                                      V.osg.kmd_log()[at:]), what="kmd: AH tunnel deleted")
+    say("kmd: " + line.group(0))
+    wait_for(lambda: not V.osg.ike_sas() and not V.osg.esp_tunnels() and
+             PEER_LAN not in V.osg.vrf_routes(), what="nothing left in kmd and fwdd")
+    V.osg.nothing_left()
+    assert "proto ah" not in V.g.run("ip xfrm state").out
+
+
+def guest_test_12_daemons_stop_cleanly():
     for d, name in ((V.osg.kmd, "kmd"), (V.osg.fwdd, "fwdd")):
         rc = d.stop()
         assert rc == 0, f"{name} exited {rc} on SIGTERM:\n" + read(d.log)[-3000:]
@@ -931,7 +1010,10 @@ def guest_test_7_peer_delete():
 GUEST_STEPS = [guest_test_1_pluto_starts, guest_test_2_main_and_quick_mode,
                guest_test_3_ping_both_ways, guest_test_4_tcp_1mb_lan_to_guest,
                guest_test_4_tcp_1mb_guest_to_lan, guest_test_5_on_the_wire_raw_esp,
-               guest_test_6_show_through_mgd, guest_test_7_peer_delete]
+               guest_test_6_show_through_mgd, guest_test_7_peer_delete,
+               guest_test_8_ah_main_and_quick_mode, guest_test_9_ah_ping_and_tcp_both_ways,
+               guest_test_10_ah_on_the_wire_and_through_mgd, guest_test_11_ah_peer_delete,
+               guest_test_12_daemons_stop_cleanly]
 
 
 # ===========================================================================
