@@ -8,7 +8,8 @@
  *   main.c      arguments, the read-execute loop (terminal, standard input, -c)
  *   conn.c      the socket to mgd, RPCs, XML helpers, lazily loaded schemas
  *   exec.c      one command line: pipes, local commands, requests, errors
- *   confirm.c   questions (yes/no), `load ... terminal` input, CLI-local commands
+ *   confirm.c   questions (yes/no), passwords, `load ... terminal` input, CLI-local commands
+ *   password.c  `set ... plain-text-password`: the prompts, Junos's rules, the crypt
  *   pipes.c     `| match`, `| count`, ... and the `display` options
  *   output.c    the terminal: pager, screen size
  *   render.c    one renderer per reply element (show system commit, ...)
@@ -76,6 +77,8 @@ void xml_esc(struct buf *b, const char *s, int attr);
 xmlNodePtr xchild(xmlNodePtr n, const char *name);
 /* Text of child `name` of n into buf ("" when absent). */
 const char *xtext(xmlNodePtr n, const char *name, char *buf, size_t len);
+/* n's junos:seconds attribute (-1 when absent). */
+long long xseconds(xmlNodePtr n);
 /* The text of n itself, malloc'ed. */
 char *xcontent(xmlNodePtr n);
 void refresh_host(void);
@@ -212,12 +215,22 @@ void error_at(const char *line, size_t col, const char *msg);
 /* ---- confirm.c ---- */
 /* Ask a yes/no question; 1 yes, 0 no. */
 int ask_confirm(const char *prompt, int dflt);
+/* A line read after prompt without echo (a terminal) into buf, without its
+ * newline; NULL at the end of input or on Ctrl-C.  A newline is printed
+ * after it, as the terminal did not echo one. */
+char *ask_secret(const char *prompt, char *buf, size_t len);
 /* Lines of `load ... terminal`, malloc'ed. */
 char *read_terminal_input(void);
 /* CLI-local commands (set cli ..., show cli, exit) in words [from, n) of
  * ws (offsets in line): 1 if handled. */
 struct words;
 int local_command(struct words *ws, size_t from, const char *line, struct pipeline *pl);
+
+/* ---- password.c ---- */
+/* mgd asked for a password (<password-prompt/>): read it twice, check
+ * Junos's rules, return its SHA-512 crypt (malloc'ed), or NULL after
+ * printing why not. */
+char *read_new_password(void);
 
 /* ---- edit.c ---- */
 int edit_init(void);

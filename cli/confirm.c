@@ -6,6 +6,8 @@
  *    answer is typed after the prompt; from standard input the next line
  *    is the answer (echoed, as a terminal would show it) and the end of
  *    input takes the default;
+ *  - passwords (`set ... plain-text-password`, password.c): read without
+ *    echo on a terminal (termios), as plain lines from standard input;
  *  - the text of `load ... terminal`: lines up to a line `^D`, a 0x04 byte
  *    or the end of input (Ctrl-D at a new line on a terminal);
  *  - CLI-local operational commands: exit, quit, set cli screen-length N,
@@ -17,6 +19,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* One line of input without its newline, malloc'ed; NULL at the end. */
 static char *input_line(void)
@@ -66,6 +70,46 @@ int ask_confirm(const char *prompt, int dflt)
         }
         free(line);
     }
+}
+
+char *ask_secret(const char *prompt, char *buf, size_t len)
+{
+    FILE *f = g_cli.interactive ? stdin : g_cli.in;
+    struct termios old, quiet;
+    int tty = g_cli.interactive && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *got;
+    size_t n;
+
+    fputs(prompt, stdout);
+    fflush(stdout);
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    /* a fixed buffer: getline's reallocations would leave copies behind */
+    got = fgets(buf, (int)len, f);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        if (got == NULL)
+            clearerr(stdin);
+    }
+    putchar('\n'); /* the newline that was not echoed */
+    fflush(stdout);
+    if (got == NULL)
+        return NULL;
+    n = strcspn(buf, "\n");
+    if (buf[n] != '\n' && n + 1 == len) {
+        /* longer than the buffer: drop the rest of the line */
+        int ch;
+        while ((ch = fgetc(f)) != EOF && ch != '\n')
+            ;
+    }
+    buf[n] = '\0';
+    if (n && buf[n - 1] == '\r')
+        buf[n - 1] = '\0';
+    return buf;
 }
 
 char *read_terminal_input(void)

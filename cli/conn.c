@@ -202,6 +202,15 @@ char *xcontent(xmlNodePtr n)
     return s;
 }
 
+long long xseconds(xmlNodePtr n)
+{
+    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)"seconds") : NULL;
+    long long s = v ? atoll((const char *)v) : -1;
+
+    xmlFree(v);
+    return s;
+}
+
 const char *xtext(xmlNodePtr n, const char *name, char *buf, size_t len)
 {
     xmlNodePtr c = xchild(n, name);

@@ -10,7 +10,8 @@
  * their root element (render.c), `| display xml|json` by xmlout.c; errors
  * print a caret under the offending word (junos.md 5.5), or one line with
  * -c.  mgd's questions (<confirm>) are asked and the command is sent again
- * with the answer.
+ * with the answer; so is a password it asks for (<password-prompt/>,
+ * password.c), as its crypt.
  */
 #include "cli.h"
 #include "words.h"
@@ -412,6 +413,15 @@ static void exec_config(const char *cmd, const char *line, struct pipeline *pl)
         req_edit(&b, sent.s, pl->display, confirmed, input);
         if (rpc_call(b.s, &r, chunk, pl) < 0)
             break;
+        if (r.root && !r.error && xchild(r.root, "password-prompt") && input == NULL) {
+            /* set ... plain-text-password: the line again with the crypt */
+            reply_free(&r);
+            if ((input = read_new_password()) == NULL) {
+                g_cli.failed = 1;
+                break;
+            }
+            continue;
+        }
         if (r.root && (c = xchild(r.root, "confirm")) != NULL && !r.error) {
             xmlChar *prompt = xmlGetProp(c, (const xmlChar *)"prompt");
             xmlChar *dflt = xmlGetProp(c, (const xmlChar *)"default");

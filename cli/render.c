@@ -14,15 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-static long long seconds_of(xmlNodePtr n)
-{
-    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)"seconds") : NULL;
-    long long s = v ? atoll((const char *)v) : -1;
-
-    xmlFree(v);
-    return s;
-}
-
 /* Is n (or a descendant down to maxdepth) one of names? */
 static int has_element(xmlNodePtr n, const char *const *names, int depth, int maxdepth)
 {
@@ -198,14 +189,14 @@ static void idle_time(char *out, size_t len, long long idle)
 static void users_information(xmlNodePtr n, struct pipeline *pl)
 {
     xmlNodePtr u = xchild(n, "uptime-information"), tab;
-    long long now = seconds_of(xchild(u, "date-time"));
+    long long now = xseconds(xchild(u, "date-time"));
     char v[64], user[64], tty[64], from[256], what[256], login[32], idle[32];
     struct buf b;
 
     if (u == NULL)
         return;
     buf_init(&b);
-    w_header(&b, now, seconds_of(xchild(u, "up-time")),
+    w_header(&b, now, xseconds(xchild(u, "up-time")),
              atoi(xtext(u, "active-user-count", v, sizeof(v))), u);
     buf_printf(&b, "%-8s %-8s %-32s  LOGIN@  IDLE WHAT\n", "USER", "TTY", "FROM");
     tab = xchild(u, "user-table");
@@ -216,8 +207,8 @@ static void users_information(xmlNodePtr n, struct pipeline *pl)
         xtext(e, "tty", tty, sizeof(tty));
         xtext(e, "from", from, sizeof(from));
         xtext(e, "command", what, sizeof(what));
-        login_time(login, sizeof(login), seconds_of(xchild(e, "login-time")), now);
-        idle_time(idle, sizeof(idle), seconds_of(xchild(e, "idle-time")));
+        login_time(login, sizeof(login), xseconds(xchild(e, "login-time")), now);
+        idle_time(idle, sizeof(idle), xseconds(xchild(e, "idle-time")));
         buf_printf(&b, "%-8.8s %-8.8s %-32.32s %-7.7s%s%s\n", user, tty, from, login, idle, what);
     }
     pl_puts(pl, b.s);
@@ -242,7 +233,7 @@ static void uptime_line(struct buf *b, const char *label, xmlNodePtr n, long lon
 {
     char when[64], ago[64], user[64];
     xmlNodePtr len = xchild(n, "time-length");
-    long long s = len ? seconds_of(len) : now - seconds_of(xchild(n, "date-time"));
+    long long s = len ? xseconds(len) : now - xseconds(xchild(n, "date-time"));
 
     if (n == NULL)
         return;
@@ -257,7 +248,7 @@ static void uptime_line(struct buf *b, const char *label, xmlNodePtr n, long lon
 static void uptime_information(xmlNodePtr n, struct pipeline *pl)
 {
     xmlNodePtr cur = xchild(n, "current-time"), u = xchild(n, "uptime-information");
-    long long now = seconds_of(xchild(cur, "date-time"));
+    long long now = xseconds(xchild(cur, "date-time"));
     char v[128];
     struct buf b;
 
@@ -269,7 +260,7 @@ static void uptime_information(xmlNodePtr n, struct pipeline *pl)
     uptime_line(&b, "Protocols started", xchild(n, "protocols-started-time"), now);
     uptime_line(&b, "Last configured", xchild(n, "last-configured-time"), now);
     if (u)
-        w_header(&b, now, seconds_of(xchild(u, "up-time")),
+        w_header(&b, now, xseconds(xchild(u, "up-time")),
                  atoi(xtext(u, "active-user-count", v, sizeof(v))), u);
     pl_puts(pl, b.s);
     buf_free(&b);
@@ -299,6 +290,7 @@ void render_route_information(xmlNodePtr n, struct pipeline *pl);
 void render_interface_information(xmlNodePtr n, struct pipeline *pl);
 void render_arp_table_information(xmlNodePtr n, struct pipeline *pl);
 void render_chassis_inventory(xmlNodePtr n, struct pipeline *pl);
+void render_route_engine_information(xmlNodePtr n, struct pipeline *pl);
 void render_ping_results(xmlNodePtr n, struct pipeline *pl);
 void render_traceroute_results(xmlNodePtr n, struct pipeline *pl);
 void render_service_set_summary_information(xmlNodePtr n, struct pipeline *pl);
@@ -326,6 +318,7 @@ static const struct {
     {"interface-information", render_interface_information},
     {"arp-table-information", render_arp_table_information},
     {"chassis-inventory", render_chassis_inventory},
+    {"route-engine-information", render_route_engine_information},
     {"ping-results", render_ping_results},
     {"traceroute-results", render_traceroute_results},
     {"service-set-summary-information", render_service_set_summary_information},

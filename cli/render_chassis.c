@@ -72,3 +72,66 @@ void render_chassis_inventory(xmlNodePtr n, struct pipeline *pl)
     pl_puts(pl, b.s);
     buf_free(&b);
 }
+
+/* "2 days, 1 hour, 3 minutes, 39 seconds": Junos's Uptime, zero units
+ * above the first non-zero one left out. */
+static void uptime_words(struct buf *b, long long s)
+{
+    static const struct {
+        const char *unit;
+        long long secs;
+    } u[] = {{"day", 86400}, {"hour", 3600}, {"minute", 60}, {"second", 1}};
+    int started = 0;
+
+    for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+        long long v = s / u[i].secs;
+
+        s %= u[i].secs;
+        if (v == 0 && !started && u[i].secs > 1)
+            continue;
+        buf_printf(b, "%s%lld %s%s", started ? ", " : "", v, u[i].unit, v == 1 ? "" : "s");
+        started = 1;
+    }
+}
+
+/* `show chassis routing-engine` (route-engine-information, answered by
+ * mgd) in Junos's layout: labels in a 31-column field after 4 spaces. */
+void render_route_engine_information(xmlNodePtr n, struct pipeline *pl)
+{
+    struct buf b;
+    char v[256], l1[32], l5[32], l15[32];
+
+    buf_init(&b);
+    buf_puts(&b, "Routing Engine status:\n");
+    for (xmlNodePtr re = n->children; re; re = re->next) {
+        xmlNodePtr up;
+
+        if (re->type != XML_ELEMENT_NODE || strcmp((const char *)re->name, "route-engine"))
+            continue;
+        buf_printf(&b, "  Slot %s:\n", xtext(re, "slot", v, sizeof(v)));
+        xtext(re, "mastership-state", v, sizeof(v));
+        if (v[0] >= 'a' && v[0] <= 'z')
+            v[0] = (char)(v[0] - 'a' + 'A');
+        buf_printf(&b, "    %-31s%s\n", "Current state", v);
+        xtext(re, "mastership-priority", v, sizeof(v));
+        if (v[0] >= 'a' && v[0] <= 'z')
+            v[0] = (char)(v[0] - 'a' + 'A');
+        buf_printf(&b, "    %-31s%s\n", "Election priority", v);
+        buf_printf(&b, "    %-26s%s\n", "DRAM", xtext(re, "memory-dram-size", v, sizeof(v)));
+        buf_printf(&b, "    %-31s%s\n", "Model", xtext(re, "model", v, sizeof(v)));
+        buf_printf(&b, "    %-31s%s\n", "Start time", xtext(re, "start-time", v, sizeof(v)));
+        up = xchild(re, "up-time");
+        buf_printf(&b, "    %-31s", "Uptime");
+        uptime_words(&b, xseconds(up));
+        buf_putc(&b, '\n');
+        buf_printf(&b, "    %-31s%s\n", "Last reboot reason",
+                   xtext(re, "last-reboot-reason", v, sizeof(v)));
+        xtext(re, "load-average-one", l1, sizeof(l1));
+        xtext(re, "load-average-five", l5, sizeof(l5));
+        xtext(re, "load-average-fifteen", l15, sizeof(l15));
+        buf_printf(&b, "    %-31s1 minute   5 minute  15 minute\n", "Load averages:");
+        buf_printf(&b, "    %-31s%8s   %8s   %8s\n", "", l1, l5, l15);
+    }
+    pl_puts(pl, b.s);
+    buf_free(&b);
+}

@@ -17,14 +17,17 @@
  *   8. the inner packet within the SA's selectors;   outside selectors
  *   9. routed in the routing instance of the tunnel's inside unit, as if
  *      it had arrived on that unit.
+ * 1 and 2 run on the main thread (esp_input), 3 to 5 and the window's move
+ * on the worker of the PIC owning the tunnel (esp_open_sa, pic.h), the rest
+ * on the main thread again (esp_opened).  The ESP inside an AH+ESP bundle
+ * is opened by the same worker right after its AH (ahin.c: esp_hdr_ok and
+ * esp_open_sa from 2 on, esp_opened); AH alone shares 7-9 (ipsec_deliver).
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
 #include "pic.h"
 #include "pktutil.h"
 #include "svc.h"
-
-#include <string.h>
 
 enum esp_err { E_HDR, E_REPLAY, E_AUTH, E_DECRYPT, E_TRAILER };
 
@@ -80,77 +83,98 @@ static struct unit *inside_unit(struct fwdd *fw, struct tunnel *t)
     return t->inside_u;
 }
 
+int esp_hdr_ok(const struct ipsec_sa *sa, size_t esplen, int udp)
+{
+    return !udp == (sa->encap != FWD_ENCAP_UDP) &&
+           esplen >= ESP_HDR_LEN + sa->iv_len + sa->block + sa->icv_len;
+}
+
 void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
                int udp)
 {
     uint32_t dst = get32(ip + 16);
-    struct ipsec_sa *sa;
-    struct picw *w;
+    struct ipsec_sa *sa = NULL;
     struct pjob *j;
 
-    if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL) {
+    if (esplen < ESP_HDR_LEN || (sa = sa_lookup_in(fw, get32(esp), inst, dst)) == NULL ||
+        sa->proto != FWD_PROTO_ESP) { /* an AH SA's SPI is not ESP's */
         struct service_set *ss = svc_by_gateway(fw->cur, inst, dst);
         if (ss)
             ss->rt->esp_dropped++;
         fwd_drop(fw, esplen < ESP_HDR_LEN ? DROP_ESP_HDR : DROP_ESP_NO_SA);
         return;
     }
-    if (!udp != (sa->encap != FWD_ENCAP_UDP) ||
-        esplen < ESP_HDR_LEN + sa->iv_len + sa->block + sa->icv_len) {
+    if (!esp_hdr_ok(sa, esplen, udp)) {
         count_err(fw, sa, E_HDR);
         return;
     }
-    w = sa->tun->w;
-    /* the PIC's worker gets a copy; without threads it opens it in place */
-    if ((j = pjob_get(fw, w, 0, w && w->running ? esplen : 0)) == NULL) {
+    if ((j = pjob_inbound(fw, sa, PJ_OPEN, esp, esplen)) == NULL) {
         fwd_drop(fw, DROP_PIC_BUSY);
         return;
-    }
-    j->kind = PJ_OPEN;
-    j->sa = sa;
-    j->seq = get32(esp + 4);
-    j->len = esplen;
-    if (w && w->running) {
-        memcpy(j->buf, esp, esplen);
-    } else {
-        j->buf = esp;
-        j->ext = 1;
     }
     pic_submit(fw, j);
 }
 
+int esp_open_sa(struct ipsec_sa *sa, uint8_t *esp, size_t len, size_t *off, size_t *plen,
+                uint8_t *nh)
+{
+    uint32_t seq = get32(esp + 4);
+    int rc;
+
+    if (sa_replay_check(sa, seq) < 0)
+        return PJ_REPLAY;
+    if ((rc = esp_open(sa->xf, esp, len, off, plen, nh)) == ESP_OK)
+        sa_replay_update(sa, seq);
+    return rc;
+}
+
+void esp_open_run(struct pjob *j)
+{
+    j->status = esp_open_sa(j->sa, j->buf, j->len, &j->off, &j->plen, &j->nh);
+}
+
+void esp_opened(struct fwdd *fw, struct ipsec_sa *sa, int status, uint8_t *p, size_t plen,
+                uint8_t nh)
+{
+    if (status != ESP_OK) {
+        count_err(fw, sa,
+                  status == PJ_REPLAY         ? E_REPLAY
+                  : status == PJ_HDR          ? E_HDR
+                  : status == ESP_ERR_ICV     ? E_AUTH
+                  : status == ESP_ERR_PADDING ? E_TRAILER
+                                              : E_DECRYPT);
+        return;
+    }
+    if (nh == 59) /* RFC 4303 2.6: a dummy packet */
+        return;
+    if (ipsec_deliver(fw, sa, p, plen, nh) < 0)
+        count_err(fw, sa, E_TRAILER);
+}
+
 void esp_open_done(struct fwdd *fw, struct pjob *j)
 {
-    struct ipsec_sa *sa = j->sa;
-    uint8_t *inner = j->buf + j->off;
+    esp_opened(fw, j->sa, j->status, j->buf + j->off, j->plen, j->nh);
+}
+
+int ipsec_deliver(struct fwdd *fw, struct ipsec_sa *sa, uint8_t *p, size_t plen, uint8_t nh)
+{
     struct unit *u;
     size_t ilen;
 
-    if (j->status != ESP_OK) {
-        count_err(fw, sa,
-                  j->status == PJ_REPLAY         ? E_REPLAY
-                  : j->status == ESP_ERR_ICV     ? E_AUTH
-                  : j->status == ESP_ERR_PADDING ? E_TRAILER
-                                                 : E_DECRYPT);
-        return;
-    }
-    if (j->nh == 59) /* RFC 4303 2.6: a dummy packet */
-        return;
-    if ((ilen = inner_len(inner, j->plen, j->nh)) == 0) {
-        count_err(fw, sa, E_TRAILER);
-        return;
-    }
+    if ((ilen = inner_len(p, plen, nh)) == 0)
+        return -1;
     sa_count(fw, sa, ilen);
-    if (!sel_match(&sa->sel, inner, ilen, 1)) {
+    if (!sel_match(&sa->sel, p, ilen, 1)) {
         fwd_drop(fw, DROP_ESP_SELECTOR);
-        return;
+        return 0;
     }
     if (fw->cur == NULL || (u = inside_unit(fw, sa->tun)) == NULL) {
         fwd_drop(fw, DROP_NO_UNIT);
-        return;
+        return 0;
     }
-    if (j->nh == 41)
-        ip6_input(fw, u, NULL, inner, ilen);
+    if (nh == 41)
+        ip6_input(fw, u, NULL, p, ilen);
     else
-        ip4_input(fw, u, inner, ilen);
+        ip4_input(fw, u, p, ilen);
+    return 0;
 }

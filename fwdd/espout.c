@@ -17,12 +17,18 @@
  * (RFC 3948 2.1).  The outer packet is routed from the local gateway in
  * its routing instance (ip4_send).
  *
+ * An AH SA (ahout.c) puts its header between the outer IPv4 header and the
+ * inner packet, or around the ESP packet of its bundle.
+ *
  * The cryptography is the job of the PIC that owns the tunnel (pic.h):
  * encap_one copies the inner packet into a job with room for the outer
- * headers and assigns the sequence number; esp_seal_done, on the main
- * thread, writes the outer header and sends the packet.  A tunnel whose
- * outer packet enters another service set, or comes back to the
- * appliance, nests: a depth of 4 is a loop and is dropped.
+ * headers and assigns the sequence numbers (and the outer header's
+ * identification, which AH's ICV covers); on the worker, esp_seal_run
+ * seals the ESP, writes the outer IPv4 (and UDP) header and, for an AH
+ * SA, the AH header and its ICV over the finished packet; esp_seal_done,
+ * on the main thread, counts and sends it.  A tunnel whose outer packet
+ * enters another service set, or comes back to the appliance, nests: a
+ * depth of 4 is a loop and is dropped.
  */
 #include "ipsec.h"
 #include "crypto/esp.h"
@@ -54,7 +60,9 @@ static const struct sa_route *sa_route(struct fwdd *fw, struct ipsec_sa *sa,
     const struct rt_dest *d;
     const struct route *r;
     const struct rt_nh *nh;
-    long avail, fixed = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ESP_HDR_LEN;
+    const struct ipsec_sa *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa; /* ESP, if any */
+    long avail, fixed = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + (long)ah_overhead(sa) +
+                        (e ? ESP_HDR_LEN + (long)e->iv_len + (long)e->icv_len : 0);
     uint32_t rgw = addr_v4(&sa->remote);
 
     if (c->gen == fw->cur->serial && c->changes == rtable_changes)
@@ -77,8 +85,9 @@ static const struct sa_route *sa_route(struct fwdd *fw, struct ipsec_sa *sa,
     }
     if (nh->unit == NULL)
         return c;
-    avail = (long)unit_mtu(nh->unit) - fixed - (long)sa->iv_len - (long)sa->icv_len;
-    avail = avail / (long)sa->block * (long)sa->block - 2;
+    avail = (long)unit_mtu(nh->unit) - fixed;
+    if (e)
+        avail = avail / (long)e->block * (long)e->block - 2;
     c->mtu = avail < 68 ? 68 : (unsigned)avail;
     return c;
 }
@@ -86,37 +95,69 @@ static const struct sa_route *sa_route(struct fwdd *fw, struct ipsec_sa *sa,
 static void encap_one(void *arg, uint8_t *ip, size_t len)
 {
     struct enc_ctx *c = arg;
-    struct ipsec_sa *sa = c->sa;
-    size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0);
+    struct ipsec_sa *sa = c->sa, *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa; /* ESP, if any */
+    size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ah_overhead(sa);
+    size_t at = hdr + (e ? ESP_HDR_LEN + e->iv_len : 0); /* where the inner packet goes */
     int v6 = ip[0] >> 4 == 6;
     struct pjob *j;
 
-    if (hdr + ESP_HDR_LEN + sa->iv_len + len + sa->block + 2 + sa->icv_len > 65535) {
+    if (hdr + len + (e ? ESP_HDR_LEN + e->iv_len + e->block + 2 + e->icv_len : 0) > 65535) {
         fwd_drop(c->fw, DROP_NEEDFRAG);
         return;
     }
-    if (sa->seq == UINT32_MAX) { /* no extended sequence numbers: RFC 4303 3.3.3 */
+    if (sa->seq == UINT32_MAX || (e && e->seq == UINT32_MAX)) { /* no ESN: RFC 4303 3.3.3 */
         fwd_drop(c->fw, DROP_ESP_SEQ);
         return;
     }
-    if ((j = pjob_get(c->fw, sa->tun->w, hdr, ESP_HDR_LEN + sa->iv_len + len)) == NULL) {
+    if ((j = pjob_get(c->fw, sa->tun->w, hdr, at - hdr + len)) == NULL) {
         fwd_drop(c->fw, DROP_PIC_BUSY);
         return;
     }
     j->kind = PJ_SEAL;
     j->sa = sa;
     j->seq = ++sa->seq;
+    if (e && e != sa)
+        j->eseq = ++e->seq;
+    j->ipid = c->fw->ip_id++;
     j->nh = v6 ? 41 : 4;
     j->tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
     j->depth = c->depth;
     j->len = j->ilen = len;
-    memcpy(j->buf + hdr + ESP_HDR_LEN + sa->iv_len, ip, len);
+    memcpy(j->buf + at, ip, len);
     pic_submit(c->fw, j);
+}
+
+void esp_seal_run(struct pjob *j)
+{
+    struct ipsec_sa *sa = j->sa, *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa;
+    uint8_t *buf = j->buf;
+    size_t out = j->len, total;
+
+    if (e && (j->status = esp_seal(e->xf, e->spi, e == sa ? j->seq : j->eseq, j->nh, NULL,
+                                   buf + j->hdr, j->len, j->cap - j->hdr, &out)) != ESP_OK)
+        return; /* AH alone: the inner packet is already right after the AH header */
+    j->len = out;
+    total = j->hdr + out;
+    ip4_hdr_build(buf, total,
+                  sa->ah                       ? IPPROTO_AH_
+                  : sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_
+                                               : IPPROTO_ESP_,
+                  addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, j->ipid);
+    buf[1] = j->tos;
+    ip4_set_csum(buf);
+    if (sa->encap == FWD_ENCAP_UDP) {
+        put16(buf + 20, sa->sport);
+        put16(buf + 22, sa->dport);
+        put16(buf + 24, (uint16_t)(UDP_HLEN + j->len));
+        put16(buf + 26, 0);
+    }
+    if (sa->ah && ah_output(sa, j->seq, buf, total, e ? IPPROTO_ESP_ : j->nh) != ESP_OK)
+        j->status = PJ_AH_FAIL;
 }
 
 void esp_seal_done(struct fwdd *fw, struct pjob *j)
 {
-    struct ipsec_sa *sa = j->sa;
+    struct ipsec_sa *sa = j->sa, *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa;
     const struct service_set *ss = fw->cur ? sa->tun->rt->ss : NULL;
     struct instance *inst = ss ? ss->lgw_inst : NULL;
     struct ipsec *x = ipsec_get(fw);
@@ -126,25 +167,18 @@ void esp_seal_done(struct fwdd *fw, struct pjob *j)
     int depth = x->depth;
 
     if (j->status != ESP_OK) {
-        log_warnx("ESP seal (SA %08x): %s", sa->spi, j->err);
-        fwd_drop(fw, DROP_ESP_DECRYPT);
+        log_warnx("%s seal (SA %08x): %s", j->status == PJ_AH_FAIL ? "AH" : "ESP", sa->spi, j->err);
+        fwd_drop(fw, j->status == PJ_AH_FAIL ? DROP_AH_AUTH : DROP_ESP_DECRYPT);
         return;
     }
     if (inst == NULL) { /* the configuration changed meanwhile */
         fwd_drop(fw, DROP_SS_NO_SA);
         return;
     }
-    ip4_hdr_build(buf, total, sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_ : IPPROTO_ESP_,
-                  addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, fw->ip_id++);
-    buf[1] = j->tos;
-    ip4_set_csum(buf);
-    if (sa->encap == FWD_ENCAP_UDP) {
-        put16(buf + 20, sa->sport);
-        put16(buf + 22, sa->dport);
-        put16(buf + 24, (uint16_t)(UDP_HLEN + j->len));
-        put16(buf + 26, 0);
-    }
-    sa_count(fw, sa, j->ilen);
+    if (sa->ah) /* what AH carried: the inner packet or the bundle's ESP packet */
+        sa_count(fw, sa, j->len);
+    if (e)
+        sa_count(fw, e, j->ilen);
     rc = sa_route(fw, sa, inst);
     x->depth = j->depth + 1; /* what esp_output had when it handed the packet over */
     if (rc->out)

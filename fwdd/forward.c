@@ -65,6 +65,10 @@ const char *fwd_drop_name(enum fwd_drop d)
         [DROP_REASM_MEM] = "reassembly memory cap",
         [DROP_REASM_BAD] = "overlapping or oversized fragments",
         [DROP_PIC_BUSY] = "service PIC busy",
+        [DROP_AH_NO_SA] = "AH without SA",
+        [DROP_AH_HDR] = "AH bad header",
+        [DROP_AH_AUTH] = "AH authentication failure",
+        [DROP_AH_REPLAY] = "AH replay",
     };
     return (unsigned)d < DROP_MAX && names[d] ? names[d] : "?";
 }

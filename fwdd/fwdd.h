@@ -96,6 +96,10 @@ enum fwd_drop {
     DROP_REASM_MEM,     /* fragments evicted by the memory cap */
     DROP_REASM_BAD,     /* overlapping or oversized fragments */
     DROP_PIC_BUSY,      /* the service PIC's queue is full */
+    DROP_AH_NO_SA,      /* AH to a local gateway with no AH SA */
+    DROP_AH_HDR,        /* AH: too short, length not the SA's, next header not the SA's */
+    DROP_AH_AUTH,       /* AH: integrity check failed (or could not be computed) */
+    DROP_AH_REPLAY,     /* AH: replayed or too old for the window */
     DROP_MAX
 };
 const char *fwd_drop_name(enum fwd_drop d);

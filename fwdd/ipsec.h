@@ -8,12 +8,14 @@
  *     configuration at apply); it holds its SAs, its inside unit (by name),
  *     its outer addresses and the counters that `show services ipsec-vpn
  *     ipsec statistics` lists;
- *   - an SA (struct ipsec_sa) is one direction of ESP: its transform
- *     (lib/crypto/esp.h), sequence number or anti-replay window,
- *     selectors, lifetimes and counters.  Every SA is in a hash by
- *     (service set, SPI, direction), inbound ones also by (SPI, local
- *     address) for the packet path; tunnels are in a hash by (service
- *     set, index) (sa.c, ptab.h): no lookup walks a list;
+ *   - an SA (struct ipsec_sa) is one direction of ESP or AH: its transform
+ *     (lib/crypto/esp.h, ah.h), sequence number or anti-replay window,
+ *     selectors, lifetimes and counters; an AH SA of a bundle owns the ESP
+ *     SA inside it (ahsa.c).  Every SA is in a hash by (service set, SPI,
+ *     direction), inbound ones also by (SPI, local address) for the packet
+ *     path (a bundle's by its AH SPI; its ESP SA is in neither); tunnels
+ *     are in a hash by (service set, index) (sa.c, ptab.h): no lookup
+ *     walks a list;
  *   - a dynamic rule (struct dyn_rule) is kmd's implicit rule of a tunnel:
  *     from its inside unit, selectors, matched after the static rules in
  *     installation order, found through an index by inside unit and
@@ -23,18 +25,21 @@
  *
  * Who calls what: svc_input() (svc.c) picks the tunnel of a packet routed
  * to a services unit and hands it to esp_output() (espout.c); local.c
- * hands ESP to a local gateway to esp_input() (espin.c) after reassembly
- * (reasm.c); kmdreq.c installs and removes kmd's state over fwdd.sock;
- * manual.c reconciles the manual tunnels with each applied configuration;
- * show_ipsec.c lists and clears the counters.
+ * hands ESP to a local gateway to esp_input() (espin.c) and AH to
+ * ah_input() (ahin.c) after reassembly (reasm.c); kmdreq.c installs and
+ * removes kmd's state over fwdd.sock; manual.c reconciles the manual
+ * tunnels with each applied configuration; show_ipsec.c lists and clears
+ * the counters.
  */
 #ifndef FWDD_IPSEC_H
 #define FWDD_IPSEC_H
 
+#include "crypto/esp.h"
 #include "fwdd.h"
 #include "fwdipc.h"
 #include "ptab.h"
 
+struct ah_xform;
 struct esp_xform;
 struct ss_rt;
 struct tunnel;
@@ -54,6 +59,8 @@ struct sa_sel {
 struct sa_counters {
     uint64_t enc_bytes, enc_packets, dec_bytes, dec_packets;
     uint64_t auth_failures, replay_errors, decrypt_failures, bad_headers, bad_trailers;
+    /* a tunnel's AH traffic (an SA's own is in enc_ and dec_) */
+    uint64_t ah_out_bytes, ah_out_packets, ah_in_bytes, ah_in_packets, ah_auth_failures;
 };
 
 /* The route toward an SA's remote gateway, kept while the generation and
@@ -78,11 +85,15 @@ struct ipsec_sa {
     uint32_t seq;          /* outbound: last sequence number sent */
     int inflight;          /* packets with its PIC's worker (pic.h) */
     int dead;              /* deleted: freed when inflight drops to 0 */
-    struct esp_xform *xf;
+    struct esp_xform *xf;  /* ESP (NULL for AH) */
+    struct ah_xform *ah;   /* AH (ahsa.c) */
+    struct ipsec_sa *esp;  /* AH of a bundle: the ESP SA inside (owned; not hashed, not in
+                              the tunnel's list; no lifetimes of its own) */
     size_t iv_len, icv_len, block;
     struct addr local, remote; /* outer addresses */
     uint16_t tunnel_mtu;
     uint8_t clear_df;
+    uint8_t proto;          /* FWD_PROTO_ESP or FWD_PROTO_AH */
     int replay;             /* inbound: anti-replay window in use */
     uint32_t win_bits, top; /* window size, highest sequence number seen */
     uint64_t *win;          /* win_bits / 64 words: win1, or allocated */
@@ -161,6 +172,15 @@ void ipsec_clock_set(int64_t (*ms)(void));
 /* Check an SA request (lengths, algorithms, addresses): FWD_OK or the
  * status to answer, with a reason in msg. */
 int sa_check(const struct fwd_sa *s, char *msg, size_t msglen);
+/* The cipher and integrity algorithm of a request: 1 if the key length
+ * fits, 0 if not, -1 if unknown (*gcm for AES-GCM). */
+int sa_cipher_of(const struct fwd_sa *s, enum crypto_cipher *c, int *gcm);
+int sa_integ_of(const struct fwd_sa *s, enum esp_integ *i);
+/* What an SA is to kmd: FWD_PROTO_ESP, FWD_PROTO_AH or FWD_PROTO_BUNDLE. */
+static inline uint8_t sa_proto(const struct ipsec_sa *sa)
+{
+    return sa->esp ? FWD_PROTO_BUNDLE : sa->proto;
+}
 /* Build an SA from a checked request and add it to tunnel t (and the SPI
  * hash when inbound).  NULL if the transform cannot be made (msg says why). */
 struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *s,
@@ -222,6 +242,28 @@ struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel);
 const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u,
                                      const uint8_t *ip, size_t len);
 
+/* --- ahsa.c / ahout.c / ahin.c: AH (RFC 4302) and AH+ESP bundles ---------- */
+
+/* The checks of sa_check() for FWD_PROTO_AH and FWD_PROTO_BUNDLE requests
+ * (transforms, no UDP encapsulation, the bundle's ESP SPI). */
+int ah_sa_check(const struct fwd_sa *s, char *msg, size_t msglen);
+/* Make sa (filled by sa_add from a checked AH or bundle request) an AH SA,
+ * with its ESP SA inside for a bundle; -1 with msg if a transform fails. */
+int ah_sa_init(struct ipsec_sa *sa, const struct fwd_sa *s, char *msg, size_t msglen);
+void ah_sa_free(struct ipsec_sa *sa);
+/* Bytes held for sa's AH transform and its bundle's ESP SA (the summary). */
+size_t ah_sa_size(const struct ipsec_sa *sa);
+/* Bytes an AH SA puts between the outer IPv4 header and what it protects
+ * (0 for an ESP SA). */
+size_t ah_overhead(const struct ipsec_sa *sa);
+/* Worker thread: write the AH header (sequence number seq, next header nh)
+ * and ICV of AH SA sa into the complete outer packet ip (len bytes,
+ * protocol 51, the AH space after its header).  ESP_OK or an esp_status.
+ * The caller checked that the sequence numbers are not exhausted. */
+int ah_output(const struct ipsec_sa *sa, uint32_t seq, uint8_t *ip, size_t len, uint8_t nh);
+/* AH (protocol 51) in packet ip (len bytes) to a local gateway of inst. */
+void ah_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, size_t len);
+
 /* --- manual.c ------------------------------------------------------------ */
 
 struct ss_term;
@@ -244,6 +286,24 @@ void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel 
  * dst of instance inst; udp when it came in UDP (RFC 3948). */
 void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp, size_t esplen,
                int udp);
+/* Check 2 of espin.c: esplen bytes of ESP can be sa's, raw or in UDP as it
+ * says (1), or not (0). */
+int esp_hdr_ok(const struct ipsec_sa *sa, size_t esplen, int udp);
+/* Worker thread: the anti-replay check, esp_open and the window's move for
+ * ESP packet esp (len bytes) of inbound ESP SA sa: ESP_OK with the payload
+ * at esp + *off, or PJ_REPLAY or an esp_status (pic.h). */
+int esp_open_sa(struct ipsec_sa *sa, uint8_t *esp, size_t len, size_t *off, size_t *plen,
+                uint8_t *nh);
+/* Main thread: count what esp_open_sa (or a check before it: PJ_HDR)
+ * answered for sa, or deliver the inner packet at p (plen bytes, next
+ * header nh). */
+void esp_opened(struct fwdd *fw, struct ipsec_sa *sa, int status, uint8_t *p, size_t plen,
+                uint8_t nh);
+/* A decapsulated inner packet (IPv4 or IPv6 as nh says, plen bytes at p)
+ * of inbound SA sa: its length checked, counted, checked against the SA's
+ * selectors, routed from the tunnel's inside unit; 0, or -1 when it is
+ * not a valid packet (the caller counts a bad trailer). */
+int ipsec_deliver(struct fwdd *fw, struct ipsec_sa *sa, uint8_t *p, size_t plen, uint8_t nh);
 
 /* --- reasm.c ------------------------------------------------------------- */
 

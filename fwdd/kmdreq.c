@@ -176,7 +176,7 @@ static int find_ref(struct fwdd *fw, const uint8_t *p, struct ipsec_sa **sa, cha
     if ((st = set_and_unit(fw, r.service_set, sizeof(r.service_set), NULL, 0, &ss, NULL, msg,
                            msglen)) != FWD_OK)
         return st;
-    if (r.proto != FWD_PROTO_ESP || (*sa = sa_find(fw, ss->rt, ntohl(r.spi), r.dir)) == NULL ||
+    if ((*sa = sa_find(fw, ss->rt, ntohl(r.spi), r.dir)) == NULL || sa_proto(*sa) != r.proto ||
         (*sa)->tun->manual) {
         snprintf(msg, msglen, "no SA %08x", ntohl(r.spi));
         return FWD_ERR_NOENT;

@@ -3,10 +3,11 @@
  * answered; echo replies and ICMP errors go to fwdd's own ping and
  * traceroute (ping.c); IKE to a service set's local gateway is punted to
  * kmd (svc.c), ESP (protocol 50, or UDP 4500 - or the udp-encapsulate
- * dest-port - without the non-ESP marker) is decapsulated (espin.c), NAT
+ * dest-port - without the non-ESP marker) is decapsulated (espin.c), AH
+ * (protocol 51) checked and stripped (ahin.c), NAT
  * keepalives are absorbed; other UDP gets port unreachable, other
  * protocols protocol unreachable, TCP is dropped (the appliance's
- * management plane is not on its revenue ports).  Fragments of ESP and
+ * management plane is not on its revenue ports).  Fragments of ESP, AH and
  * UDP to a local gateway are reassembled first (reasm.c); other fragments
  * to the appliance are dropped.
  */
@@ -84,7 +85,7 @@ void local4_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8
         return;
     }
     if (h.mf || h.fragoff) {
-        if ((h.proto == IPPROTO_ESP_ || h.proto == IPPROTO_UDP_) &&
+        if ((h.proto == IPPROTO_ESP_ || h.proto == IPPROTO_UDP_ || h.proto == IPPROTO_AH_) &&
             svc_by_gateway(fw->cur, inst, h.dst))
             reasm_input(fw, in, inst, ip, h.tot_len);
         else
@@ -105,6 +106,12 @@ void local4_input(struct fwdd *fw, struct unit *in, struct instance *inst, uint8
     case IPPROTO_ESP_:
         if (svc_by_gateway(fw->cur, inst, h.dst) != NULL) {
             esp_input(fw, inst, ip, ip + h.hlen, h.tot_len - h.hlen, 0);
+            return;
+        }
+        break;
+    case IPPROTO_AH_:
+        if (svc_by_gateway(fw->cur, inst, h.dst) != NULL) {
+            ah_input(fw, inst, ip, h.tot_len); /* ahin.c */
             return;
         }
         break;

@@ -3,7 +3,10 @@
  * rule R term T then manual direction (inbound|outbound|bidirectional) {
  * protocol esp; spi N; authentication { algorithm A; key K; } encryption
  * { algorithm A; key K; } }` (aes-128-gcm and aes-256-gcm, RFC 4106: a
- * key of 20 or 36 bytes, the AES key then the salt, and no authentication)
+ * key of 20 or 36 bytes, the AES key then the salt, and no authentication);
+ * `protocol ah` (authentication only) or `protocol bundle` (ESP with the
+ * encryption and `auxiliary-spi`, inside AH with the authentication and
+ * `spi`: ahsa.c)
  * with the term's and the service set's options (anti-replay-window-size,
  * no-anti-replay, clear-dont-fragment-bit, tunnel-mtu, udp-encapsulate).
  *
@@ -137,6 +140,40 @@ static int gcm_no_auth(const struct cnode *dir, const char *where)
     return -1;
 }
 
+/* protocol (esp by default, ah, bundle) and auxiliary-spi: the protocol,
+ * or 0 after logging why the SA cannot be used.  AH authenticates only;
+ * a bundle is ESP (encryption, and auxiliary-spi as its SPI) inside AH
+ * (authentication, and spi). */
+static uint8_t proto_read(const struct cnode *d, uint32_t *aux_spi, const char *where)
+{
+    const char *proto = cfg_value(d, "protocol"), *aux = cfg_value(d, "auxiliary-spi");
+
+    if (proto == NULL || strcmp(proto, "esp") == 0 || strcmp(proto, "ah") == 0) {
+        if (aux)
+            log_warnx("[edit %s] auxiliary-spi is used by protocol bundle only: ignored", where);
+        if (proto && strcmp(proto, "ah") == 0 && cfg_child(d, "encryption")) {
+            log_warnx("[edit %s] encryption: protocol ah does not encrypt (use esp or bundle): "
+                      "SA not installed",
+                      where);
+            return 0;
+        }
+        return proto && strcmp(proto, "ah") == 0 ? FWD_PROTO_AH : FWD_PROTO_ESP;
+    }
+    if (strcmp(proto, "bundle") != 0) {
+        log_warnx("[edit %s] protocol %s is not supported by OpenSG: SA not installed", where,
+                  proto);
+        return 0;
+    }
+    if (aux == NULL) {
+        log_warnx("[edit %s] protocol bundle needs auxiliary-spi (the SPI of its ESP): SA not "
+                  "installed",
+                  where);
+        return 0;
+    }
+    *aux_spi = (uint32_t)strtoul(aux, NULL, 10);
+    return FWD_PROTO_BUNDLE;
+}
+
 void manual_read(struct ss_term *t, const char *rule, const struct cnode *then)
 {
     const struct cnode *man = cfg_child(then, "manual");
@@ -149,26 +186,23 @@ void manual_read(struct ss_term *t, const char *rule, const struct cnode *then)
     t->replay_window = win ? (uint16_t)strtoul(win, NULL, 10) : 0;
     t->tunnel_mtu = mtu ? (uint16_t)strtoul(mtu, NULL, 10) : 0;
     for (const struct cnode *d = cfg_child(man, "direction"); d; d = cfg_next(d)) {
-        const char *dir = cfg_key(d), *proto = cfg_value(d, "protocol"), *spi;
+        const char *dir = cfg_key(d), *spi;
         char where[256];
         struct manual_sa m = {0};
         int both = strcmp(dir, "bidirectional") == 0;
 
         snprintf(where, sizeof(where),
                  "services ipsec-vpn rule %s term %s then manual direction %s", rule, t->name, dir);
-        if (proto && strcmp(proto, "esp") != 0) {
-            log_warnx("[edit %s] protocol %s is not supported by OpenSG yet: SA not installed",
-                      where, proto);
-            continue;
-        }
         if ((spi = cfg_value(d, "spi")) == NULL) {
             log_warnx("[edit %s] no spi: SA not installed", where);
             continue;
         }
         m.spi = (uint32_t)strtoul(spi, NULL, 10);
-        if (algo_read(cfg_child(d, "encryption"), "encryption", 1, &m.cipher, m.ekey, &m.ekey_len,
-                      where) < 0 ||
-            (m.cipher == FWD_CIPHER_AES_GCM_16
+        m.proto = proto_read(d, &m.aux_spi, where);
+        if (m.proto == 0 ||
+            (m.proto != FWD_PROTO_AH && algo_read(cfg_child(d, "encryption"), "encryption", 1,
+                                                  &m.cipher, m.ekey, &m.ekey_len, where) < 0) ||
+            (m.proto == FWD_PROTO_ESP && m.cipher == FWD_CIPHER_AES_GCM_16
                  ? gcm_no_auth(d, where)
                  : algo_read(cfg_child(d, "authentication"), "authentication", 0, &m.auth, m.akey,
                              &m.akey_len, where)) < 0) {
@@ -213,7 +247,8 @@ static size_t term_specs(const struct service_set *ss, const struct ss_rule *r,
                  t->inside[0] ? t->inside : ss->inside_name);
         s->spi = htonl(m->spi);
         s->dir = m->dir;
-        s->proto = FWD_PROTO_ESP;
+        s->proto = m->proto;
+        s->aux_spi = htonl(m->aux_spi);
         s->encap = ss->udp_port ? FWD_ENCAP_UDP : FWD_ENCAP_NONE;
         s->encap_sport = s->encap_dport = ss->udp_port;
         s->cipher = m->cipher;

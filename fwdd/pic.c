@@ -21,20 +21,13 @@
 /* The cryptography of one job: worker thread (or the caller without threads). */
 static void run(struct pjob *j)
 {
-    struct ipsec_sa *sa = j->sa;
-    size_t out = 0;
-
-    if (j->kind == PJ_SEAL) {
-        j->status = esp_seal(sa->xf, sa->spi, j->seq, j->nh, NULL, j->buf + j->hdr, j->len,
-                             j->cap - j->hdr, &out);
-        j->len = out;
-    } else if (sa_replay_check(sa, j->seq) < 0) {
-        j->status = PJ_REPLAY;
-    } else if ((j->status = esp_open(sa->xf, j->buf, j->len, &j->off, &j->plen, &j->nh)) ==
-               ESP_OK) {
-        sa_replay_update(sa, j->seq);
-    }
-    if (j->status < 0)
+    if (j->kind == PJ_SEAL)
+        esp_seal_run(j);
+    else if (j->kind == PJ_OPEN)
+        esp_open_run(j);
+    else
+        ah_open_run(j);
+    if (j->status < 0 || j->status == PJ_AH_FAIL)
         snprintf(j->err, sizeof(j->err), "%s", crypto_strerror());
 }
 
@@ -93,13 +86,15 @@ static void complete(struct fwdd *fw, struct pjob *j)
         j->w->queued--;
     sa->inflight--;
     if (sa->dead) {
-        fwd_drop(fw, DROP_ESP_NO_SA);
+        fwd_drop(fw, j->kind == PJ_AH_OPEN ? DROP_AH_NO_SA : DROP_ESP_NO_SA);
         if (sa->inflight == 0)
             sa_free(sa);
     } else if (j->kind == PJ_SEAL) {
         esp_seal_done(fw, j);
-    } else {
+    } else if (j->kind == PJ_OPEN) {
         esp_open_done(fw, j);
+    } else {
+        ah_open_done(fw, j);
     }
     if (j->buf != j->data && !j->ext)
         free(j->buf);
@@ -190,6 +185,27 @@ struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len)
         j->cap = hdr + len + 512;
         if ((j->buf = malloc(j->cap)) == NULL)
             fatal("malloc");
+    }
+    return j;
+}
+
+struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind kind, uint8_t *pkt,
+                          size_t len)
+{
+    struct picw *w = sa->tun->w;
+    int copy = w && w->running;
+    struct pjob *j = pjob_get(fw, w, 0, copy ? len : 0);
+
+    if (j == NULL)
+        return NULL;
+    j->kind = kind;
+    j->sa = sa;
+    j->len = len;
+    if (copy) {
+        memcpy(j->buf, pkt, len);
+    } else {
+        j->buf = pkt;
+        j->ext = 1;
     }
     return j;
 }

@@ -4,9 +4,16 @@
  * A simulated MS-MPC PIC does the IPsec cryptography of the tunnels it
  * owns, as the real one does while the PFE forwards: fwdd's main thread
  * (the libevent loop: ports, configuration, kmd's socket, routing, ARP)
- * hands each ESP packet of a tunnel to the worker of the PIC that owns
- * the tunnel (esp_seal, or the anti-replay check, esp_open and the window
- * update), and takes the result back to route it on.
+ * hands each ESP or AH packet of a tunnel to the worker of the PIC that
+ * owns the tunnel, and takes the result back to route it on.  A job is
+ * one packet:
+ *   - PJ_SEAL: esp_seal, the outer IPv4 (and UDP) header, then for an AH
+ *     SA the AH header and ICV over the whole outer packet (a bundle's ESP
+ *     and AH in the same job: espout.c, ahout.c);
+ *   - PJ_OPEN: the anti-replay check, esp_open and the window's move
+ *     (espin.c);
+ *   - PJ_AH_OPEN: AH's anti-replay check, ICV and window, then for a
+ *     bundle the same as PJ_OPEN for the ESP inside (ahin.c).
  *
  * Ownership: a tunnel is owned by one PIC for its life (struct tunnel's
  * w): the PIC of its service set, or for a service set on an AMS bundle
@@ -15,7 +22,8 @@
  * that worker, in order, so each SA's transform, sequence of IVs and
  * anti-replay window are touched by one thread only.  The main thread
  * owns everything else in the SA (counters, lifetimes, the route cache)
- * and assigns outbound sequence numbers before handing a packet over.
+ * and assigns outbound sequence numbers (AH's and its bundle's ESP's) and
+ * the outer header's identification before handing a packet over.
  *
  * Hand-off: per worker, a FIFO of jobs under a mutex (the worker sleeps
  * on a condition variable when it is empty) and a list of finished jobs
@@ -48,25 +56,34 @@
 struct ipsec_sa;
 struct picw;
 
-enum pjob_kind { PJ_SEAL, PJ_OPEN };
+enum pjob_kind { PJ_SEAL, PJ_OPEN, PJ_AH_OPEN };
 
-#define PJ_REPLAY 1 /* status of an open refused by the anti-replay window */
+/* Statuses of a job besides enum esp_status (ESP_OK and the negative ones). */
+#define PJ_REPLAY 1  /* refused by the anti-replay window */
+#define PJ_AH_FAIL 2 /* seal: AH's ICV could not be computed */
+#define PJ_HDR 3     /* AH open of a bundle: the ESP inside is too short for its SA */
+#define PJ_NO_SA 4   /* AH open of a bundle: the ESP inside has another SPI */
+#define PJ_NOT_RUN 5 /* AH open: no ESP inside was opened */
 
 struct pjob {
     struct pjob *next;
     enum pjob_kind kind;
-    struct ipsec_sa *sa;
+    struct ipsec_sa *sa; /* the tunnel's SA (a bundle's AH SA) */
     struct picw *w;
-    uint32_t seq;     /* seal: the sequence number; open: the packet's */
+    uint32_t seq;     /* seal: the SA's sequence number */
+    uint32_t eseq;    /* seal: a bundle's ESP sequence number */
+    uint16_t ipid;    /* seal: the outer header's identification */
     uint8_t nh;       /* seal: next header in; open: next header out */
     uint8_t tos;      /* seal: the inner packet's TOS, for the outer header */
     int ext;          /* buf is the caller's (no threads: opened in place) */
     size_t ilen;      /* seal: the inner packet's length */
     int depth;        /* seal: nesting depth of the packet */
-    int status;       /* esp_status, or 1 for a replay */
-    size_t hdr;       /* seal: room for the outer headers before the ESP */
-    size_t len;       /* seal: payload in, ESP out; open: ESP in */
-    size_t off, plen; /* open: the payload */
+    int status;       /* esp_status or PJ_ (AH open: AH's) */
+    int estatus;      /* AH open of a bundle: the ESP's */
+    size_t hdr;       /* seal: room for the outer headers (and AH) before the
+                         ESP; AH open: where what AH carries starts */
+    size_t len;       /* seal: payload in, ESP out; open: ESP in; AH open: the packet */
+    size_t off, plen; /* open: the payload (AH open: relative to the ESP inside) */
     char err[96];     /* crypto_strerror() of a failure, for the log */
     uint8_t *buf;     /* data, or a larger allocation */
     size_t cap;
@@ -99,6 +116,11 @@ struct picw *pic_worker(struct fwdd *fw, const char *name);
 /* A job with room for len bytes after hdr; NULL when w is full (the caller
  * drops).  Freed by pic_submit's completion. */
 struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len);
+/* An inbound job of this kind for sa's packet pkt (len bytes): a copy for
+ * the worker of the PIC owning sa's tunnel, or pkt itself, opened in
+ * place, without threads.  NULL when the worker is full (the caller drops). */
+struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind kind, uint8_t *pkt,
+                          size_t len);
 /* Run it on w (or at once without threads); done(fw, job) follows on the
  * main thread, then the job is recycled. */
 void pic_submit(struct fwdd *fw, struct pjob *j);
@@ -108,8 +130,14 @@ void pic_tick(struct fwdd *fw);
 /* Stop and join every worker (after pic_drain), free them and the job pool. */
 void pic_free_all(struct fwdd *fw);
 
-/* The completions, in espout.c and espin.c. */
+/* The halves of each kind of job: _run on the worker (or at once without
+ * threads; it touches only the job, the SA's transforms and windows),
+ * _done on the main thread (espout.c, espin.c, ahin.c). */
+void esp_seal_run(struct pjob *j);
 void esp_seal_done(struct fwdd *fw, struct pjob *j);
+void esp_open_run(struct pjob *j);
 void esp_open_done(struct fwdd *fw, struct pjob *j);
+void ah_open_run(struct pjob *j);
+void ah_open_done(struct fwdd *fw, struct pjob *j);
 
 #endif

@@ -29,6 +29,7 @@
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define IPPROTO_ESP_ 50
+#define IPPROTO_AH_ 51
 #define IPPROTO_ICMPV6_ 58
 
 /* ICMP types and codes (RFC 792, RFC 1191) */

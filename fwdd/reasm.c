@@ -1,6 +1,6 @@
 /*
  * reasm.c: reassembly of IPv4 fragments addressed to the appliance
- * (RFC 791/815), for ESP and UDP (IKE, ESP in UDP) to a local gateway
+ * (RFC 791/815), for ESP, AH and UDP (IKE, ESP in UDP) to a local gateway
  * (local.c sends only those here; other fragments are dropped).
  *
  * A datagram is keyed by source, destination, identification, protocol

@@ -73,7 +73,7 @@ static uint64_t key_tunnel(const struct ss_rt *rt, uint32_t index, int manual)
 /* The cipher of a request: 1 if the key length fits, 0 if not, -1 if
  * unknown.  *gcm for AES-GCM (RFC 4106 8.1: the key, then a 4-byte salt;
  * *c is then the AES-CBC of the same size, for availability). */
-static int cipher_of(const struct fwd_sa *s, enum crypto_cipher *c, int *gcm)
+int sa_cipher_of(const struct fwd_sa *s, enum crypto_cipher *c, int *gcm)
 {
     unsigned n = s->cipher_key_len;
 
@@ -97,7 +97,7 @@ static int cipher_of(const struct fwd_sa *s, enum crypto_cipher *c, int *gcm)
     return -1;
 }
 
-static int integ_of(const struct fwd_sa *s, enum esp_integ *i)
+int sa_integ_of(const struct fwd_sa *s, enum esp_integ *i)
 {
     switch (s->auth) {
     case FWD_AUTH_HMAC_MD5_96:
@@ -120,26 +120,19 @@ static int sel_addr_ok(const struct fwd_addr *a)
     return (a->af == AF_INET && a->plen <= 32) || (a->af == AF_INET6 && a->plen <= 128);
 }
 
-int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
+/* ESP's transforms and encapsulation. */
+static int esp_check(const struct fwd_sa *s, char *msg, size_t msglen)
 {
     enum crypto_cipher c;
     enum esp_integ i;
     int r, gcm;
 
-    if (s->dir != FWD_DIR_IN && s->dir != FWD_DIR_OUT) {
-        snprintf(msg, msglen, "direction %u", s->dir);
-        return FWD_ERR_INVALID;
-    }
-    if (s->proto != FWD_PROTO_ESP) {
-        snprintf(msg, msglen, "protocol %u: only ESP is implemented", s->proto);
-        return s->proto == FWD_PROTO_AH ? FWD_ERR_UNSUPPORTED : FWD_ERR_INVALID;
-    }
     if (s->encap > FWD_ENCAP_UDP ||
         (s->encap == FWD_ENCAP_UDP && (s->encap_sport == 0 || s->encap_dport == 0))) {
         snprintf(msg, msglen, "bad UDP encapsulation");
         return FWD_ERR_INVALID;
     }
-    if ((r = cipher_of(s, &c, &gcm)) < 0) {
+    if ((r = sa_cipher_of(s, &c, &gcm)) < 0) {
         snprintf(msg, msglen, "cipher %u is not supported by fwdd", s->cipher);
         return FWD_ERR_UNSUPPORTED;
     }
@@ -151,7 +144,7 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
         snprintf(msg, msglen, "AES-GCM takes no integrity algorithm (%u)", s->auth);
         return FWD_ERR_INVALID;
     }
-    if (!gcm && (r = integ_of(s, &i)) < 0) {
+    if (!gcm && (r = sa_integ_of(s, &i)) < 0) {
         snprintf(msg, msglen, "integrity algorithm %u is not supported by fwdd", s->auth);
         return FWD_ERR_UNSUPPORTED;
     }
@@ -163,6 +156,27 @@ int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
         snprintf(msg, msglen, "%s is not available in this OpenSSL", crypto_cipher_name(c));
         return FWD_ERR_UNSUPPORTED;
     }
+    return FWD_OK;
+}
+
+int sa_check(const struct fwd_sa *s, char *msg, size_t msglen)
+{
+    int r;
+
+    if (s->dir != FWD_DIR_IN && s->dir != FWD_DIR_OUT) {
+        snprintf(msg, msglen, "direction %u", s->dir);
+        return FWD_ERR_INVALID;
+    }
+    if (s->proto == FWD_PROTO_ESP)
+        r = esp_check(s, msg, msglen);
+    else if (s->proto == FWD_PROTO_AH || s->proto == FWD_PROTO_BUNDLE)
+        r = ah_sa_check(s, msg, msglen); /* ahsa.c */
+    else {
+        snprintf(msg, msglen, "protocol %u", s->proto);
+        r = FWD_ERR_INVALID;
+    }
+    if (r != FWD_OK)
+        return r;
     if (s->local.af != AF_INET || s->remote.af != AF_INET) {
         snprintf(msg, msglen, "tunnel endpoints must be IPv4");
         return s->local.af == AF_INET6 || s->remote.af == AF_INET6 ? FWD_ERR_UNSUPPORTED
@@ -207,14 +221,15 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     enum esp_dir dir = s->dir == FWD_DIR_OUT ? ESP_OUTBOUND : ESP_INBOUND;
     int gcm;
 
-    cipher_of(s, &c, &gcm);
-    integ_of(s, &i);
+    sa_cipher_of(s, &c, &gcm);
+    sa_integ_of(s, &i);
     if ((sa = calloc(1, sizeof(*sa))) == NULL)
         fatal("calloc");
-    sa->xf = gcm ? esp_xform_new_gcm(dir, s->cipher_key, s->cipher_key_len)
-                 : esp_xform_new(dir, c, s->cipher_key, s->cipher_key_len, i, s->auth_key,
-                                 s->auth_key_len);
-    if (sa->xf == NULL) {
+    /* AH and bundles: ah_sa_init below */
+    if (s->proto == FWD_PROTO_ESP &&
+        (sa->xf = gcm ? esp_xform_new_gcm(dir, s->cipher_key, s->cipher_key_len)
+                      : esp_xform_new(dir, c, s->cipher_key, s->cipher_key_len, i, s->auth_key,
+                                      s->auth_key_len)) == NULL) {
         snprintf(msg, msglen, "ESP transform: %s", crypto_strerror());
         free(sa);
         return NULL;
@@ -225,14 +240,17 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     sa->encap = s->encap;
     sa->cipher = s->cipher;
     sa->auth = s->auth;
+    sa->proto = FWD_PROTO_ESP;
     sa->sport = s->encap_sport;
     sa->dport = s->encap_dport;
     memcpy(&sa->local, &s->local, sizeof(sa->local));
     memcpy(&sa->remote, &s->remote, sizeof(sa->remote));
     sa->local.plen = sa->remote.plen = 32;
-    sa->iv_len = esp_xform_iv_len(sa->xf);
-    sa->icv_len = esp_xform_icv_len(sa->xf);
-    sa->block = esp_xform_block_len(sa->xf);
+    if (sa->xf) {
+        sa->iv_len = esp_xform_iv_len(sa->xf);
+        sa->icv_len = esp_xform_icv_len(sa->xf);
+        sa->block = esp_xform_block_len(sa->xf);
+    }
     sel_copy(&sa->sel, sel);
     sa->replay = s->dir == FWD_DIR_IN && !s->no_anti_replay;
     sa->win_bits = s->replay_window ? (s->replay_window + 63u) / 64u * 64u : 64;
@@ -246,6 +264,11 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     sa->installed = ipsec_clock_ms();
     sa->tunnel_mtu = s->tunnel_mtu;
     sa->clear_df = s->clear_df;
+    if (s->proto != FWD_PROTO_ESP && ah_sa_init(sa, s, msg, msglen) < 0) {
+        sel_free(&sa->sel);
+        free(sa);
+        return NULL;
+    }
     sa->tnext = t->sas;
     t->sas = sa;
     ptab_add(&ipsec_get(fw)->sa_all, key_all(t->rt, sa->spi, sa->dir), sa);
@@ -279,6 +302,7 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
 void sa_free(struct ipsec_sa *sa)
 {
     esp_xform_free(sa->xf);
+    ah_sa_free(sa);
     sel_free(&sa->sel);
     if (sa->win != &sa->win1)
         free(sa->win);
@@ -385,7 +409,7 @@ static void sa_ref(const struct ipsec_sa *sa, struct fwd_sa_ref *r)
     snprintf(r->service_set, sizeof(r->service_set), "%s", sa->tun->rt->name);
     r->spi = htonl(sa->spi);
     r->dir = sa->dir;
-    r->proto = FWD_PROTO_ESP;
+    r->proto = sa_proto(sa);
 }
 
 static void sa_event(struct fwdd *fw, struct ipsec_sa *sa, enum fwd_event ev)
@@ -412,16 +436,19 @@ void sa_count(struct fwdd *fw, struct ipsec_sa *sa, size_t bytes)
 {
     uint64_t total;
 
+    struct sa_counters *t = &sa->tun->st;
+    int ah = sa->proto == FWD_PROTO_AH;
+
     if (sa->dir == FWD_DIR_OUT) {
         total = sa->st.enc_bytes += bytes;
         sa->st.enc_packets++;
-        sa->tun->st.enc_bytes += bytes;
-        sa->tun->st.enc_packets++;
+        *(ah ? &t->ah_out_bytes : &t->enc_bytes) += bytes;
+        (*(ah ? &t->ah_out_packets : &t->enc_packets))++;
     } else {
         total = sa->st.dec_bytes += bytes;
         sa->st.dec_packets++;
-        sa->tun->st.dec_bytes += bytes;
-        sa->tun->st.dec_packets++;
+        *(ah ? &t->ah_in_bytes : &t->dec_bytes) += bytes;
+        (*(ah ? &t->ah_in_packets : &t->dec_packets))++;
     }
     if (sa->soft_bytes && total >= sa->soft_bytes)
         sa_event(fw, sa, FWD_EV_SOFT_BYTES);

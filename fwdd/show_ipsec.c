@@ -13,11 +13,12 @@
  *         esp-statistics    esp-encrypted-bytes, esp-decrypted-bytes,
  *                           esp-encrypted-packets, esp-decrypted-packets
  *         ah-statistics     ah-input-bytes, ah-output-bytes,
- *                           ah-input-packets, ah-output-packets (0: no AH)
+ *                           ah-input-packets, ah-output-packets
  *         error-statistics  ah-authentication-failures, replay-errors,
  *                           esp-authentication-failures,
  *                           esp-decryption-failures, bad-headers, bad-trailers
- * Bytes are those of the inner packets.  Clearing zeroes the tunnels'
+ * ESP bytes are those of the inner packets, AH bytes those AH carried
+ * (the inner packet, or a bundle's ESP packet).  Clearing zeroes the tunnels'
  * counters only: the SAs' own (lifetimes, FWD_SA_STATS) go on.
  */
 #include "ipsec.h"
@@ -54,12 +55,12 @@ static void counters(struct buf *b, const struct sa_counters *c)
     xml_elemf(b, 16, "esp-encrypted-packets", "%llu", (unsigned long long)c->enc_packets);
     xml_elemf(b, 16, "esp-decrypted-packets", "%llu", (unsigned long long)c->dec_packets);
     buf_puts(b, "            </esp-statistics>\n            <ah-statistics>\n");
-    xml_elem(b, 16, "ah-input-bytes", "0");
-    xml_elem(b, 16, "ah-output-bytes", "0");
-    xml_elem(b, 16, "ah-input-packets", "0");
-    xml_elem(b, 16, "ah-output-packets", "0");
+    xml_elemf(b, 16, "ah-input-bytes", "%llu", (unsigned long long)c->ah_in_bytes);
+    xml_elemf(b, 16, "ah-output-bytes", "%llu", (unsigned long long)c->ah_out_bytes);
+    xml_elemf(b, 16, "ah-input-packets", "%llu", (unsigned long long)c->ah_in_packets);
+    xml_elemf(b, 16, "ah-output-packets", "%llu", (unsigned long long)c->ah_out_packets);
     buf_puts(b, "            </ah-statistics>\n            <error-statistics>\n");
-    xml_elem(b, 16, "ah-authentication-failures", "0");
+    xml_elemf(b, 16, "ah-authentication-failures", "%llu", (unsigned long long)c->ah_auth_failures);
     xml_elemf(b, 16, "replay-errors", "%llu", (unsigned long long)c->replay_errors);
     xml_elemf(b, 16, "esp-authentication-failures", "%llu", (unsigned long long)c->auth_failures);
     xml_elemf(b, 16, "esp-decryption-failures", "%llu", (unsigned long long)c->decrypt_failures);

@@ -21,6 +21,7 @@
 #include "svc.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,30 @@ static void put_fpc(struct buf *b, const struct gen *g, int fpc)
     buf_puts(b, "        </chassis-module>\n");
 }
 
+/* The chassis serial number: the host's machine id (12 hex digits,
+ * upper case), stable across restarts; PyEZ and Ansible read it as a fact. */
+static const char *chassis_serial(void)
+{
+    static char serial[16];
+    char id[64] = "";
+    FILE *f = fopen("/etc/machine-id", "r");
+    size_t n = 0;
+
+    if (f) {
+        if (fgets(id, sizeof(id), f) == NULL)
+            id[0] = '\0';
+        fclose(f);
+    }
+    for (const char *p = id; *p && n < 12; p++)
+        if (isxdigit((unsigned char)*p))
+            serial[n++] = (char)toupper((unsigned char)*p);
+    if (n < 12)
+        snprintf(serial, sizeof(serial), "OPENSG000001");
+    else
+        serial[n] = '\0';
+    return serial;
+}
+
 void show_chassis(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     const struct gen *g = fw->cur;
@@ -126,6 +151,7 @@ void show_chassis(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
     buf_init(&b);
     buf_puts(&b, "<chassis-inventory>\n    <chassis junos:style=\"inventory\">\n");
     xml_elem(&b, 8, "name", "Chassis");
+    xml_elem(&b, 8, "serial-number", chassis_serial());
     xml_elem(&b, 8, "description", "MX480 (OpenSG)");
     for (int fpc = 0; fpc < 64; fpc++) {
         int present = 0;
@@ -178,7 +204,7 @@ static void pic_memory(struct fwdd *fw, const struct pic *p, size_t *nsets, uint
             for (const struct ipsec_sa *sa = t->sas; sa; sa = sa->tnext)
                 *bytes += sizeof(*sa) + (sa->win != &sa->win1 ? sa->win_bits / 8 : 0) +
                           (sa->sel.nsrc + sa->sel.ndst) * sizeof(struct addr) +
-                          esp_xform_size(sa->xf);
+                          (sa->xf ? esp_xform_size(sa->xf) : 0) + ah_sa_size(sa);
             if (!t->manual && dynrule_of_tunnel(ss->rt, t->index))
                 *policy += sizeof(struct dyn_rule);
         }

@@ -27,9 +27,10 @@
 
 /* One direction of a term's `then manual` (manual.c). */
 struct manual_sa {
-    uint8_t dir; /* FWD_DIR_IN or FWD_DIR_OUT (bidirectional gives both) */
+    uint8_t dir;   /* FWD_DIR_IN or FWD_DIR_OUT (bidirectional gives both) */
+    uint8_t proto; /* FWD_PROTO_ESP, FWD_PROTO_AH or FWD_PROTO_BUNDLE */
     uint8_t cipher, auth, ekey_len, akey_len;
-    uint32_t spi;
+    uint32_t spi, aux_spi; /* bundle: spi is AH's, auxiliary-spi ESP's */
     uint8_t ekey[FWD_KEY_MAX], akey[FWD_KEY_MAX];
 };
 

@@ -362,6 +362,34 @@ class Appliance:
             out = out[1:]
         return "\n".join(out)
 
+    def load(self, text, how="override", timeout=60):
+        """In configuration mode: `load HOW terminal`, type `text` after
+        the CLI's `[Type ^D ...]`, then Ctrl-D at a new line; returns what
+        the CLI printed after the input, up to the next prompt."""
+        with self.cond:
+            line_start = self.term.done_len
+        self.send(f"load {how} terminal\n")
+        banner = self.expect(r"\[Type \^D at a new line to end input\]$", timeout,
+                             start=line_start).end()
+        self.send(text if text.endswith("\n") else text + "\n")
+        self.send("\x04")
+        m = self.expect(r"^" + PROMPT, timeout)
+        self.prompt = m.group(0)
+        out = self.clean[banner:m.start()].strip("\n").split("\n")
+        # the terminal echoed the text as it was typed: what follows is the CLI's
+        typed = text.rstrip("\n").split("\n")
+        if [ln.rstrip() for ln in out[:len(typed)]] == [ln.rstrip() for ln in typed]:
+            out = out[len(typed):]
+        return "\n".join(out)
+
+    def problems(self):
+        """Console lines that tell of a module, disk or daemon failure at
+        boot (rc.boot's `opensg: ...` complaints, a panic, a daemon that
+        exited)."""
+        return [ln for ln in self.clean.splitlines()
+                if re.search(r"opensg: (insmod .* failed|.* did not start|cannot mount|mke2fs)",
+                             ln) or "Kernel panic" in ln or "exited (status" in ln]
+
     def sh(self, command, timeout=30):
         """Run shell text in the guest through the development shell on
         ttyS1 (shell=True, boot="kernel": osg.shell=1); returns

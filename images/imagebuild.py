@@ -3,8 +3,9 @@
 Library behind images/build-image, tests/images/test_image.py and
 bench/image/boot-stages.  From Debian packages only: Debian's stock kernel
 (fetched by tests/vm/vmbuild.py with apt-get download, never installed on
-the host), busybox-static, the ldd closure of OpenSG's binaries and
-e2fsprogs' mke2fs, and SYSLINUX + mtools for the disk image.
+the host), busybox-static, the ldd closure of OpenSG's binaries,
+e2fsprogs' mke2fs and OpenSSH's sshd and ssh-keygen, and SYSLINUX +
+mtools for the disk image.
 
   BUILD = $OPENSG_IMAGE_BUILD or <source>/build-image   (meson, -Dtests=false, release)
   OUT   = $OPENSG_IMAGE_OUT or BUILD/image
@@ -50,8 +51,15 @@ MODULES = ["virtio_pci", "virtio_net", "virtio_blk", "af_packet", "crc32c_generi
 # In the image, loaded on demand (modprobe): virtio_rng when qemu has a
 # virtio-rng device (rc.boot looks), tun for tap-based tools.
 EXTRA_MODULES = ["virtio_rng", "tun"]
-DAEMONS = {"mgd": "mgd/mgd", "fwdd": "fwdd/fwdd", "kmd": "kmd/kmd", "cli": "cli/cli"}
-HELPERS = {"osg-login": (["src/osg-login.c"], ["-lcrypt"]),
+DAEMONS = {"mgd": "mgd/mgd", "fwdd": "fwdd/fwdd", "kmd": "kmd/kmd", "cli": "cli/cli",
+           "netconf": "mgd/netconf/netconf"}
+# sshd's `netconf` subsystem (docs/netconf.md); the accounts' login shell
+# (/etc/osg/login-shell) runs exactly this and nothing else
+NETCONF_SUBSYSTEM = f"/usr/sbin/netconf --root {ROOT} --cli /usr/sbin/cli"
+# OpenSSH from the host's Debian packages (openssh-server, openssh-client):
+# NETCONF over SSH on fxp0 (images/rootfs/etc/osg/netconf-ssh)
+OPENSSH = {"/usr/sbin/sshd": "/usr/sbin/sshd", "/usr/bin/ssh-keygen": "/usr/bin/ssh-keygen"}
+HELPERS = {"osg-login": (["src/osg-login.c", "src/accounts.c"], ["-lcrypt"]),
            "osg-watch": (["src/osg-watch.c"], []),
            "osg-modload": (["src/osg-modload.c"], [])}
 TERMINFO = ["vt100", "vt102", "vt220", "linux", "xterm", "xterm-256color", "screen", "dumb"]
@@ -104,8 +112,9 @@ def build_helpers(build):
     for name, (srcs, libs) in HELPERS.items():
         exe = os.path.join(outd, name)
         srcs = [os.path.join(HERE, s) for s in srcs]
+        deps = srcs + [s[:-2] + ".h" for s in srcs if os.path.exists(s[:-2] + ".h")]
         if not os.path.exists(exe) or any(os.path.getmtime(s) > os.path.getmtime(exe)
-                                          for s in srcs):
+                                          for s in deps):
             run(["cc", "-O2", "-Wall", "-Wextra", "-D_FORTIFY_SOURCE=2", "-o", exe + ".tmp",
                  *srcs, *libs])
             os.replace(exe + ".tmp", exe)
@@ -236,6 +245,12 @@ def build_initramfs(build, helpers, m, modtree, order):
         add_with_closure(c, f"/usr/sbin/{name}", path)
     mke2fs = shutil.which("mke2fs") or "/sbin/mke2fs"
     add_with_closure(c, "/usr/sbin/mke2fs", mke2fs)
+    for guest, host in OPENSSH.items():
+        if not os.access(host, os.X_OK):
+            raise RuntimeError(f"{host} missing (apt-get install openssh-server)")
+        add_with_closure(c, guest, host)
+    if os.path.exists("/etc/ssh/moduli"):  # diffie-hellman-group-exchange
+        c.copy("/etc/ssh/moduli", "/etc/ssh/moduli", 0o644)
     if os.path.exists("/etc/mke2fs.conf"):
         c.copy("/etc/mke2fs.conf", "/etc/mke2fs.conf", 0o644)
     # what ldd cannot see: OpenSSL's configuration and legacy provider (kmd
@@ -280,10 +295,14 @@ def build_initramfs(build, helpers, m, modtree, order):
     version, motd = version_line(build, kver)
     c.file("/etc/osg/image.conf",
            f"# written by images/imagebuild.py\nROOT={ROOT}\nSCHEMA={SCHEMA}\n"
-           f"CONFIG_LABEL={CONFIG_LABEL}\nVERSION={version}\n")
+           f"CONFIG_LABEL={CONFIG_LABEL}\nVERSION={version}\n"
+           f"NETCONF_SUBSYSTEM='{NETCONF_SUBSYSTEM}'\n")
     c.file("/etc/osg/motd", motd)
-    c.file("/etc/passwd", "root:x:0:0:root:/root:/usr/sbin/cli\n")
-    c.file("/etc/group", "root:x:0:\n")
+    # rewritten from the configuration at each commit and login (osg-login)
+    c.file("/etc/passwd", "root:x:0:0:root:/root:/etc/osg/login-shell\n"
+           "sshd:x:74:65534:sshd privilege separation:/run/sshd:/bin/false\n")
+    c.file("/etc/group", "root:x:0:\nnogroup:x:65534:\n")
+    c.file("/etc/shadow", "root:!:::::::\nsshd:!:::::::\n", 0o600)
     c.file("/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files\n")
     c.file("/etc/hosts", "127.0.0.1 localhost\n")
     c.file("/etc/os-release", f'NAME="OpenSG"\nID=opensg\nVERSION_ID="{version}"\n'
@@ -354,6 +373,7 @@ def input_hash(build, helpers, m, order):
         h.update(f.read())
     paths = [os.path.join(build, r) for r in DAEMONS.values()] + list(helpers.values())
     paths += ["/bin/busybox", os.path.join(SRC, "mgd", "factory-default.conf")]
+    paths += list(OPENSSH.values())
     for base in (os.path.join(HERE, "rootfs"), os.path.join(SRC, "schema")):
         for top, _, files in os.walk(base):
             paths += [os.path.join(top, n) for n in files]

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,46 @@ static void build_pool(struct kmd_service_set *x, const struct cnode *root)
     }
 }
 
+/* The prefixes of a term's from-clause list (name), or 0.0.0.0/0 and
+ * ::/0 when it has none. */
+static size_t term_prefixes(const struct cnode *from, const char *name, struct kmd_prefix **out)
+{
+    size_t n = 0;
+
+    *out = xcalloc(count(from, name) + 2, sizeof(**out));
+    for (const struct cnode *a = first(from, name); a; a = cnode_next_same(a))
+        if (kmd_prefix_parse(cnode_key(a, 0), &(*out)[n]) == 0)
+            n++;
+    if (n == 0) {
+        kmd_prefix_parse("0.0.0.0/0", &(*out)[n++]);
+        kmd_prefix_parse("::/0", &(*out)[n++]);
+    }
+    return n;
+}
+
+static void peer_pairs(struct kmd_static_peer *sp, const struct cnode *rule, const struct cnode *t)
+{
+    const struct cnode *from = child(t, "from");
+    const char *dir = leaf(rule, "match-direction");
+    bool output = dir && strcmp(dir, "output") == 0;
+    struct kmd_prefix *src, *dst, *rem, *loc;
+    size_t nsrc = term_prefixes(from, "source-address", &src);
+    size_t ndst = term_prefixes(from, "destination-address", &dst);
+    size_t nrem = output ? nsrc : ndst, nloc = output ? ndst : nsrc;
+
+    rem = output ? src : dst;
+    loc = output ? dst : src;
+    sp->pairs = xcalloc(nrem * nloc, sizeof(*sp->pairs));
+    for (size_t i = 0; i < nrem; i++)
+        for (size_t j = 0; j < nloc; j++)
+            if (rem[i].af == loc[j].af) {
+                sp->pairs[sp->npairs].remote = rem[i];
+                sp->pairs[sp->npairs++].local = loc[j];
+            }
+    free(src);
+    free(dst);
+}
+
 static void build_peers(struct kmd_config *c, struct kmd_service_set *x, const struct cnode *ss,
                         const struct cnode *vpn)
 {
@@ -335,7 +376,7 @@ static void build_peers(struct kmd_config *c, struct kmd_service_set *x, const s
             if (strcmp(cnode_key(rule, 0), r->value) != 0)
                 continue;
             for (const struct cnode *t = first(rule, "term"); t; t = cnode_next_same(t)) {
-                const struct cnode *then = child(t, "then");
+                const struct cnode *then = child(t, "then"), *dyn = child(then, "dynamic");
                 const char *gw = leaf(then, "remote-gateway");
                 struct kmd_static_peer *sp;
                 if (gw == NULL)
@@ -344,9 +385,14 @@ static void build_peers(struct kmd_config *c, struct kmd_service_set *x, const s
                 if (x->peers == NULL)
                     fatal("realloc");
                 sp = &x->peers[x->npeers];
+                memset(sp, 0, sizeof(*sp));
                 if (kmd_prefix_parse(gw, &sp->remote_gateway) < 0)
                     continue;
-                sp->ike_policy = find_ike_policy(c, leaf(child(then, "dynamic"), "ike-policy"));
+                sp->ike_policy = find_ike_policy(c, leaf(dyn, "ike-policy"));
+                sp->ipsec_policy = find_ipsec_policy(c, leaf(dyn, "ipsec-policy"));
+                copy(sp->rule, sizeof(sp->rule), cnode_key(rule, 0));
+                copy(sp->term, sizeof(sp->term), cnode_key(t, 0));
+                peer_pairs(sp, rule, t);
                 x->npeers++;
             }
         }
@@ -436,6 +482,8 @@ void kmd_config_free(struct kmd_config *c)
     free(c->profiles);
     for (size_t i = 0; i < c->nservice_sets; i++) {
         free(c->service_sets[i].pool);
+        for (size_t k = 0; k < c->service_sets[i].npeers; k++)
+            free(c->service_sets[i].peers[k].pairs);
         free(c->service_sets[i].peers);
     }
     free(c->service_sets);

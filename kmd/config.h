@@ -81,10 +81,19 @@ struct kmd_pool_unit {
     int dedicated;
 };
 
-/* A static rule term naming a peer: its key is used for that address. */
+/* A static rule term naming a peer (`then remote-gateway A; dynamic {
+ * ike-policy; ipsec-policy; }`): the peer at that address is bound to the
+ * term's service set with the ike-policy's key and proposals, the
+ * ipsec-policy, and the proxy pairs the term's from clause allows. */
 struct kmd_static_peer {
-    struct kmd_prefix remote_gateway; /* plen = full */
-    struct kmd_ike_policy *ike_policy;
+    struct kmd_prefix remote_gateway;      /* plen = full */
+    struct kmd_ike_policy *ike_policy;     /* NULL: implicit proposals */
+    struct kmd_ipsec_policy *ipsec_policy; /* NULL: implicit proposals */
+    char rule[KMD_NAME], term[KMD_NAME];
+    struct kmd_proxy_pair *pairs; /* remote = destination-address, local = source-address
+                                     (match-direction input; swapped for output); a side
+                                     without addresses is 0.0.0.0/0 and ::/0 */
+    size_t npairs;
 };
 
 struct kmd_service_set {

@@ -12,12 +12,11 @@
  * proposals what the peer offered and what kmd accepts, for proxy pairs
  * the proposed pair and the allowed ones.
  *
- * main_mode.c, ikesa.c and input.c record their failures directly.  The
- * tunnel refusals of quick_mode.c and tunnel.c are read off their log
- * lines by fail_sniff() (the log tap, trace.c), matched against the exact
- * prefix those files write so that nothing a peer sends (its identity)
- * can forge a record.  Called by the files above, informational.c (the
- * notify sent) and show.c.
+ * Every file records where it refuses: main_mode.c, ikesa.c and input.c
+ * with fail_record(), quick_mode.c with fail_qm() (before a tunnel
+ * exists) and tunnel.c with fail_tunnel() (a tunnel refused before it was
+ * up).  Called by the files above, informational.c (the notify sent) and
+ * show.c.
  */
 #include "ike.h"
 
@@ -27,19 +26,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct kmd *g_cur;
-
-void fail_set_current(struct kmd *k)
-{
-    g_cur = k;
-}
-
-void fail_forget(struct kmd *k)
-{
-    if (g_cur == k)
-        g_cur = NULL;
-}
 
 static bool addr_eq(const struct fwd_addr *a, const struct fwd_addr *b)
 {
@@ -196,40 +182,50 @@ static void p2_accepted(const struct kmd_ipsec_policy *pol, char *buf, size_t le
     buf[0] = '\0';
     for (size_t i = 0; i < pol->nproposals && n < len; i++) {
         const struct kmd_ipsec_proposal *p = pol->proposals[i];
-        n += (size_t)snprintf(buf + n, len - n, "%s%s %s/%s", i ? " or " : "",
-                              p->protocol[0] ? p->protocol : "esp", any(p->enc_alg),
-                              p->auth_alg[0] ? p->auth_alg : "any");
+        if (strcmp(p->protocol, "ah") == 0) /* no cipher */
+            n += (size_t)snprintf(buf + n, len - n, "%sah %s", i ? " or " : "",
+                                  p->auth_alg[0] ? p->auth_alg : "any");
+        else
+            n += (size_t)snprintf(buf + n, len - n, "%s%s %s/%s", i ? " or " : "",
+                                  p->protocol[0] ? p->protocol : "esp", any(p->enc_alg),
+                                  p->auth_alg[0] ? p->auth_alg : "any");
     }
     if (n < len)
         snprintf(buf + n, len - n, "%s%s (ipsec-policy %s)", pol->pfs_group[0] ? " with PFS " : "",
                  pol->pfs_group, pol->name);
 }
 
-/* The reason of a tunnel refusal, with what kmd would have accepted. */
-static void enrich(struct kmd *k, const char *ss_name, const char *reason, char *out, size_t len)
+/* The reason of a tunnel refusal, with what kmd would have accepted: the
+ * proxy pairs and ipsec-policy of sa's static rule term, or of the
+ * service set's access profile. */
+static void enrich(struct kmd *k, const char *ss_name, const struct ike_sa *sa, const char *reason,
+                   char *out, size_t len)
 {
     const struct kmd_service_set *ss = kmd_config_service_set(k->cfg, ss_name);
+    const struct kmd_static_peer *sp = sa && sa->ss == ss ? ike_static_peer(sa) : NULL;
     const struct kmd_profile *p = ss ? ss->profile : NULL;
+    const struct kmd_proxy_pair *pairs = sp ? sp->pairs : p ? p->pairs : NULL;
+    size_t npairs = sp ? sp->npairs : p ? p->npairs : 0;
     size_t n = (size_t)snprintf(out, len, "%s", reason);
     char a[64], b[64], acc[400];
 
-    if (p == NULL || n >= len)
+    if ((p == NULL && sp == NULL) || n >= len)
         return;
     if (strncmp(reason, "proxy pair ", 11) == 0) {
         n += (size_t)snprintf(out + n, len - n, "; allowed:");
-        for (size_t i = 0; i < p->npairs && n < len; i++)
+        for (size_t i = 0; i < npairs && n < len; i++)
             n += (size_t)snprintf(out + n, len - n, "%s remote %s local %s", i ? "," : "",
-                                  prefix_str(&p->pairs[i].remote, a, sizeof(a)),
-                                  prefix_str(&p->pairs[i].local, b, sizeof(b)));
-        if (p->npairs == 0 && n < len)
+                                  prefix_str(&pairs[i].remote, a, sizeof(a)),
+                                  prefix_str(&pairs[i].local, b, sizeof(b)));
+        if (npairs == 0 && n < len)
             snprintf(out + n, len - n, " none");
     } else if (strncmp(reason, "no acceptable proposal: ", 24) == 0) {
-        p2_accepted(p->ipsec_policy, acc, sizeof(acc));
+        p2_accepted(sp ? sp->ipsec_policy : p->ipsec_policy, acc, sizeof(acc));
         snprintf(out + n, len - n, "; accepted %s", acc);
     }
 }
 
-/* ---- the log tap ---- */
+/* ---- tunnel refusals ---- */
 
 static const struct qm *qm_of_tunnel(const struct tunnel *t)
 {
@@ -239,64 +235,27 @@ static const struct qm *qm_of_tunnel(const struct tunnel *t)
     return NULL;
 }
 
-/* "tunnel N with A (id I, service set S, remote R local L) refused: why"
- * (tunnel.c's describe()). */
-static void sniff_tunnel(struct kmd *k, const char *line)
+void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why)
 {
-    char *end, prefix[700], peer[INET6_ADDRSTRLEN], r[64], l[64], reason[512];
-    unsigned long idx = strtoul(line + 7, &end, 10);
-    const struct tunnel *t = tunnel_find(k, (uint32_t)idx);
-    const struct qm *q;
-    const char *why, *exch;
-    size_t n;
+    const struct qm *q = qm_of_tunnel(t);
+    const char *exch;
+    char reason[512];
 
-    if (end == line + 7 || t == NULL || t->up)
-        return;
-    n = (size_t)snprintf(prefix, sizeof(prefix),
-                         "tunnel %u with %s (id %.120s, service set %s, remote %s local %s) "
-                         "refused: ",
-                         t->index, addr_str(&t->path.src, peer, sizeof(peer)), t->peer_id,
-                         t->ss_name, prefix_str(&t->rproxy, r, sizeof(r)),
-                         prefix_str(&t->lproxy, l, sizeof(l)));
-    if (n >= sizeof(prefix) || strncmp(line, prefix, n) != 0)
-        return;
-    why = line + n;
-    q = qm_of_tunnel(t);
     if (q)
         exch = q->state == QM_QM2_SENT ? "QM3" : "QM1";
     else
         exch = strncmp(why, "no QM3", 6) == 0 ? "QM3" : "QM1";
-    enrich(k, t->ss_name, why, reason, sizeof(reason));
+    enrich(k, t->ss_name, t->ike, why, reason, sizeof(reason));
     record(k, &t->path, t->ss_name, t->profile, t->peer_id, exch, reason);
 }
 
-/* "tunnel with A:P (id I, service set S) refused: why" (quick_mode.c's
- * refuse(), always while input.c handles the SA's datagram). */
-static void sniff_qm(struct kmd *k, const char *line)
+void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why)
 {
-    const struct ike_sa *sa = k->ctx_sa;
-    char prefix[600], peer[80], reason[512];
-    size_t n;
+    char reason[512];
 
-    if (sa == NULL)
-        return;
-    n = (size_t)snprintf(prefix, sizeof(prefix), "tunnel with %s (id %s, service set %s) refused: ",
-                         ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name);
-    if (n >= sizeof(prefix) || strncmp(line, prefix, n) != 0)
-        return;
-    enrich(k, sa->ss_name, line + n, reason, sizeof(reason));
+    enrich(k, sa->ss_name, sa, why, reason, sizeof(reason));
     record(k, &sa->path, sa->ss_name, sa_profile(sa), sa->id, k->ctx_exch ? k->ctx_exch : "QM1",
            reason);
-}
-
-void fail_sniff(const char *line)
-{
-    if (g_cur == NULL || strncmp(line, "tunnel ", 7) != 0)
-        return;
-    if (strncmp(line, "tunnel with ", 12) == 0)
-        sniff_qm(g_cur, line);
-    else
-        sniff_tunnel(g_cur, line);
 }
 
 /* ---- show ---- */

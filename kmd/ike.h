@@ -89,12 +89,26 @@ struct p1_choice {
     uint32_t lifetime; /* what kmd keeps: min(offered, configured) */
 };
 
-/* The ESP transform chosen from QM1. */
-struct p2_choice {
-    uint8_t prop_num, xform_num, esp_id;
+/* One protocol of the phase-2 SA chosen from QM1 (RFC 2408 4.2: the
+ * protocols of one proposal number are ANDed), echoed in QM2 with its
+ * numbers and attributes unchanged. */
+struct p2_proto {
+    uint8_t proto; /* ISAKMP_PROTO_IPSEC_ESP or _AH */
+    uint8_t prop_num, xform_num, id;
     uint8_t peer_spi[4];
     unsigned nattrs;
     struct kmd_attr attrs[KMD_MAX_XATTRS];
+};
+
+/* The phase-2 SA chosen from QM1: ESP, AH, or an AH+ESP bundle (Junos
+ * `protocol bundle`: AH's integrity, ESP's cipher without an integrity
+ * algorithm of its own unless it is AES-GCM).  cipher, fwd_cipher and
+ * ekey_len are ESP's; aalg, fwd_auth and akey_len are ESP's integrity
+ * (ESP alone) or AH's (AH, bundle). */
+struct p2_choice {
+    uint8_t fwd_proto; /* FWD_PROTO_ESP, _AH or _BUNDLE */
+    unsigned nprotos;  /* 1, or 2 for a bundle (in the peer's order) */
+    struct p2_proto p[2];
     enum crypto_cipher cipher;
     unsigned keylen; /* bits */
     uint16_t aalg;   /* ISAKMP_AALG_* */
@@ -106,8 +120,11 @@ struct p2_choice {
     uint64_t peer_kb;
     uint32_t lifetime;                /* seconds kmd keeps */
     bool responder_lifetime;          /* QM2 carries RESPONDER-LIFETIME */
-    const char *enc_name, *auth_name; /* Junos words, for show */
+    const char *enc_name, *auth_name; /* Junos words, for show ("none" for AH's cipher) */
 };
+
+/* The words of a choice for logs and show: "esp", "ah", "bundle". */
+const char *p2_proto_word(const struct p2_choice *c);
 
 enum ike_state {
     IKE_MM2_SENT, /* waiting for MM3 */
@@ -130,6 +147,7 @@ struct qm {
     uint8_t iv[CRYPTO_MAX_BLOCK];
     struct kmd_pkt last_in, last_out;
     uint32_t tunnel; /* index of the tunnel it builds */
+    uint8_t proto;   /* protocol of QM1's first proposal (refusal notifies), 0 = ESP */
     uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
     size_t ni_len, nr_len;
     uint8_t *idci, *idcr; /* ID payload bodies as received, NULL when absent */
@@ -201,16 +219,19 @@ struct tunnel {
     struct ike_sa *ike; /* NULL once its IKE SA is gone */
     uint32_t ike_serial;
     char ss_name[KMD_NAME], profile[KMD_NAME], pool[KMD_NAME];
-    char unit[FWD_NAME_LEN];     /* reserved pool unit: ipsec-inside-interface */
-    char instance[FWD_NAME_LEN]; /* VRF of the reverse route, "" = inet.0 */
-    struct fwd_dgram path;       /* peer and local endpoints */
+    bool static_peer;                    /* of a static rule term: no pool, rule or route */
+    char rule[KMD_NAME], term[KMD_NAME]; /* that term */
+    char unit[FWD_NAME_LEN];             /* reserved pool unit (static: the inside unit) */
+    char instance[FWD_NAME_LEN];         /* VRF of the reverse route, "" = inet.0 */
+    struct fwd_dgram path;               /* peer and local endpoints */
     bool udp_encap;
     struct kmd_prefix lproxy, rproxy;
     uint8_t proto;
     uint16_t lport, rport;
     uint8_t lid_type, rid_type;
     char peer_id[KMD_ID_STR];
-    uint32_t spi_in, spi_out; /* host order */
+    uint32_t spi_in, spi_out; /* host order: ESP's, or AH's for AH and bundles */
+    uint32_t aux_in, aux_out; /* a bundle's ESP SPIs, else 0 */
     struct p2_choice c;
     uint8_t ekey_in[FWD_KEY_MAX], akey_in[FWD_KEY_MAX];
     uint8_t ekey_out[FWD_KEY_MAX], akey_out[FWD_KEY_MAX];
@@ -249,8 +270,7 @@ struct kmd {
     unsigned rl_count;
     /* what is being handled (input.c): the failure recorder's context */
     uint64_t gen;            /* bumped by kmd_input and kmd_tick */
-    struct ike_sa *ctx_sa;   /* the IKE SA of the datagram being handled */
-    const char *ctx_exch;    /* and its exchange step (MM3, QM1, ...) */
+    const char *ctx_exch;    /* the exchange step of the datagram handled (MM3, QM1, ...) */
     uint16_t notify_pending; /* error notify sent before its failure was recorded */
     struct fwd_addr notify_peer;
     uint64_t notify_gen;
@@ -302,12 +322,11 @@ void fail_record(struct kmd *k, const struct ike_sa *sa, const struct fwd_dgram 
                  const char *exch, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* informational.c: an error notify went to peer (joins its failure). */
 void fail_notify(struct kmd *k, const struct fwd_addr *peer, uint16_t type);
-/* The log tap: a tunnel refusal logged by quick_mode.c or tunnel.c. */
-void fail_sniff(const char *line);
-/* The kmd the log tap records into (the last one given a datagram, a
- * tick or a request; NULL after kmd_free). */
-void fail_set_current(struct kmd *k);
-void fail_forget(struct kmd *k);
+/* quick_mode.c: a QM1 refused before its tunnel exists (the reason as
+ * logged after "refused: "; what kmd accepts is added). */
+void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why);
+/* tunnel.c: tunnel t refused before it was up, at QM1 or QM3. */
+void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why);
 /* "no acceptable proposal: offered X, accepted Y (ike-policy P)" from
  * p1_choose's reason, for an MM1 refusal under pol. */
 void fail_p1_reason(const struct kmd_ike_policy *pol, const char *why, char *out, size_t len);
@@ -332,6 +351,11 @@ void ike_remember(struct ike_sa *sa, uint32_t msgid);
 /* MM1: the service set the datagram's destination belongs to and the key;
  * 0, or -1 with the reason in why. */
 int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why);
+/* The static rule term of ss whose remote-gateway is a, or NULL. */
+const struct kmd_static_peer *ss_static_peer(const struct kmd_service_set *ss,
+                                             const struct fwd_addr *a);
+/* sa's static rule term (bound to it at MM1), or NULL for a dynamic peer. */
+const struct kmd_static_peer *ike_static_peer(const struct ike_sa *sa);
 /* The IKE policy that governs sa (static peer's, profile's, or NULL). */
 const struct kmd_ike_policy *ike_policy(const struct ike_sa *sa);
 void ike_tick(struct kmd *k, time_t now);

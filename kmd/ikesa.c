@@ -109,8 +109,6 @@ void ike_free(struct kmd *k, struct ike_sa *sa)
             *pp = sa->next;
             break;
         }
-    if (k->ctx_sa == sa)
-        k->ctx_sa = NULL;
     while (sa->qms) {
         struct qm *q = sa->qms;
         struct tunnel *t = tunnel_find(k, q->tunnel);
@@ -244,8 +242,8 @@ static unsigned ss_load(const struct kmd *k, const char *name)
     return n;
 }
 
-static const struct kmd_static_peer *static_peer(const struct kmd_service_set *ss,
-                                                 const struct fwd_addr *a)
+const struct kmd_static_peer *ss_static_peer(const struct kmd_service_set *ss,
+                                             const struct fwd_addr *a)
 {
     for (size_t i = 0; ss && i < ss->npeers; i++)
         if (prefix_is(&ss->peers[i].remote_gateway, a))
@@ -253,9 +251,14 @@ static const struct kmd_static_peer *static_peer(const struct kmd_service_set *s
     return NULL;
 }
 
+const struct kmd_static_peer *ike_static_peer(const struct ike_sa *sa)
+{
+    return sa->static_peer ? ss_static_peer(sa->ss, &sa->path.src) : NULL;
+}
+
 const struct kmd_ike_policy *ike_policy(const struct ike_sa *sa)
 {
-    const struct kmd_static_peer *sp = sa->static_peer ? static_peer(sa->ss, &sa->path.src) : NULL;
+    const struct kmd_static_peer *sp = ike_static_peer(sa);
 
     if (sp && sp->ike_policy)
         return sp->ike_policy;
@@ -278,7 +281,7 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
         if (!prefix_is(&ss->local_gateway, &sa->path.dst) ||
             !inst_eq(ss->gateway_instance, sa->path.instance))
             continue;
-        if (stat == NULL && (sp = static_peer(ss, &sa->path.src)) != NULL) {
+        if (stat == NULL && (sp = ss_static_peer(ss, &sa->path.src)) != NULL) {
             stat = ss;
             continue;
         }
@@ -296,21 +299,19 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
     }
     if (best == NULL)
         return -1;
-    if (best->profile == NULL) {
-        *why = "the static peer's service set has no ike-access-profile (kmd negotiates "
-               "dynamic-peer tunnels only)";
-        return -1;
-    }
     snprintf(sa->ss_name, sizeof(sa->ss_name), "%s", best->name);
     sa->ss = best;
     if (sp && sp->ike_policy && sp->ike_policy->psk_len) {
         psk = sp->ike_policy->psk;
         psk_len = sp->ike_policy->psk_len;
         snprintf(sa->psk_from, sizeof(sa->psk_from), "ike-policy %s", sp->ike_policy->name);
-    } else {
+    } else if (best->profile) {
         psk = best->profile->psk;
         psk_len = best->profile->psk_len;
         snprintf(sa->psk_from, sizeof(sa->psk_from), "access profile %s", best->profile->name);
+    } else { /* a static peer whose ike-policy has no key, in a set without a profile */
+        psk = NULL;
+        psk_len = 0;
     }
     if (psk == NULL || psk_len == 0) {
         *why = "no pre-shared key is configured";

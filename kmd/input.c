@@ -91,7 +91,6 @@ struct kmd *kmd_new(const struct kmd_io *io, void *arg)
     k->lim.halfopen_per_peer = 32;
     k->lim.halfopen_timeout = 30;
     k->lim.qm_timeout = 30;
-    fail_set_current(k);
     return k;
 }
 
@@ -99,7 +98,6 @@ void kmd_free(struct kmd *k)
 {
     if (k == NULL)
         return;
-    fail_forget(k);
     while (k->sas)
         ike_free(k, k->sas);
     while (k->tunnels) {
@@ -155,9 +153,7 @@ void kmd_tick(struct kmd *k)
 {
     time_t now = kmd_now(k);
 
-    fail_set_current(k);
     k->gen++;
-    k->ctx_sa = NULL;
     k->ctx_exch = NULL;
     ike_tick(k, now);
     tunnel_tick(k, now);
@@ -228,9 +224,7 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     struct ike_sa *sa;
     char a[INET6_ADDRSTRLEN];
 
-    fail_set_current(k);
     k->gen++;
-    k->ctx_sa = NULL;
     k->ctx_exch = NULL;
     k->cnt.rx++;
     if (len == 1 && pkt[0] == 0xff) /* RFC 3948 2.3 keepalive, if fwdd passed one on */
@@ -271,7 +265,6 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     }
     sa->in_bytes += len;
     sa->in_pkts++;
-    k->ctx_sa = sa;
     k->ctx_exch = step(sa, &h);
     switch (h.exch) {
     case ISAKMP_EXCH_IDPROT:
@@ -290,6 +283,5 @@ void kmd_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
                      "and informational only)",
                      h.exch, addr_str(&d->src, a, sizeof(a)));
     }
-    k->ctx_sa = NULL;
     k->ctx_exch = NULL;
 }

@@ -96,27 +96,37 @@ static void esp_line(FILE *f, const char *src, const char *dst, bool v6, uint32_
                      const struct tunnel *t, const uint8_t *ek, const uint8_t *ak)
 {
     char e[2 * FWD_KEY_MAX + 1], a[2 * FWD_KEY_MAX + 1];
+    bool bundle = t->c.fwd_proto == FWD_PROTO_BUNDLE; /* AH's key is not ESP's */
 
     hex_str(ek, t->c.ekey_len, e);
-    hex_str(ak, t->c.akey_len, a);
+    hex_str(ak, bundle ? 0 : t->c.akey_len, a);
     fprintf(f, "uat:esp_sa:\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\",\"%s\",\"0x%s\"\n",
             v6 ? "IPv6" : "IPv4", src, dst, spi, ts_cipher(t->c.fwd_cipher, t->c.cipher), e,
-            ts_auth(t->c.fwd_auth), a);
+            ts_auth(bundle ? FWD_AUTH_NONE : t->c.fwd_auth), a);
     crypto_wipe(e, sizeof(e));
     crypto_wipe(a, sizeof(a));
 }
 
+/* ESP lines (a bundle's: its ESP SPIs, NULL integrity); AH needs no key to
+ * be dissected, so an AH tunnel gets its comment line only. */
 void keylog_esp(struct kmd *k, const struct tunnel *t)
 {
     char peer[INET6_ADDRSTRLEN], me[INET6_ADDRSTRLEN];
-    bool v6 = t->path.src.af == AF_INET6;
+    bool v6 = t->path.src.af == AF_INET6, bundle = t->c.fwd_proto == FWD_PROTO_BUNDLE;
 
     if (k->keylog == NULL)
         return;
     addr_str(&t->path.src, peer, sizeof(peer));
     addr_str(&t->path.dst, me, sizeof(me));
-    fprintf(k->keylog, "# tunnel %u peer %s service set %s\n", t->index, peer, t->ss_name);
-    esp_line(k->keylog, peer, me, v6, t->spi_in, t, t->ekey_in, t->akey_in);
-    esp_line(k->keylog, me, peer, v6, t->spi_out, t, t->ekey_out, t->akey_out);
+    fprintf(k->keylog, "# tunnel %u peer %s service set %s%s\n", t->index, peer, t->ss_name,
+            t->c.fwd_proto == FWD_PROTO_AH ? " (AH: no keys needed)"
+            : bundle                       ? " (AH+ESP bundle: the ESP SAs)"
+                                           : "");
+    if (t->c.fwd_proto != FWD_PROTO_AH) {
+        esp_line(k->keylog, peer, me, v6, bundle ? t->aux_in : t->spi_in, t, t->ekey_in,
+                 t->akey_in);
+        esp_line(k->keylog, me, peer, v6, bundle ? t->aux_out : t->spi_out, t, t->ekey_out,
+                 t->akey_out);
+    }
     fflush(k->keylog);
 }

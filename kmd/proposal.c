@@ -10,9 +10,13 @@
  * 4106: ESP_AES-GCM_16, a key length, no integrity algorithm; KEYMAT of
  * the key and a 4-byte salt) is accepted when a configured proposal allows
  * it (aes-128-gcm, aes-192-gcm, aes-256-gcm, without an
- * authentication-algorithm), never by the implicit proposal.  AH, AH+ESP
- * bundles, GCM with a shorter ICV, CCM and GMAC are refused until fwdd
- * implements them.  An empty statement in a configured proposal accepts
+ * authentication-algorithm), never by the implicit proposal.  AH (RFC
+ * 4302: AH_MD5, AH_SHA, AH_SHA2-256) and AH+ESP bundles (one proposal
+ * number, an AH and an ESP protocol: RFC 2408 4.2) only when a configured
+ * proposal says `protocol ah` or `protocol bundle`: a bundle's ESP has no
+ * integrity algorithm of its own (AH authenticates; fwdd's bundles) unless
+ * it is AES-GCM.  GCM with a shorter ICV, CCM and GMAC are refused until
+ * fwdd implements them.  An empty statement in a configured proposal accepts
  * every value kmd supports.  Called by main_mode.c and quick_mode.c.
  */
 #include "ike.h"
@@ -259,8 +263,26 @@ static const char *auth_word(unsigned aalg, uint8_t *fwd, size_t *klen)
     return NULL;
 }
 
-/* A CBC cipher with an HMAC; 0, or -1 with why. */
-static int cbc_read(unsigned esp_id, struct p2_choice *c, char *why, size_t wl)
+const char *p2_proto_word(const struct p2_choice *c)
+{
+    return c->fwd_proto == FWD_PROTO_AH       ? "ah"
+           : c->fwd_proto == FWD_PROTO_BUNDLE ? "bundle"
+                                              : "esp";
+}
+
+/* "esp aes-128-cbc/hmac-sha1-96", "ah hmac-sha1-96", "bundle
+ * aes-128-cbc/hmac-sha1-96" (ESP's cipher, AH's integrity). */
+static void p2_describe(const struct p2_choice *c, char *buf, size_t len)
+{
+    if (c->fwd_proto == FWD_PROTO_AH)
+        snprintf(buf, len, "ah %s", c->auth_name);
+    else
+        snprintf(buf, len, "%s %s/%s", p2_proto_word(c), c->enc_name, c->auth_name);
+}
+
+/* A CBC cipher with an HMAC (without one in a bundle: AH authenticates);
+ * 0, or -1 with why. */
+static int cbc_read(unsigned esp_id, bool bundle, struct p2_choice *c, char *why, size_t wl)
 {
     c->enc_name = cipher_word(esp_id, true, c->keylen, &c->cipher);
     if (c->enc_name == NULL) {
@@ -271,8 +293,18 @@ static int cbc_read(unsigned esp_id, struct p2_choice *c, char *why, size_t wl)
             c->keylen);
         return -1;
     }
-    c->auth_name = auth_word(c->aalg, &c->fwd_auth, &c->akey_len);
-    if (c->auth_name == NULL) {
+    if (bundle && c->aalg != 0) {
+        snprintf(why, wl,
+                 "ESP with integrity algorithm %u in an AH+ESP bundle (AH authenticates: "
+                 "ESP has no integrity algorithm there)",
+                 c->aalg);
+        return -1;
+    }
+    if (bundle) {
+        c->auth_name = "none";
+        c->fwd_auth = FWD_AUTH_NONE;
+        c->akey_len = 0;
+    } else if ((c->auth_name = auth_word(c->aalg, &c->fwd_auth, &c->akey_len)) == NULL) {
         snprintf(why, wl,
                  "integrity algorithm %u (ESP needs hmac-sha1-96, hmac-md5-96 or "
                  "hmac-sha-256-128)",
@@ -314,14 +346,21 @@ static int gcm_read(struct p2_choice *c, char *why, size_t wl)
     return 0;
 }
 
-/* Reads one ESP transform; 0, or -1 with why. */
-static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt,
+/* The attributes of one ESP or AH transform (RFC 2407 4.5), kept in
+ * c->p[0] for the echo with the proposal's numbers and SPI; 0, or -1. */
+static int xf_read(const struct msg *m, const struct msg_proposal *p, const struct msg_transform *t,
                    struct p2_choice *c, char *why, size_t wl)
 {
+    struct p2_proto *pp = &c->p[0];
     unsigned life_type = 0, group = 0;
 
     memset(c, 0, sizeof(*c));
-    c->esp_id = t->id;
+    c->nprotos = 1;
+    pp->proto = p->proto;
+    pp->prop_num = p->num;
+    pp->xform_num = t->num;
+    pp->id = t->id;
+    memcpy(pp->peer_spi, p->spi, 4);
     c->encap = ISAKMP_ENCAP_TUNNEL;
     for (unsigned i = 0; i < t->nattrs; i++) {
         const struct msg_attr *a = msg_xform_attr_at(m, t, i);
@@ -330,7 +369,7 @@ static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt
             snprintf(why, wl, "attribute %u of %u bytes", a->type, a->len);
             return -1;
         }
-        keep_attr(c->attrs, &c->nattrs, a);
+        keep_attr(pp->attrs, &pp->nattrs, a);
         switch (a->type) {
         case ISAKMP_A2_LIFE_TYPE:
             life_type = (unsigned)v;
@@ -359,6 +398,21 @@ static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt
             return -1;
         }
     }
+    if (group && (c->pfs = dh_group_find(group)) == NULL) {
+        snprintf(why, wl, "PFS group %u not supported", group);
+        return -1;
+    }
+    return 0;
+}
+
+/* One ESP transform (in a bundle: without integrity unless GCM). */
+static int esp_read(const struct msg *m, const struct msg_proposal *p,
+                    const struct msg_transform *t, bool natt, bool bundle, struct p2_choice *c,
+                    char *why, size_t wl)
+{
+    if (xf_read(m, p, t, c, why, wl) < 0)
+        return -1;
+    c->fwd_proto = FWD_PROTO_ESP;
     if (t->id == ISAKMP_ESP_AES_GCM_16) {
         if (gcm_read(c, why, wl) < 0)
             return -1;
@@ -367,7 +421,7 @@ static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt
         snprintf(why, wl, "%s is not supported by fwdd (AES-GCM with a 16-octet ICV is)",
                  isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_ESP, t->id), t->id));
         return -1;
-    } else if (cbc_read(t->id, c, why, wl) < 0) {
+    } else if (cbc_read(t->id, bundle, c, why, wl) < 0) {
         return -1;
     }
     if (c->encap != ISAKMP_ENCAP_TUNNEL && !(c->encap == ISAKMP_ENCAP_UDP_TUNNEL && natt)) {
@@ -375,91 +429,183 @@ static int p2_read(const struct msg *m, const struct msg_transform *t, bool natt
                  c->encap);
         return -1;
     }
-    if (group && (c->pfs = dh_group_find(group)) == NULL) {
-        snprintf(why, wl, "PFS group %u not supported", group);
+    return 0;
+}
+
+/* One AH transform (RFC 2407 4.4.3, 4.5): the transform names the
+ * integrity algorithm, the Authentication Algorithm attribute must agree
+ * (taken from the transform when absent); tunnel mode, never across a
+ * NAT (RFC 3948 has no AH). */
+static int ah_read(const struct msg *m, const struct msg_proposal *p, const struct msg_transform *t,
+                   bool natt, struct p2_choice *c, char *why, size_t wl)
+{
+    uint16_t aalg = t->id == ISAKMP_AH_MD5        ? ISAKMP_AALG_HMAC_MD5
+                    : t->id == ISAKMP_AH_SHA      ? ISAKMP_AALG_HMAC_SHA
+                    : t->id == ISAKMP_AH_SHA2_256 ? ISAKMP_AALG_HMAC_SHA2_256
+                                                  : 0;
+    char b[32];
+
+    if (xf_read(m, p, t, c, why, wl) < 0)
+        return -1;
+    c->fwd_proto = FWD_PROTO_AH;
+    if (aalg == 0) {
+        snprintf(why, wl, "%s (AH needs AH_MD5, AH_SHA or AH_SHA2-256)",
+                 isakmp_fmt(b, sizeof(b), isakmp_xform_name(ISAKMP_PROTO_IPSEC_AH, t->id), t->id));
         return -1;
     }
+    if (c->aalg != 0 && c->aalg != aalg) {
+        snprintf(why, wl, "AH transform %u with authentication algorithm %u", t->id, c->aalg);
+        return -1;
+    }
+    c->aalg = aalg;
+    c->auth_name = auth_word(aalg, &c->fwd_auth, &c->akey_len);
+    c->enc_name = "none";
+    c->fwd_cipher = FWD_CIPHER_NULL;
+    if (c->encap != ISAKMP_ENCAP_TUNNEL || natt) {
+        snprintf(why, wl, "AH %s (AH cannot cross a NAT: tunnel mode without NAT only)",
+                 natt ? "with a NAT detected" : "in an encapsulation mode other than tunnel");
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t min_set(uint64_t a, uint64_t b)
+{
+    return a && (b == 0 || a < b) ? a : b;
+}
+
+/* A bundle from its AH and ESP halves: AH's integrity, ESP's cipher, the
+ * protocols in the peer's order; one PFS group, the shorter lifetimes. */
+static int bundle_of(const struct p2_choice *ah, const struct p2_choice *esp, bool ah_first,
+                     struct p2_choice *c, char *why, size_t wl)
+{
+    if (ah->pfs && esp->pfs && ah->pfs != esp->pfs) {
+        snprintf(why, wl, "AH and ESP offer different PFS groups (%u, %u)", ah->pfs->id,
+                 esp->pfs->id);
+        return -1;
+    }
+    *c = *esp;
+    c->fwd_proto = FWD_PROTO_BUNDLE;
+    c->nprotos = 2;
+    c->p[ah_first ? 0 : 1] = ah->p[0];
+    c->p[ah_first ? 1 : 0] = esp->p[0];
+    c->aalg = ah->aalg;
+    c->fwd_auth = ah->fwd_auth;
+    c->akey_len = ah->akey_len;
+    c->auth_name = ah->auth_name;
+    c->pfs = ah->pfs ? ah->pfs : esp->pfs;
+    c->peer_life = (uint32_t)min_set(ah->peer_life, esp->peer_life);
+    c->peer_kb = min_set(ah->peer_kb, esp->peer_kb);
+    return 0;
+}
+
+/* Does configured proposal cp allow c?  Its protocol (esp by default) must
+ * be c's; `encryption-algorithm` names ESP's cipher (none for AH),
+ * `authentication-algorithm` ESP's integrity or AH's. */
+static bool conf_p2_ok(const struct kmd_ipsec_proposal *cp, const struct p2_choice *c)
+{
+    if (strcmp(cp->protocol[0] ? cp->protocol : "esp", p2_proto_word(c)) != 0)
+        return false;
+    if (c->fwd_proto == FWD_PROTO_AH)
+        return cp->enc_alg[0] == '\0' && conf_ok(cp->auth_alg, c->auth_name);
+    return conf_ok(cp->enc_alg, c->enc_name) && conf_ok(cp->auth_alg, c->auth_name);
+}
+
+/* The combination of AH transform ai and ESP transform ei of one offer
+ * (either protocol may be absent); 0, -1 with why, or -2 when why is the
+ * PFS verdict (it replaces earlier reasons). */
+static int p2_try(const struct kmd_ipsec_policy *pol, bool natt, const struct msg *m,
+                  const struct msg_proposal *ah, unsigned ai, const struct msg_proposal *esp,
+                  unsigned ei, bool ah_first, struct p2_choice *c, char *why, size_t wl)
+{
+    struct p2_choice a, e;
+    char group[16] = "", d[96];
+    uint32_t conf_life = 0;
+    bool ok = false;
+
+    if (ah && ah_read(m, ah, msg_prop_xform(m, ah, ai), natt, &a, why, wl) < 0)
+        return -1;
+    if (esp && esp_read(m, esp, msg_prop_xform(m, esp, ei), natt, ah != NULL, &e, why, wl) < 0)
+        return -1;
+    if (ah && esp) {
+        if (bundle_of(&a, &e, ah_first, c, why, wl) < 0)
+            return -1;
+    } else {
+        *c = ah ? a : e;
+    }
+    if (c->pfs)
+        snprintf(group, sizeof(group), "group%u", c->pfs->id);
+    if (pol && pol->pfs_group[0] && strcmp(pol->pfs_group, group) != 0) {
+        snprintf(why, wl, "PFS %s required by ipsec-policy %s but %s%s", pol->pfs_group, pol->name,
+                 group[0] ? "offered " : "not offered", group);
+        return -2;
+    }
+    if (pol && pol->nproposals) {
+        for (size_t k = 0; k < pol->nproposals && !ok; k++) {
+            ok = conf_p2_ok(pol->proposals[k], c);
+            if (ok)
+                conf_life = pol->proposals[k]->lifetime;
+        }
+    } else {
+        ok = c->fwd_proto == FWD_PROTO_ESP && IN(implicit_ciphers, c->enc_name) &&
+             IN(implicit_p2_auths, c->auth_name);
+    }
+    if (!ok) {
+        p2_describe(c, d, sizeof(d));
+        snprintf(why, wl, "%s not allowed by %s%s", d,
+                 pol && pol->nproposals ? "ipsec-policy " : "the implicit proposal",
+                 pol && pol->nproposals ? pol->name : "");
+        return -1;
+    }
+    if (conf_life == 0)
+        conf_life = KMD_DEFAULT_P2_LIFE;
+    c->lifetime = c->peer_life && c->peer_life < conf_life ? c->peer_life : conf_life;
+    c->responder_lifetime = c->peer_life > conf_life;
     return 0;
 }
 
 int p2_choose(const struct kmd_ipsec_policy *pol, bool natt, const struct msg *m,
               const struct msg_sa *sa, struct p2_choice *out, char *why, size_t wl)
 {
-    struct p2_choice c;
-    char reason[128] = "";
-    char pfs[16] = "";
+    char reason[256] = "";
 
-    if (pol && pol->pfs_group[0])
-        snprintf(pfs, sizeof(pfs), "%s", pol->pfs_group);
     for (unsigned g = 0; g < sa->ngroups; g++) {
-        const struct msg_proposal *p = NULL;
-        unsigned n = 0;
+        const struct msg_proposal *esp = NULL, *ah = NULL, *other = NULL;
+        bool ah_first = false;
         for (unsigned pi = 0; pi < sa->nprops; pi++) {
             const struct msg_proposal *q = msg_sa_prop(m, sa, pi);
-            if (q->group == g) {
-                p = q;
-                n++;
-            }
+            if (q->group != g)
+                continue;
+            if (q->proto == ISAKMP_PROTO_IPSEC_ESP && esp == NULL)
+                esp = q;
+            else if (q->proto == ISAKMP_PROTO_IPSEC_AH && ah == NULL)
+                ah_first = (ah = q, esp == NULL);
+            else
+                other = q;
         }
-        if (p == NULL)
-            continue;
-        if (n > 1 || p->proto != ISAKMP_PROTO_IPSEC_ESP) {
-            if (!reason[0])
-                snprintf(reason, sizeof(reason), "%s is not supported by fwdd yet",
-                         n > 1 ? "an AH+ESP bundle" : "AH");
-            continue;
-        }
-        if (p->spi_size != 4) {
-            snprintf(reason, sizeof(reason), "ESP SPI of %u bytes", p->spi_size);
+        if (other || (esp == NULL && ah == NULL)) {
+            if (!reason[0] && other)
+                snprintf(reason, sizeof(reason),
+                         "protocol %u in a proposal (ESP, AH or AH+ESP only)", other->proto);
             continue;
         }
-        for (unsigned ti = 0; ti < p->nxforms; ti++) {
-            const struct msg_transform *t = msg_prop_xform(m, p, ti);
-            char r[128] = "", group[16] = "";
-            uint32_t conf_life = 0;
-            bool ok = false;
-            if (p2_read(m, t, natt, &c, r, sizeof(r)) < 0) {
-                if (!reason[0])
+        if ((esp && esp->spi_size != 4) || (ah && ah->spi_size != 4)) {
+            snprintf(reason, sizeof(reason), "%s SPI of %u bytes",
+                     esp && esp->spi_size != 4 ? "ESP" : "AH",
+                     esp && esp->spi_size != 4 ? esp->spi_size : ah->spi_size);
+            continue;
+        }
+        for (unsigned ai = 0; ai < (ah ? ah->nxforms : 1u); ai++) {
+            for (unsigned ei = 0; ei < (esp ? esp->nxforms : 1u); ei++) {
+                char r[256] = "";
+                int rc = p2_try(pol, natt, m, ah, ai, esp, ei, ah_first, out, r, sizeof(r));
+                if (rc == 0)
+                    return 0;
+                if (rc == -2 || !reason[0])
                     snprintf(reason, sizeof(reason), "%s", r);
-                continue;
             }
-            if (c.pfs)
-                snprintf(group, sizeof(group), "group%u", c.pfs->id);
-            if (pfs[0] && strcmp(pfs, group) != 0) {
-                snprintf(reason, sizeof(reason), "PFS %s required by ipsec-policy %s but %s%s", pfs,
-                         pol->name, group[0] ? "offered " : "not offered", group);
-                continue;
-            }
-            if (pol && pol->nproposals) {
-                for (size_t k = 0; k < pol->nproposals && !ok; k++) {
-                    const struct kmd_ipsec_proposal *cp = pol->proposals[k];
-                    ok = (cp->protocol[0] == '\0' || strcmp(cp->protocol, "esp") == 0) &&
-                         conf_ok(cp->enc_alg, c.enc_name) && conf_ok(cp->auth_alg, c.auth_name);
-                    if (ok)
-                        conf_life = cp->lifetime;
-                }
-            } else {
-                ok = IN(implicit_ciphers, c.enc_name) && IN(implicit_p2_auths, c.auth_name);
-            }
-            if (!ok) {
-                if (!reason[0])
-                    snprintf(reason, sizeof(reason), "esp %s/%s not allowed by %s%s", c.enc_name,
-                             c.auth_name,
-                             pol && pol->nproposals ? "ipsec-policy " : "the implicit proposal",
-                             pol && pol->nproposals ? pol->name : "");
-                continue;
-            }
-            if (conf_life == 0)
-                conf_life = KMD_DEFAULT_P2_LIFE;
-            c.lifetime = c.peer_life && c.peer_life < conf_life ? c.peer_life : conf_life;
-            c.responder_lifetime = c.peer_life > conf_life;
-            c.prop_num = p->num;
-            c.xform_num = t->num;
-            memcpy(c.peer_spi, p->spi, 4);
-            *out = c;
-            return 0;
         }
     }
-    snprintf(why, wl, "%s", reason[0] ? reason : "no ESP proposal");
+    snprintf(why, wl, "%s", reason[0] ? reason : "no ESP or AH proposal");
     return -1;
 }

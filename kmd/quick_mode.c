@@ -3,13 +3,18 @@
  * per message ID under an established IKE SA:
  *
  *   QM1  HASH(1) checked; proxy identities matched against the access
- *        profile's allowed-proxy-pairs by containment (none: INVALID-ID-
+ *        profile's allowed-proxy-pairs (a static peer: its term's from
+ *        clause) by containment (none: INVALID-ID-
  *        INFORMATION); a remote proxy held by another peer refused unless
- *        the same identity or INITIAL-CONTACT replaces it; ESP proposal
- *        chosen (PFS as the policy asks: NO-PROPOSAL-CHOSEN otherwise);
- *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE)
- *   pool reply: SPI, nonce, KEYMAT (encryption key then integrity key;
- *        AES-GCM: the key and its 4-byte salt, RFC 4106 8.1), QM2 built;
+ *        the same identity or INITIAL-CONTACT replaces it; ESP, AH or AH+ESP
+ *        proposal chosen (PFS as the policy asks: NO-PROPOSAL-CHOSEN
+ *        otherwise);
+ *        the tunnel is created and its pool unit reserved (FWD_POOL_RESERVE;
+ *        a static peer's tunnel lives on the service set's inside unit)
+ *   pool reply: SPI (a bundle: AH's and ESP's), nonce, KEYMAT per
+ *        protocol and SPI (ESP: encryption key then integrity key; AES-GCM:
+ *        the key and its 4-byte salt, RFC 4106 8.1; AH: its integrity key),
+ *        QM2 built (a bundle's two protocols under one proposal number);
  *        inbound SA installed
  *   SA reply: QM2 sent (the inbound SA exists before the peer can use it)
  *   QM3  HASH(3) checked; outbound SA, dynamic rule and reverse route
@@ -105,29 +110,31 @@ static void qm_done(struct qm *q)
     q->gqm = NULL;
 }
 
-/* Refusal before a tunnel exists: notify, log, keep the QM as done so
- * that retransmissions of the same QM1 are only counted. */
+/* Refusal before a tunnel exists: log, record, notify, keep the QM as
+ * done so that retransmissions of the same QM1 are only counted. */
 static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t notify,
                    const uint8_t *spi, const char *what, const char *why)
 {
-    char peer[80];
+    char peer[80], reason[400];
 
     k->cnt.tunnels_refused++;
-    log_info("tunnel with %s (id %s, service set %s) refused: %s%s",
-             ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name, what, why);
+    snprintf(reason, sizeof(reason), "%s%s", what, why);
+    log_info("tunnel with %s (id %s, service set %s) refused: %s", ike_peer(sa, peer, sizeof(peer)),
+             sa->id, sa->ss_name, reason);
+    fail_qm(k, sa, reason);
     if (notify)
-        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0, notify, NULL, 0);
+        info_send_notify(k, sa, q->proto ? q->proto : ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0,
+                         notify, NULL, 0);
     qm_done(q);
 }
 
-static const struct kmd_proxy_pair *
-pair_allowed(const struct kmd_profile *p, const struct kmd_prefix *r, const struct kmd_prefix *l)
+static bool pair_allowed(const struct kmd_proxy_pair *pairs, size_t n, const struct kmd_prefix *r,
+                         const struct kmd_prefix *l)
 {
-    for (size_t i = 0; i < p->npairs; i++)
-        if (kmd_prefix_contains(&p->pairs[i].remote, r) &&
-            kmd_prefix_contains(&p->pairs[i].local, l))
-            return &p->pairs[i];
-    return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (kmd_prefix_contains(&pairs[i].remote, r) && kmd_prefix_contains(&pairs[i].local, l))
+            return true;
+    return false;
 }
 
 static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len, uint32_t msgid)
@@ -146,6 +153,7 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     struct qm *q;
     struct tunnel *t, *old = NULL;
     const struct kmd_profile *prof = sa->ss->profile;
+    const struct kmd_static_peer *sp = ike_static_peer(sa);
     const uint8_t *spi = NULL;
 
     if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv0) < 0 ||
@@ -183,9 +191,11 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         refuse(k, sa, q, ISAKMP_N_PAYLOAD_MALFORMED, NULL, "malformed QM1", "");
         return;
     }
-    if (sap->u.sa.nprops > 0)
-        spi = msg_sa_prop(m, &sap->u.sa, 0)->spi_size == 4 ? msg_sa_prop(m, &sap->u.sa, 0)->spi
-                                                           : NULL;
+    if (sap->u.sa.nprops > 0) {
+        const struct msg_proposal *p0 = msg_sa_prop(m, &sap->u.sa, 0);
+        spi = p0->spi_size == 4 ? p0->spi : NULL;
+        q->proto = p0->proto;
+    }
     q->ni_len = nonce->body_len;
     memcpy(q->ni, nonce->body, q->ni_len);
     if (msg_count(m, ISAKMP_PL_ID) == 2) {
@@ -213,24 +223,30 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
                "proxy identities of different families or protocols", "");
         return;
     }
-    if (pair_allowed(prof, &rp, &lp) == NULL) {
+    if (sp ? !pair_allowed(sp->pairs, sp->npairs, &rp, &lp)
+           : !pair_allowed(prof->pairs, prof->npairs, &rp, &lp)) {
         k->cnt.bad_id++;
-        snprintf(why, sizeof(why),
-                 "remote %s local %s is not within an allowed-proxy-pair of "
-                 "access profile %s",
-                 r, l, prof->name);
+        if (sp)
+            snprintf(why, sizeof(why), "remote %s local %s is not within term %s of rule %s", r, l,
+                     sp->term, sp->rule);
+        else
+            snprintf(why, sizeof(why),
+                     "remote %s local %s is not within an allowed-proxy-pair of "
+                     "access profile %s",
+                     r, l, prof->name);
         refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "proxy pair ", why);
         return;
     }
-    if (p2_choose(prof->ipsec_policy, sa->natt && (sa->nat_peer || sa->nat_local), m, &sap->u.sa,
-                  &c, why, sizeof(why)) < 0) {
+    if (p2_choose(sp ? sp->ipsec_policy : prof->ipsec_policy,
+                  sa->natt && (sa->nat_peer || sa->nat_local), m, &sap->u.sa, &c, why,
+                  sizeof(why)) < 0) {
         k->cnt.no_proposal++;
         refuse(k, sa, q, ISAKMP_N_NO_PROPOSAL_CHOSEN, spi, "no acceptable proposal: ", why);
         return;
     }
     if ((c.pfs != NULL) != (ke != NULL) || (ke && ke->body_len != dh_group_len(c.pfs))) {
         k->cnt.malformed++;
-        refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.peer_spi,
+        refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.p[0].peer_spi,
                c.pfs ? "the PFS KE payload is missing or of the wrong length"
                      : "a KE payload without a PFS group",
                "");
@@ -259,7 +275,7 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
             fatal("crypto_secret_new");
         if ((q->dh = dh_keypair(c.pfs, 0)) == NULL ||
             dh_shared(q->dh, ke->body, gl, q->gqm->data) < 0) {
-            refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.peer_spi,
+            refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.p[0].peer_spi,
                    "PFS: ", "the peer's public value is not in the group");
             return;
         }
@@ -267,8 +283,14 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     t = tunnel_new(k, sa);
     q->tunnel = t->index;
     t->c = c;
-    t->spi_out = (uint32_t)c.peer_spi[0] << 24 | (uint32_t)c.peer_spi[1] << 16 |
-                 (uint32_t)c.peer_spi[2] << 8 | c.peer_spi[3];
+    for (unsigned n = 0; n < c.nprotos; n++) { /* AH's SPI first, a bundle's ESP aux */
+        const uint8_t *ps = c.p[n].peer_spi;
+        uint32_t v = (uint32_t)ps[0] << 24 | (uint32_t)ps[1] << 16 | (uint32_t)ps[2] << 8 | ps[3];
+        if (c.fwd_proto == FWD_PROTO_BUNDLE && c.p[n].proto == ISAKMP_PROTO_IPSEC_ESP)
+            t->aux_out = v;
+        else
+            t->spi_out = v;
+    }
     t->udp_encap = c.encap == ISAKMP_ENCAP_UDP_TUNNEL;
     t->rproxy = rp;
     t->lproxy = lp;
@@ -287,7 +309,9 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         memcpy(q->idcr, idcr->body, q->idcr_len = idcr->body_len);
     }
     q->state = QM_WAIT_POOL;
-    if (tunnel_reserve_pool(k, t) < 0) {
+    if (t->static_peer) /* no pool: the service set's inside unit */
+        qm_pool_reply(k, t, FWD_OK, "", "");
+    else if (tunnel_reserve_pool(k, t) < 0) {
         qm_done(q);
         tunnel_refuse(k, t, "fwdd is not reachable");
     }
@@ -306,17 +330,22 @@ static void u32be(uint8_t *p, uint32_t v)
 static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t *out, size_t cap,
                      size_t *olen)
 {
-    uint8_t body[KMD_PKT_MAX], spi[4], *hp, life[12];
+    uint8_t body[KMD_PKT_MAX], spi[2][4], *hp, life[12];
     struct msg_builder b;
     size_t hl = sa->keys.len, ll = 0;
+    const struct p2_proto *pp = t->c.p;
 
-    u32be(spi, t->spi_in);
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
     mb_sa_begin(&b, ISAKMP_DOI_IPSEC, ISAKMP_SIT_IDENTITY_ONLY);
-    mb_proposal_begin(&b, t->c.prop_num, ISAKMP_PROTO_IPSEC_ESP, spi, 4);
-    mb_transform_begin(&b, t->c.xform_num, t->c.esp_id);
-    attrs_echo(&b, t->c.attrs, t->c.nattrs);
+    for (unsigned n = 0; n < t->c.nprotos; n++) { /* a bundle: same number, the peer's order */
+        u32be(spi[n], t->c.fwd_proto == FWD_PROTO_BUNDLE && pp[n].proto == ISAKMP_PROTO_IPSEC_ESP
+                          ? t->aux_in
+                          : t->spi_in);
+        mb_proposal_begin(&b, pp[n].prop_num, pp[n].proto, spi[n], 4);
+        mb_transform_begin(&b, pp[n].xform_num, pp[n].id);
+        attrs_echo(&b, pp[n].attrs, pp[n].nattrs);
+    }
     mb_sa_end(&b);
     mb_nonce(&b, q->nr, q->nr_len);
     if (q->dh)
@@ -344,8 +373,9 @@ static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t 
             u32be(life + 8, t->c.lifetime);
             ll = 12;
         }
-        mb_notify(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_IPSEC_ESP, spi, 4, ISAKMP_N_RESPONDER_LIFETIME,
-                  life, ll);
+        for (unsigned n = 0; n < t->c.nprotos; n++) /* one per SA (RFC 2407 4.6.3.1) */
+            mb_notify(&b, ISAKMP_DOI_IPSEC, pp[n].proto, spi[n], 4, ISAKMP_N_RESPONDER_LIFETIME,
+                      life, ll);
     }
     if (b.err || hp == NULL ||
         ikev1_qm_hash2(&sa->keys, q->msgid, q->ni, q->ni_len, body + 4 + hl, b.len - 4 - hl, hp) <
@@ -354,14 +384,39 @@ static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t 
     return ike_encrypt(sa, q->iv, ISAKMP_EXCH_QUICK, q->msgid, &b, out, cap, olen);
 }
 
+/* RFC 2409 5.5: KEYMAT per protocol and SPI.  ESP: its cipher key, then
+ * its integrity key.  AH: its integrity key.  A bundle: AH's integrity key
+ * under spi, ESP's cipher key under aux. */
+static int keymat(struct ike_sa *sa, const struct ikev1_qm_input *qi, const struct p2_choice *c,
+                  uint32_t spi, uint32_t aux, uint8_t *ekey, uint8_t *akey)
+{
+    uint8_t km[2 * FWD_KEY_MAX];
+    int r = 0;
+
+    if (c->fwd_proto == FWD_PROTO_ESP) {
+        r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_ESP, spi, km, c->ekey_len + c->akey_len);
+        memcpy(ekey, km, c->ekey_len);
+        memcpy(akey, km + c->ekey_len, c->akey_len);
+    } else {
+        r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_AH, spi, km, c->akey_len);
+        memcpy(akey, km, c->akey_len);
+        if (r == 0 && c->fwd_proto == FWD_PROTO_BUNDLE) {
+            r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_ESP, aux, km, c->ekey_len);
+            memcpy(ekey, km, c->ekey_len);
+        }
+    }
+    crypto_wipe(km, sizeof(km));
+    return r;
+}
+
 void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char *msg,
                    const char *unit)
 {
     struct ike_sa *sa = t->ike;
     struct qm *q = qm_of(sa, t->index);
     struct ikev1_qm_input qi;
-    uint8_t km[2 * FWD_KEY_MAX], out[KMD_PKT_MAX];
-    size_t kl = t->c.ekey_len + t->c.akey_len, olen;
+    uint8_t out[KMD_PKT_MAX];
+    size_t olen;
     char why[200];
 
     if (q == NULL || q->state != QM_WAIT_POOL) {
@@ -374,28 +429,25 @@ void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char 
                      t->ss_name);
         else
             snprintf(why, sizeof(why), "fwdd refused the pool reservation: %s", msg);
-        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, t->c.peer_spi, 4,
-                         ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        info_send_notify(k, sa, t->c.p[0].proto, t->c.p[0].peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+                         NULL, 0);
         qm_done(q);
         tunnel_refuse(k, t, why);
         return;
     }
     snprintf(t->unit, sizeof(t->unit), "%s", unit[0] ? unit : sa->ss->inside_unit);
-    t->held |= T_POOL;
+    if (!t->static_peer)
+        t->held |= T_POOL;
     t->spi_in = tunnel_new_spi(k);
+    if (t->c.fwd_proto == FWD_PROTO_BUNDLE)
+        t->aux_in = tunnel_new_spi(k);
     q->nr_len = KMD_NONCE_LEN;
     qi = (struct ikev1_qm_input){
         q->ni, q->nr, q->ni_len, q->nr_len, q->gqm ? q->gqm->data : NULL, q->gqm ? q->gqm->len : 0};
     if (crypto_random(q->nr, q->nr_len) < 0 ||
-        ikev1_keymat(&sa->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, t->spi_in, km, kl) < 0)
+        keymat(sa, &qi, &t->c, t->spi_in, t->aux_in, t->ekey_in, t->akey_in) < 0 ||
+        keymat(sa, &qi, &t->c, t->spi_out, t->aux_out, t->ekey_out, t->akey_out) < 0)
         goto fail;
-    memcpy(t->ekey_in, km, t->c.ekey_len);
-    memcpy(t->akey_in, km + t->c.ekey_len, t->c.akey_len);
-    if (ikev1_keymat(&sa->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, t->spi_out, km, kl) < 0)
-        goto fail;
-    memcpy(t->ekey_out, km, t->c.ekey_len);
-    memcpy(t->akey_out, km + t->c.ekey_len, t->c.akey_len);
-    crypto_wipe(km, sizeof(km));
     if (qm2_build(sa, q, t, out, sizeof(out), &olen) < 0)
         goto fail;
     pkt_set(&q->last_out, out, olen);
@@ -406,7 +458,6 @@ void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char 
     }
     return;
 fail:
-    crypto_wipe(km, sizeof(km));
     qm_done(q);
     tunnel_refuse(k, t, "cannot compute the keys or build QM2");
 }
@@ -426,8 +477,8 @@ void qm_sa_in_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char
         snprintf(why, sizeof(why), "fwdd refused the inbound SA: %s",
                  status == KMD_FWD_LOST ? "connection lost" : msg);
         k->cnt.fwd_errors += status != KMD_FWD_LOST;
-        info_send_notify(k, sa, ISAKMP_PROTO_IPSEC_ESP, t->c.peer_spi, 4,
-                         ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        info_send_notify(k, sa, t->c.p[0].proto, t->c.p[0].peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN,
+                         NULL, 0);
         qm_done(q);
         tunnel_refuse(k, t, why);
         return;

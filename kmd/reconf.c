@@ -69,6 +69,16 @@ static const char *tunnel_orphan(const struct kmd_config *c, const struct tunnel
 
     if (ss == NULL)
         return "its service set was removed from the configuration";
+    if (t->static_peer) {
+        const struct kmd_static_peer *sp = ss_static_peer(ss, &t->path.src);
+        if (sp == NULL || strcmp(sp->rule, t->rule) != 0 || strcmp(sp->term, t->term) != 0)
+            return "its static rule term was removed from its service set";
+        if (strcmp(ss->inside_unit, t->unit) != 0)
+            return "its service set's inside interface changed";
+        if (!inst_eq(ss->inside_instance, t->instance))
+            return "its inside interface moved to another routing instance";
+        return NULL;
+    }
     if (ss->profile == NULL || strcmp(ss->profile->name, t->profile) != 0)
         return "its service set no longer uses its ike-access-profile";
     if (strcmp(ss->profile->interface_id, t->pool) != 0)
@@ -86,7 +96,9 @@ static const char *ike_orphan(const struct kmd_config *c, const struct ike_sa *s
 
     if (ss == NULL)
         return "its service set was removed from the configuration";
-    if (ss->profile == NULL)
+    if (sa->static_peer && ss_static_peer(ss, &sa->path.src) == NULL)
+        return "its static rule term was removed from its service set";
+    if (!sa->static_peer && ss->profile == NULL)
         return "its service set no longer has an ike-access-profile";
     if (ss->local_gateway.af != sa->path.dst.af ||
         memcmp(ss->local_gateway.addr, sa->path.dst.a, ss->local_gateway.af == AF_INET6 ? 16 : 4) !=

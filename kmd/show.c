@@ -10,7 +10,8 @@
  *   clear-services-ipsec-vpn-security-associations [service-set] [remote-gateway]
  *
  * Dynamic tunnels have no configured rule or term: kmd shows rule
- * "dynamic-<access profile>" and term "tunnel-<tunnel index>"
+ * "dynamic-<access profile>" and term "tunnel-<tunnel index>" (a static
+ * peer's: its rule and term)
  * (docs/kmd.md).  One services-security-associations-block per tunnel,
  * as Junos's own tests read them.  `ike statistics` adds, after the SAs,
  * kmd's global counters (ike-global-statistics: datagrams dropped as
@@ -263,11 +264,14 @@ static void sa_dir_xml(struct kmd *k, struct buf *b, const struct tunnel *t, boo
     buf_puts(b, "    <security-associations>\n");
     el(b, 6, "sa-direction", in ? "inbound" : "outbound");
     eln(b, 6, "sa-spi", in ? t->spi_in : t->spi_out);
-    eln(b, 6, "sa-aux-spi", 0);
+    eln(b, 6, "sa-aux-spi", in ? t->aux_in : t->aux_out); /* a bundle's ESP SPI */
     el(b, 6, "sa-mode", "tunnel");
     el(b, 6, "sa-type", "dynamic");
     el(b, 6, "sa-state", "installed");
-    el(b, 6, "sa-protocol", "ESP");
+    el(b, 6, "sa-protocol",
+       t->c.fwd_proto == FWD_PROTO_AH       ? "AH"
+       : t->c.fwd_proto == FWD_PROTO_BUNDLE ? "BUNDLE"
+                                            : "ESP");
     if (detail) {
         el(b, 6, "sa-authentication-algorithm", t->c.auth_name);
         el(b, 6, "sa-encryption-algorithm", t->c.enc_name);
@@ -294,10 +298,15 @@ static void tunnel_xml(struct kmd *k, struct buf *b, const struct tunnel *t, boo
     el(b, 4, "outside-service-interface-routing-instance",
        t->path.instance[0] ? t->path.instance : "default");
     buf_puts(b, "    <sa-tunnel-information>\n");
-    snprintf(s, sizeof(s), "dynamic-%s", t->profile);
-    el(b, 6, "sa-rule-name", s);
-    snprintf(s, sizeof(s), "tunnel-%u", t->index);
-    el(b, 6, "sa-term-name", s);
+    if (t->static_peer) {
+        el(b, 6, "sa-rule-name", t->rule);
+        el(b, 6, "sa-term-name", t->term);
+    } else {
+        snprintf(s, sizeof(s), "dynamic-%s", t->profile);
+        el(b, 6, "sa-rule-name", s);
+        snprintf(s, sizeof(s), "tunnel-%u", t->index);
+        el(b, 6, "sa-term-name", s);
+    }
     eln(b, 6, "sa-tunnel-index", t->index);
     el(b, 6, "sa-local-gateway", addr_str(&t->path.dst, s, sizeof(s)));
     el(b, 6, "sa-remote-gateway", addr_str(&t->path.src, s, sizeof(s)));
@@ -375,7 +384,6 @@ int kmd_rpc(struct kmd *k, const char *name, const char *xml, struct buf *out)
         buf_printf(out, "malformed arguments to %s", name);
         return -1;
     }
-    fail_set_current(k);
     buf_init(&b);
     if (strcmp(name, "get-ike-services-security-associations-information") == 0)
         show_ike(k, &a, false, &b);

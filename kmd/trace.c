@@ -3,8 +3,7 @@
  *
  * Every log_info/log_debug/log_warnx line of kmdcore reaches
  * kmd_trace_log() (the macros of ike.h), which hands it to lib/log as
- * before, appends it to the trace file and shows it to the failure
- * recorder (failures.c).  The trace file is ROOT/log/NAME as `services
+ * before and appends it to the trace file.  The trace file is ROOT/log/NAME as `services
  * ipsec-vpn traceoptions` asks (file NAME size S files N; flag all | ike |
  * general | parse | timer adds kmd's detail lines; level error | warning |
  * notice | info | verbose | all), or ROOT/log/kmd with the events only
@@ -254,6 +253,4 @@ void kmd_trace_log(int pri, const char *fmt, ...)
         (log_warnx)("%s", msg);
     }
     write_line(pri, msg);
-    if (pri == LOG_INFO)
-        fail_sniff(msg);
 }

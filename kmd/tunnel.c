@@ -4,7 +4,8 @@
  * unit is reserved at QM1, the inbound SA installed before QM2 is sent,
  * the outbound SA, the implicit dynamic rule and the reverse route (Static,
  * preference 1, to the remote proxy the peer proposed, in the VRF of the
- * ipsec-inside-interface; none for 0.0.0.0/0) at QM3.  Teardown releases
+ * ipsec-inside-interface; none for 0.0.0.0/0) at QM3.  A static peer's
+ * tunnel has no pool unit, rule or route (its term's static rule).  Teardown releases
  * the same things in reverse order and may send DELETE to the peer.
  *
  * `held` records what was requested from fwdd: set when a request is sent
@@ -31,7 +32,7 @@ struct tunnel *tunnel_find(struct kmd *k, uint32_t index)
 struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 {
     for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (t->spi_out == spi)
+        if (t->spi_out == spi || (t->aux_out && t->aux_out == spi))
             return t;
     return NULL;
 }
@@ -39,7 +40,7 @@ struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 struct tunnel *tunnel_by_spi_in(struct kmd *k, uint32_t spi)
 {
     for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (t->spi_in && t->spi_in == spi)
+        if ((t->spi_in && t->spi_in == spi) || (t->aux_in && t->aux_in == spi))
             return t;
     return NULL;
 }
@@ -67,8 +68,15 @@ struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa)
     t->ike = sa;
     t->ike_serial = sa->serial;
     snprintf(t->ss_name, sizeof(t->ss_name), "%s", sa->ss_name);
-    snprintf(t->profile, sizeof(t->profile), "%s", sa->ss->profile->name);
-    snprintf(t->pool, sizeof(t->pool), "%s", sa->ss->profile->interface_id);
+    if (ike_static_peer(sa)) {
+        const struct kmd_static_peer *sp = ike_static_peer(sa);
+        t->static_peer = true;
+        snprintf(t->rule, sizeof(t->rule), "%s", sp->rule);
+        snprintf(t->term, sizeof(t->term), "%s", sp->term);
+    } else {
+        snprintf(t->profile, sizeof(t->profile), "%s", sa->ss->profile->name);
+        snprintf(t->pool, sizeof(t->pool), "%s", sa->ss->profile->interface_id);
+    }
     snprintf(t->instance, sizeof(t->instance), "%s", sa->ss->inside_instance);
     snprintf(t->peer_id, sizeof(t->peer_id), "%s", sa->id);
     t->path = sa->path;
@@ -106,8 +114,9 @@ static void fill_sa(struct kmd *k, const struct tunnel *t, uint8_t dir, struct f
     snprintf(s->inside_unit, sizeof(s->inside_unit), "%s", t->unit);
     s->tunnel = t->index;
     s->spi = htonl(in ? t->spi_in : t->spi_out);
+    s->aux_spi = htonl(in ? t->aux_in : t->aux_out);
     s->dir = dir;
-    s->proto = FWD_PROTO_ESP;
+    s->proto = t->c.fwd_proto;
     s->encap = t->udp_encap ? FWD_ENCAP_UDP : FWD_ENCAP_NONE;
     s->cipher = t->c.fwd_cipher;
     s->auth = t->c.fwd_auth;
@@ -187,13 +196,18 @@ static void route_of(const struct tunnel *t, struct fwd_route *rt)
     rt->preference = 1;
 }
 
-/* Outbound SA, rule, route (QM3, and again after fwdd reconnected). */
+/* Outbound SA, rule, route (QM3, and again after fwdd reconnected).  A
+ * static peer's tunnel has neither rule nor route: its term's static rule
+ * picks it in fwdd (by remote gateway) for what the configured routes
+ * send to the inside unit. */
 static void install_rest(struct kmd *k, struct tunnel *t)
 {
     struct fwd_rule r;
     struct fwd_route rt;
 
     install_sa(k, t, FWD_DIR_OUT, REQ_SA_OUT);
+    if (t->static_peer)
+        return;
     rule_of(t, &r);
     if (request(k, t, FWD_RULE_ADD, &r, sizeof(r), REQ_RULE) == 0)
         t->held |= T_RULE;
@@ -215,7 +229,7 @@ static void describe(const struct tunnel *t, char *buf, size_t len)
 
 void tunnel_activate(struct kmd *k, struct tunnel *t)
 {
-    char d[512];
+    char d[512], aux[64];
 
     if (t->replaces) {
         struct tunnel *old = tunnel_find(k, t->replaces);
@@ -235,9 +249,12 @@ void tunnel_activate(struct kmd *k, struct tunnel *t)
         t->ike->p2_created++;
     k->cnt.tunnels_up++;
     describe(t, d, sizeof(d));
-    log_info("%s established: esp %s %s%s, inside %s, SPI in %08x out %08x, lifetime %u s%s", d,
-             t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "", t->unit, t->spi_in, t->spi_out,
-             t->c.lifetime, t->udp_encap ? ", UDP-encapsulated" : "");
+    aux[0] = '\0';
+    if (t->c.fwd_proto == FWD_PROTO_BUNDLE)
+        snprintf(aux, sizeof(aux), " (AH), ESP in %08x out %08x", t->aux_in, t->aux_out);
+    log_info("%s established: %s %s %s%s, inside %s, SPI in %08x out %08x%s, lifetime %u s%s", d,
+             p2_proto_word(&t->c), t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "", t->unit,
+             t->spi_in, t->spi_out, aux, t->c.lifetime, t->udp_encap ? ", UDP-encapsulated" : "");
     keylog_esp(k, t);
 }
 
@@ -264,7 +281,7 @@ static void release(struct kmd *k, struct tunnel *t)
         snprintf(ref.service_set, sizeof(ref.service_set), "%s", t->ss_name);
         ref.spi = htonl(i == 0 ? t->spi_out : t->spi_in);
         ref.dir = i == 0 ? FWD_DIR_OUT : FWD_DIR_IN;
-        ref.proto = FWD_PROTO_ESP;
+        ref.proto = t->c.fwd_proto;
         request(k, t, FWD_SA_DEL, &ref, sizeof(ref), REQ_DEL);
     }
     if (t->held & T_POOL) {
@@ -284,9 +301,14 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
     char d[512];
 
     if (notify_peer && t->up && t->ike && t->ike->state == IKE_UP) {
-        uint8_t spi[4] = {(uint8_t)(t->spi_in >> 24), (uint8_t)(t->spi_in >> 16),
-                          (uint8_t)(t->spi_in >> 8), (uint8_t)t->spi_in};
-        info_send_delete(k, t->ike, ISAKMP_PROTO_IPSEC_ESP, spi, 4, 1);
+        for (unsigned n = 0; n < t->c.nprotos; n++) { /* a bundle: D(AH) and D(ESP) */
+            bool aux =
+                t->c.fwd_proto == FWD_PROTO_BUNDLE && t->c.p[n].proto == ISAKMP_PROTO_IPSEC_ESP;
+            uint32_t v = aux ? t->aux_in : t->spi_in;
+            uint8_t spi[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                              (uint8_t)v};
+            info_send_delete(k, t->ike, t->c.p[n].proto, spi, 4, 1);
+        }
     }
     release(k, t);
     describe(t, d, sizeof(d));
@@ -298,6 +320,7 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
     } else {
         k->cnt.tunnels_refused++;
         log_info("%s refused: %s", d, why);
+        fail_tunnel(k, t, why);
         if (t->ike)
             qm_forget(t->ike, t->index);
     }
@@ -320,6 +343,11 @@ static void reinstall(struct kmd *k, struct tunnel *t)
     struct fwd_pool p;
 
     t->held = 0;
+    if (t->static_peer) {
+        install_sa(k, t, FWD_DIR_IN, REQ_RE_SA_IN);
+        install_rest(k, t);
+        return;
+    }
     memset(&p, 0, sizeof(p));
     snprintf(p.service_set, sizeof(p.service_set), "%s", t->ss_name);
     snprintf(p.pool, sizeof(p.pool), "%s", t->pool);

@@ -94,7 +94,12 @@ struct fwd_dgram {
 _Static_assert(sizeof(struct fwd_dgram) == 304, "fwd_dgram");
 
 enum fwd_dir { FWD_DIR_IN = 1, FWD_DIR_OUT = 2 };
-enum fwd_proto { FWD_PROTO_ESP = 50, FWD_PROTO_AH = 51 };
+/* ESP and AH in tunnel mode (RFC 4303, RFC 4302).  FWD_PROTO_BUNDLE (Junos
+ * `protocol bundle`) is ESP in tunnel mode with AH over its outer header:
+ * spi is AH's, aux_spi ESP's; auth and auth_key are AH's, cipher and
+ * cipher_key ESP's (ESP carries no integrity of its own; with AES-GCM it
+ * has its tag).  AH and bundles are never UDP-encapsulated. */
+enum fwd_proto { FWD_PROTO_ESP = 50, FWD_PROTO_AH = 51, FWD_PROTO_BUNDLE = 255 };
 enum fwd_encap { FWD_ENCAP_NONE = 0, FWD_ENCAP_UDP = 1 }; /* RFC 3948 */
 
 /* Transform identifiers (the schema's names in comments). */
@@ -144,7 +149,8 @@ struct fwd_sa {
     uint32_t soft_seconds, hard_seconds;
     uint16_t tunnel_mtu; /* 0: from the port MTU */
     uint8_t clear_df;
-    uint8_t pad[5];
+    uint8_t pad;
+    uint32_t aux_spi; /* FWD_PROTO_BUNDLE: the ESP SPI, network byte order; else 0 */
 };
 _Static_assert(sizeof(struct fwd_sa) == 528, "fwd_sa");
 

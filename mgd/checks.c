@@ -188,6 +188,14 @@ static void resolve_schema(struct ck_sch *s, const struct sch_node *root)
     }
 }
 
+int checks_reads(const struct sch_node *top)
+{
+    for (size_t i = 0; i < sizeof(sch_table) / sizeof(sch_table[0]); i++)
+        if (sch_table[i].parent == CK_ROOT && strcmp(sch_table[i].name, top->name) == 0)
+            return 1;
+    return 0;
+}
+
 /* ---------- the indexes ---------- */
 
 static void *grow(void *v, size_t *cap, size_t n, size_t size)

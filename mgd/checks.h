@@ -23,5 +23,10 @@
 #include "validate.h"
 
 void checks_run(const struct cnode *root, struct findings *fs);
+/* 1 when the checks read the top-level statement of schema node top: they
+ * read nothing else (the checks reach every statement from the top-level
+ * statements of struct ck_sch), so their findings do not change when none
+ * of those changed. */
+int checks_reads(const struct sch_node *top);
 
 #endif

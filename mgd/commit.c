@@ -41,13 +41,23 @@ struct commit_job {
     struct commit_req req;
     char user[64];
     char method[16];
-    struct conf *newc;
+    struct conf *newc;      /* the candidate copied whole, or NULL: */
+    struct delta delta;     /* what changed, applied to the committed tree */
+    int fast;               /* delta is used */
+    int incremental;        /* validated from the delta (views too) */
+    char *hist;             /* history: delta text form, or */
+    char *text;             /* full text (NULL: rendered from newc) */
+    struct findings checks; /* the seed's checks on it, when complete: */
+    int checks_ok;
+    int trivial;         /* it expands to itself */
+    struct conf *verify; /* OPENSG_COMMIT_VERIFY: the candidate */
     struct job_daemon *jd;
     size_t njd;
     size_t waiting;
     int applying;
     char refusal[600];
     struct buf out;
+    struct buf fxml; /* findings as XML (XML API requests) */
     struct event *timer;
 };
 
@@ -61,13 +71,23 @@ struct commit_job {
  * expanded configuration; tests/integration/test_validate.py checks on
  * random edits that the two verdicts agree.
  */
-void commit_validate(struct mgd *m, const struct conf *cand, int full, struct findings *fs)
+static void validate_full(struct mgd *m, const struct conf *cand, int full, struct findings *fs,
+                          struct commit_job *j)
 {
-    struct conf *copy = conf_expands_to_itself(cand) ? NULL : conf_expand(cand, 0);
+    int trivial = conf_expands_to_itself(cand);
+    struct conf *copy = trivial ? NULL : conf_expand(cand, 0);
     const struct conf *e = copy ? copy : cand;
+    size_t before = fs->n;
 
     validate_schema_rules(e->root, fs);
-    checks_run(e->root, fs);
+    if (fs->n == before && j) {
+        checks_run(e->root, fs);
+        findings_copy(&j->checks, fs);
+        j->checks_ok = 1;
+        j->trivial = trivial;
+    } else {
+        checks_run(e->root, fs);
+    }
     /* the XSD repeats many of the checks above in libxml2's words: it runs
      * when they pass, as the last word on types, cardinality and keys */
     if (full && findings_errors(fs) == 0)
@@ -75,9 +95,91 @@ void commit_validate(struct mgd *m, const struct conf *cand, int full, struct fi
     conf_free(copy);
 }
 
+void commit_validate(struct mgd *m, const struct conf *cand, int full, struct findings *fs)
+{
+    validate_full(m, cand, full, fs, NULL);
+}
+
+static int verify_mode(void)
+{
+    const char *v = getenv("OPENSG_COMMIT_VERIFY");
+
+    return v && strcmp(v, "1") == 0;
+}
+
+/*
+ * The same verdict from what changed (docs/bench-commit.md), when the
+ * committed configuration was validated by this process and expands to
+ * itself, and so does the candidate (no groups, nothing inactive): the
+ * schema rules are local to a statement and its children, so they run on
+ * the changed statements and those above them; the seed's checks read
+ * only a few top-level statements (checks_reads()) and run in full when
+ * one of those changed, else their findings on the committed configuration
+ * (warnings) stand.  Any finding of the rules sends the commit to the full
+ * validation, so that errors print exactly as they always do.  Returns -1
+ * when the full validation is needed.
+ */
+static int validate_changes(struct mgd *m, const struct conf *cand, const struct delta *d,
+                            struct findings *fs, struct commit_job *j)
+{
+    const struct sch_node *rs = m->schema->root;
+    int touched = 0;
+
+    if (!m->validated || !m->trivial || delta_any_inactive(d))
+        return -1;
+    for (const struct cnode *n = cand->root->child; n; n = n->next)
+        if (n->sch->flags & (SCHF_GROUPS | SCHF_APPLY_GROUPS))
+            return -1;
+    for (size_t i = 0; i < d->npaths; i++)
+        validate_schema_rules_local(d->paths[i], fs);
+    for (size_t i = 0; i < d->n; i++)
+        if (!d->ops[i].del)
+            validate_schema_rules(d->ops[i].src, fs);
+    if (fs->n) {
+        findings_free(fs);
+        return -1;
+    }
+    for (size_t i = 0; i < rs->nchildren && !touched; i++) {
+        const struct cnode *c, *b;
+        if (!checks_reads(rs->children[i]))
+            continue;
+        c = cnode_first(cand->root, rs->children[i]);
+        b = cnode_first(m->committed->root, rs->children[i]);
+        touched = (c == NULL) != (b == NULL) || (c && (c->dirty || c->fresh));
+    }
+    if (touched)
+        checks_run(cand->root, fs);
+    else
+        findings_copy(fs, &m->checks_cache);
+    findings_copy(&j->checks, fs);
+    j->checks_ok = 1;
+    j->trivial = 1;
+    j->incremental = 1;
+    if (verify_mode()) {
+        struct findings all = {0};
+        struct buf x, y;
+        buf_init(&x);
+        buf_init(&y);
+        validate_full(m, cand, 0, &all, NULL);
+        findings_render(&x, &all);
+        findings_render(&y, fs);
+        if ((x.s || y.s) && (!x.s || !y.s || strcmp(x.s, y.s) != 0)) {
+            log_warnx("OPENSG_COMMIT_VERIFY: validation from the changes differs:\n%s\n---\n%s",
+                      y.s ? y.s : "", x.s ? x.s : "");
+            abort();
+        }
+        buf_free(&x);
+        buf_free(&y);
+        findings_free(&all);
+    }
+    return 0;
+}
+
 static void job_reply(struct commit_job *j, int error)
 {
-    if (j->s)
+    if (j->s && j->req.xml)
+        xml_commit_reply(j->s, j->id, error, j->req.check, j->fxml.s, j->out.s);
+    else if (j->s)
         session_output(j->s, j->id, error, j->out.s, -1, NULL);
     else if (error)
         log_warnx("automatic rollback failed: %s", j->out.s ? j->out.s : "");
@@ -89,9 +191,15 @@ static void job_free(struct mgd *m, struct commit_job *j)
         conf_free(j->jd[i].view);
     free(j->jd);
     conf_free(j->newc);
+    delta_free(&j->delta);
+    free(j->hist);
+    free(j->text);
+    findings_free(&j->checks);
+    conf_free(j->verify);
     if (j->timer)
         event_free(j->timer);
     buf_free(&j->out);
+    buf_free(&j->fxml);
     free(j);
     m->job = NULL;
 }
@@ -162,21 +270,43 @@ static time_t minute_seconds(void)
     return n > 0 ? (time_t)n : 60;
 }
 
+/* The shared candidate holds no change of its own. */
+static int shared_clean(struct mgd *m)
+{
+    const struct cnode *r = m->shared->root;
+
+    if (m->shared->base == m->gen && !r->dirty && !r->fresh && !r->moved)
+        return 1;
+    return cnode_equal(r, m->committed->root);
+}
+
+int session_shared_dirty(void)
+{
+    return !shared_clean(g_mgd);
+}
+
 static void persist(struct mgd *m, struct commit_job *j)
 {
-    char *text = conf_text(j->newc);
     int from_shared = j->s && j->s->mode != CFG_PRIVATE;
     /* the shared candidate follows a commit made elsewhere only when it held
      * no changes of its own */
-    int was_clean = !from_shared && cnode_equal(m->shared->root, m->committed->root);
+    int was_clean = !from_shared && shared_clean(m);
     struct conf *e = NULL;
+    int rc;
 
     db_crash_point("between-apply-persist");
-    if (db_commit(&m->db, text, j->user, j->method, j->req.confirm_minutes, j->req.comment) < 0) {
+    if (j->hist) {
+        rc = db_commit_delta(&m->db, j->hist, j->user, j->method, j->req.confirm_minutes,
+                             j->req.comment);
+    } else {
+        if (j->text == NULL)
+            j->text = conf_text(j->newc);
+        rc = db_commit(&m->db, j->text, j->user, j->method, j->req.confirm_minutes, j->req.comment);
+    }
+    if (rc < 0) {
         buf_puts(&j->out, "error: could not save the configuration; the daemons are "
                           "restored to the committed configuration\n");
         log_warn("db_commit");
-        free(text);
         for (struct daemon *d = m->daemons; d; d = d->next)
             daemon_send_full(m, d);
         db_journal_end(&m->db);
@@ -184,19 +314,40 @@ static void persist(struct mgd *m, struct commit_job *j)
         job_free(m, j);
         return;
     }
-    free(text);
-    conf_free(m->committed);
-    m->committed = j->newc;
-    j->newc = NULL;
+    if (j->fast) {
+        m->committed_size += j->delta.copied;
+        delta_apply(&j->delta, m->committed->root);
+    } else {
+        conf_free(m->committed);
+        m->committed = j->newc;
+        j->newc = NULL;
+        m->committed_size = cnode_count(m->committed->root);
+    }
+    m->gen++;
+    if (j->verify && !cnode_equal(j->verify->root, m->committed->root)) {
+        log_warnx("OPENSG_COMMIT_VERIFY: the committed tree differs from the candidate");
+        abort();
+    }
+    findings_free(&m->checks_cache);
+    m->checks_cache = j->checks;
+    memset(&j->checks, 0, sizeof(j->checks));
+    m->validated = j->checks_ok;
+    m->trivial = j->trivial;
     if (was_clean) {
         conf_free(m->shared);
         m->shared = conf_dup(m->committed);
     }
-    /* (committed from the shared candidate: it already equals the committed
-     * configuration; no one could change it while the commit ran) */
+    /* committed from the shared candidate: it equals the committed
+     * configuration (no one could change it while the commit ran); its
+     * change marks start again from there */
+    if (was_clean || from_shared) {
+        conf_marks_clear(m->shared->root);
+        m->shared->base = m->gen;
+    }
     if (j->s && j->s->mode == CFG_PRIVATE) {
         conf_free(j->s->priv);
         j->s->priv = conf_dup(m->committed);
+        j->s->priv->base = m->gen;
         j->s->priv_base = m->db.hist[0].seq;
     }
     if (db_journal_end(&m->db) < 0)
@@ -378,10 +529,15 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
     struct findings fs = {0};
     struct conf *e;
     struct timeval tv = {PREPARE_TIMEOUT, 0};
+    struct delta d = {0};
+    int have = -1;
 
     if (m->job) {
-        if (s)
-            session_output(s, id, 1, "error: another commit is in progress; try again\n", -1, NULL);
+        const char *busy = "error: another commit is in progress; try again\n";
+        if (s && req->xml)
+            xml_commit_reply(s, id, 1, req->check, NULL, busy);
+        else if (s)
+            session_output(s, id, 1, busy, -1, NULL);
         return;
     }
     j = calloc(1, sizeof(*j));
@@ -393,10 +549,21 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
     snprintf(j->user, sizeof(j->user), "%s", req->user);
     snprintf(j->method, sizeof(j->method), "%s", req->method);
     buf_init(&j->out);
-    commit_validate(m, cand, req->full, &fs);
-    findings_render(&j->out, &fs);
+    buf_init(&j->fxml);
+    /* the change marks give what changed since the committed configuration
+     * when the candidate was copied from it; a change of more than about a
+     * quarter of it is copied whole */
+    if (cand->base && cand->base == m->gen)
+        have = delta_build(&d, m->committed->root, cand->root, m->committed_size / 4 + 64);
+    if (have != 0 || req->full || validate_changes(m, cand, &d, &fs, j) < 0)
+        validate_full(m, cand, req->full, &fs, j);
+    if (req->xml)
+        xml_findings(&j->fxml, &fs);
+    else
+        findings_render(&j->out, &fs);
     if (findings_errors(&fs)) {
         findings_free(&fs);
+        delta_free(&d);
         job_reply(j, 1);
         job_free(m, j);
         return;
@@ -406,20 +573,43 @@ void commit_start(struct mgd *m, struct session *s, uint32_t id, struct conf *ca
         /* a commit check confirms a pending commit confirmed */
         confirm_clear(m);
         buf_puts(&j->out, "configuration check succeeds\n");
+        delta_free(&d);
         job_reply(j, 0);
         job_free(m, j);
         return;
     }
     m->job = j;
-    j->newc = conf_dup(cand);
+    if (have == 0) {
+        j->fast = 1;
+        j->delta = d;
+        if (db_delta_ok(&m->db)) {
+            struct buf b;
+            buf_init(&b);
+            delta_render(&b, &j->delta, m->committed->root);
+            j->hist = b.s ? buf_steal(&b) : strdup("");
+            if (j->hist == NULL)
+                fatal("strdup");
+        } else {
+            j->text = conf_text(cand);
+        }
+        if (verify_mode())
+            j->verify = conf_dup(cand);
+    } else {
+        j->newc = conf_dup(cand);
+    }
     j->timer = evtimer_new(m->eb, timer_fire, m);
-    e = conf_expand(j->newc, 0);
+    e = NULL;
     j->serial = ++m->job_serial;
     for (struct daemon *d = m->daemons; d; d = d->next) {
         struct conf *v;
         char *diff;
         struct buf b;
         d->job_serial = j->serial;
+        /* a view no changed statement is in stays as it is */
+        if (j->incremental && d->view && !daemon_view_touched(&j->delta, d->name))
+            continue;
+        if (e == NULL)
+            e = conf_expand(j->newc ? j->newc : cand, 0);
         v = daemon_view(e, d->name);
         diff = daemon_diff_xml(d->view, v);
         if (diff == NULL) {

@@ -250,3 +250,26 @@ void daemon_relay(struct mgd *m, struct daemon *d, uint16_t type, uint16_t flags
     }
     log_debug("reply from %s for unknown request %u", d->name, id);
 }
+
+/* Does the schema subtree of s hold a statement of daemon name's view? */
+static int sch_has_view(const struct sch_node *s, const char *name)
+{
+    if (in_view(s, name))
+        return 1;
+    for (size_t i = 0; i < s->nchildren; i++)
+        if (sch_has_view(s->children[i], name))
+            return 1;
+    return 0;
+}
+
+int daemon_view_touched(const struct delta *d, const char *name)
+{
+    if (d->n > 64)
+        return 1; /* not worth the walk: compute the view */
+    for (size_t i = 0; i < d->n; i++) {
+        const struct cnode *n = d->ops[i].del ? d->ops[i].at : d->ops[i].src;
+        if (sch_has_view(n->sch, name))
+            return 1;
+    }
+    return 0;
+}

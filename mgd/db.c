@@ -1,6 +1,8 @@
 /* db.c: see db.h */
 #include "db.h"
 #include "buf.h"
+#include "delta.h"
+#include "render.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -40,7 +42,7 @@ static const char *file_tag(const char *path)
     const char *base = strrchr(path, '/');
 
     base = base ? base + 1 : path;
-    if (base[0] == 'r' && strstr(base, ".conf"))
+    if (base[0] == 'r' && (strstr(base, ".conf") || strstr(base, ".delta")))
         return "history";
     return base;
 }
@@ -225,6 +227,59 @@ static void remove_temps(struct db *db)
     }
 }
 
+/* Sequence number of a history file name r<SEQ>.conf / r<SEQ>.delta, or 0. */
+static uint64_t file_seq(const char *name)
+{
+    char *end;
+    uint64_t seq;
+
+    if (name[0] != 'r' || name[1] < '0' || name[1] > '9')
+        return 0;
+    seq = strtoull(name + 1, &end, 10);
+    return strcmp(end, ".conf") == 0 || strcmp(end, ".delta") == 0 ? seq : 0;
+}
+
+/* Remove the history files of sequence numbers below lo or from hi on:
+ * older than every listed entry needs, or written by a commit that did
+ * not reach its commit point. */
+static void remove_files(const struct db *db, uint64_t lo, uint64_t hi)
+{
+    char path[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+
+    path_of(db, path, sizeof(path), "history");
+    if ((d = opendir(path)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t seq = file_seq(e->d_name);
+        if (seq && (seq < lo || seq >= hi))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static int hist_exists(const struct db *db, uint64_t seq, const char *ext)
+{
+    char path[PATH_MAX], name[64];
+
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", seq, ext);
+    path_of(db, path, sizeof(path), name);
+    return access(path, F_OK) == 0;
+}
+
+/* How many deltas lead from the last full file to seq. */
+static size_t chain_len(const struct db *db, uint64_t seq)
+{
+    size_t n = 0;
+
+    while (seq > 0 && !hist_exists(db, seq, "conf") && hist_exists(db, seq, "delta")) {
+        n++;
+        seq--;
+    }
+    return n;
+}
+
 int db_open(struct db *db, const char *root, char *err, size_t errlen)
 {
     char path[PATH_MAX];
@@ -247,6 +302,10 @@ int db_open(struct db *db, const char *root, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the commit history: %s", strerror(errno));
         return -1;
     }
+    /* files of commits that did not reach the index (with no index at all,
+     * whatever is there is left alone) */
+    if (db->nhist)
+        remove_files(db, 0, db->next_seq);
     return 0;
 }
 
@@ -256,21 +315,78 @@ void db_close(struct db *db)
     db->dir = NULL;
 }
 
-char *db_read(const struct db *db, size_t n)
+static char *read_hist(const struct db *db, uint64_t seq, const char *ext)
 {
     char path[PATH_MAX], name[64];
 
-    if (n >= db->nhist)
-        return NULL;
-    snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", db->hist[n].seq);
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", seq, ext);
     path_of(db, path, sizeof(path), name);
     return buf_read_file(path);
 }
 
-int db_commit(struct db *db, const char *text, const char *user, const char *method,
-              int confirm_minutes, const char *comment)
+/* The text of seq: its full file, or the last full file before it with the
+ * deltas since applied. */
+static char *rebuild(const struct db *db, uint64_t seq)
+{
+    size_t n = chain_len(db, seq);
+    struct conf *c;
+    struct load_result r = {0};
+    char *text, err[300];
+    struct buf b;
+
+    if (n == 0 || db->schema == NULL || (text = read_hist(db, seq - n, "conf")) == NULL)
+        return NULL;
+    c = conf_new(db->schema);
+    if (load_text(c->root, text, &r))
+        log_warnx("history r%" PRIu64 ".conf: line %d: %s", seq - n, r.errs[0].line, r.errs[0].msg);
+    load_result_free(&r);
+    free(text);
+    for (uint64_t s = seq - n + 1; s <= seq; s++) {
+        char head[64];
+        size_t hl;
+        text = read_hist(db, s, "delta");
+        hl = (size_t)snprintf(head, sizeof(head), "opensg-delta 1 base %" PRIu64 "\n", s - 1);
+        if (text == NULL || strncmp(text, head, hl) != 0 ||
+            delta_apply_text(c->root, text + hl, err, sizeof(err)) < 0) {
+            log_warnx("history r%" PRIu64 ".delta: %s", s,
+                      text == NULL ? strerror(errno) : "bad header or operation");
+            free(text);
+            conf_free(c);
+            return NULL;
+        }
+        free(text);
+    }
+    buf_init(&b);
+    render_text(&b, c->root, 0, 0);
+    conf_free(c);
+    return b.s ? buf_steal(&b) : strdup("");
+}
+
+char *db_read(const struct db *db, size_t n)
+{
+    char *text;
+
+    if (n >= db->nhist)
+        return NULL;
+    text = read_hist(db, db->hist[n].seq, "conf");
+    if (text == NULL && errno == ENOENT)
+        text = rebuild(db, db->hist[n].seq);
+    return text;
+}
+
+int db_delta_ok(const struct db *db)
+{
+    return db->nhist > 0 && db->hist[0].seq + 1 == db->next_seq &&
+           chain_len(db, db->hist[0].seq) + 1 < DB_DELTA_CHAIN;
+}
+
+static int commit_file(struct db *db, const char *ext, const char *head, const char *text,
+                       const char *user, const char *method, int confirm_minutes,
+                       const char *comment)
 {
     char path[PATH_MAX], name[64];
+    struct buf b;
+    int rc;
     struct db_entry e, dropped;
     int drop = db->nhist == DB_HISTORY_MAX;
 
@@ -281,9 +397,20 @@ int db_commit(struct db *db, const char *text, const char *user, const char *met
     snprintf(e.method, sizeof(e.method), "%s", method);
     e.confirm_minutes = confirm_minutes;
     snprintf(e.comment, sizeof(e.comment), "%s", comment ? comment : "");
-    snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", e.seq);
+    /* a file of the other kind under this number is a leftover of a commit
+     * that did not reach its commit point: it would shadow this one */
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", e.seq,
+             strcmp(ext, "conf") == 0 ? "delta" : "conf");
     path_of(db, path, sizeof(path), name);
-    if (db_write_atomic(path, text, strlen(text)) < 0)
+    unlink(path);
+    snprintf(name, sizeof(name), "history/r%" PRIu64 ".%s", e.seq, ext);
+    path_of(db, path, sizeof(path), name);
+    buf_init(&b);
+    buf_puts(&b, head);
+    buf_puts(&b, text);
+    rc = db_write_atomic(path, b.s ? b.s : "", b.len);
+    buf_free(&b);
+    if (rc < 0)
         return -1;
     if (drop)
         dropped = db->hist[DB_HISTORY_MAX - 1];
@@ -304,11 +431,28 @@ int db_commit(struct db *db, const char *text, const char *user, const char *met
     }
     db->next_seq++;
     if (drop) {
-        snprintf(name, sizeof(name), "history/r%" PRIu64 ".conf", dropped.seq);
-        path_of(db, path, sizeof(path), name);
-        unlink(path);
+        /* what the oldest listed entry needs stays */
+        uint64_t oldest = db->hist[db->nhist - 1].seq;
+        remove_files(db, oldest - chain_len(db, oldest), db->next_seq);
     }
     return 0;
+}
+
+int db_commit(struct db *db, const char *text, const char *user, const char *method,
+              int confirm_minutes, const char *comment)
+{
+    return commit_file(db, "conf", "", text, user, method, confirm_minutes, comment);
+}
+
+int db_commit_delta(struct db *db, const char *delta, const char *user, const char *method,
+                    int confirm_minutes, const char *comment)
+{
+    char head[64];
+
+    if (!db_delta_ok(db))
+        return -1;
+    snprintf(head, sizeof(head), "opensg-delta 1 base %" PRIu64 "\n", db->hist[0].seq);
+    return commit_file(db, "delta", head, delta, user, method, confirm_minutes, comment);
 }
 
 int db_journal_begin(struct db *db, uint64_t seq)

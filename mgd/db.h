@@ -2,7 +2,13 @@
  * db.h: mgd's durable configuration database under ROOT/db (0700; files
  * 0600).
  *
- *   history/r<SEQ>.conf  every committed configuration, immutable, brace text
+ *   history/r<SEQ>.conf  a committed configuration, immutable, brace text
+ *   history/r<SEQ>.delta or, for most commits, what changed since
+ *                        r<SEQ-1> (delta.h text form after a line
+ *                        "opensg-delta 1 base SEQ-1"); a full .conf is
+ *                        written at least every DB_DELTA_CHAIN commits, and
+ *                        files older than the rollback list are kept while a
+ *                        listed delta needs them
  *   history/index        the rollback list, newest first (at most 50 lines):
  *                        SEQ TIME USER METHOD CONFIRM-MINUTES COMMENT
  *                        replaced atomically: this rename is the commit point
@@ -24,6 +30,7 @@
 #include <time.h>
 
 #define DB_HISTORY_MAX 50
+#define DB_DELTA_CHAIN 16
 
 struct db_entry {
     uint64_t seq;
@@ -34,8 +41,11 @@ struct db_entry {
     char comment[256];
 };
 
+struct schema;
+
 struct db {
-    char *dir; /* ROOT/db */
+    char *dir;                   /* ROOT/db */
+    const struct schema *schema; /* to read deltas (set by the caller) */
     struct db_entry hist[DB_HISTORY_MAX];
     size_t nhist;
     uint64_t next_seq;
@@ -49,6 +59,12 @@ char *db_read(const struct db *db, size_t n);
 /* Persist a new committed configuration (text) as rollback 0. */
 int db_commit(struct db *db, const char *text, const char *user, const char *method,
               int confirm_minutes, const char *comment);
+/* 1 when the next commit may be stored as a delta from rollback 0. */
+int db_delta_ok(const struct db *db);
+/* Persist a new committed configuration as a delta (delta.h text form)
+ * from rollback 0. */
+int db_commit_delta(struct db *db, const char *delta, const char *user, const char *method,
+                    int confirm_minutes, const char *comment);
 /* Journal: mark a commit as applied-but-not-persisted, and clear it. */
 int db_journal_begin(struct db *db, uint64_t seq);
 int db_journal_end(struct db *db);

@@ -109,6 +109,43 @@ static void path_error(struct cmd *c, const struct path *p, size_t cmdwords)
     done(c, 1, user_word(c, p->bad_word, cmdwords));
 }
 
+/*
+ * `set ... plain-text-password` (o:password-prompt): the CLI prompts for
+ * the password, so the first request gets <password-prompt/> and changes
+ * nothing; the CLI sends the line again with the password's crypt as
+ * <input>, which becomes the sibling leaf the schema names
+ * (encrypted-password).  The password itself never reaches mgd.
+ */
+static void set_prompted(struct cmd *c, struct conf *cand, struct path *p)
+{
+    struct path_step *st = &p->steps[p->nsteps - 1];
+    const struct sch_node *to = sch_child(st->sch->parent, st->sch->prompt_to);
+    char msg[400];
+
+    if (c->input == NULL) {
+        session_output(c->s, c->id, 0, "", -1, "<password-prompt/>\n");
+        return;
+    }
+    if (to == NULL || to->kind != SCH_LEAF || to->type == NULL) {
+        buf_printf(&c->out, "error: %s: no leaf '%s' to set\n", st->sch->name, st->sch->prompt_to);
+        return done(c, 1, -1);
+    }
+    if (sch_check_value(to->type, c->input, msg, sizeof(msg)) < 0) {
+        buf_printf(&c->out, "error: %s: %s\n", to->name, msg);
+        return done(c, 1, -1);
+    }
+    st->sch = to;
+    st->vals = malloc(sizeof(*st->vals));
+    if (st->vals == NULL || (st->vals[0] = strdup(c->input)) == NULL)
+        fatal("malloc");
+    st->nvals = 1;
+    if (path_apply_set(cand->root, p, NULL) < 0) {
+        buf_printf(&c->out, "error: %s\n", p->msg);
+        return done(c, 1, -1);
+    }
+    done(c, 0, -1);
+}
+
 static void cmd_set(struct cmd *c, struct conf *cand)
 {
     struct path p;
@@ -121,6 +158,8 @@ static void cmd_set(struct cmd *c, struct conf *cand)
     }
     if (path_parse(cand->schema->root, 0, c->full.w, c->full.n, PATH_SET, &p) < 0) {
         path_error(c, &p, 1);
+    } else if (p.nsteps && (p.steps[p.nsteps - 1].sch->flags & SCHF_PASSWORD_PROMPT)) {
+        set_prompted(c, cand, &p);
     } else if (path_apply_set(cand->root, &p, NULL) < 0) {
         buf_printf(&c->out, "error: %s\n", p.msg);
         done(c, 1, (long)c->w.n - 1);

@@ -85,7 +85,11 @@ static int load_committed(struct mgd *m)
         log_warnx("committed configuration: line %d: %s", r.errs[0].line, r.errs[0].msg);
     load_result_free(&r);
     free(text);
+    conf_marks_clear(m->committed->root);
+    m->gen = 1;
+    m->committed_size = cnode_count(m->committed->root);
     m->shared = conf_dup(m->committed);
+    m->shared->base = m->gen;
     if (db_journal_present(&m->db)) {
         log_warnx("a commit was interrupted between apply and persist: the daemons are "
                   "resynchronized to the committed configuration");
@@ -185,6 +189,7 @@ int main(int argc, char **argv)
         fatalx("operational commands: %s", err);
     if (db_open(&m.db, m.root, err, sizeof(err)) < 0)
         fatalx("%s", err);
+    m.db.schema = m.schema;
     g_mgd = &m;
     m.eb = event_base_new();
     m.started = time(NULL);
@@ -225,6 +230,7 @@ int main(int argc, char **argv)
         event_free(m.confirm_ev);
     event_free(sigterm);
     event_free(sigint);
+    findings_free(&m.checks_cache);
     conf_free(m.committed);
     conf_free(m.shared);
     db_close(&m.db);

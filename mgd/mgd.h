@@ -12,11 +12,13 @@
 
 #include "buf.h"
 #include "db.h"
+#include "delta.h"
 #include "ipc.h"
 #include "tree.h"
 #include "validate.h"
 
 #include <event2/event.h>
+#include <libxml/tree.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +35,9 @@ struct session {
     char user[64];
     char tty[64];
     char method[16]; /* cli, netconf */
+    char from[64];   /* remote address of a NETCONF session, "" for a local one */
+    unsigned id;     /* session id: NETCONF's <session-id>, kill-session */
+    int xmlapi;      /* Junos XML API replies (xml_session.c): set by <open-session> */
     time_t since;
     enum cfg_mode mode;
     struct conf *priv;  /* private candidate */
@@ -59,10 +64,21 @@ struct mgd {
     struct schema *schema;
     struct schema *op;
     struct db db;
-    struct conf *committed;    /* rollback 0, unexpanded */
+    struct conf *committed; /* rollback 0, unexpanded */
+    /* commit.c's state about it: its generation (the change marks of the
+     * candidates copied from it are relative to it: conf->base), its size
+     * in statements (about), whether a commit of this process validated it
+     * (and then the findings of the seed's checks on it, all warnings),
+     * whether it expands to itself */
+    unsigned long long gen;
+    size_t committed_size;
+    int validated;
+    struct findings checks_cache;
+    int trivial;
     struct conf *shared;       /* shared candidate */
     struct session *exclusive; /* holder of the exclusive lock */
     struct session *sessions;
+    unsigned next_session_id;
     struct daemon *daemons;
     struct commit_job *job; /* commit in progress */
     uint64_t job_serial;    /* counts commits */
@@ -113,6 +129,28 @@ void oper_command(struct session *s, uint32_t id, const char *line, const char *
 void oper_command_confirmed(struct session *s, uint32_t id, const char *line, const char *display,
                             int confirmed);
 int oper_permitted(const struct session *s, const char *permission);
+/* An operational RPC given by name (<get-software-information/>): the op
+ * schema's command with that o:rpc gives its owner and permission. */
+void oper_rpc(struct session *s, uint32_t id, xmlNodePtr rpc);
+/* mgd's own operational RPCs (owner mgd). */
+void oper_local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display);
+
+/* xml_session.c, xml_config.c, xml_commit.c: the Junos XML API of
+ * NETCONF sessions (docs/netconf.md).  xml_api_rpc returns 0 when name is
+ * not one of its RPCs. */
+int xml_api_rpc(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_open_session(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_get_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_load_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+void xml_commit_configuration(struct session *s, uint32_t id, xmlNodePtr op);
+/* The reply of a commit requested through the XML API: findings (XML of
+ * xml_findings), then the text lines of the pipeline ("error: ..." lines
+ * become errors). */
+void xml_commit_reply(struct session *s, uint32_t id, int error, int check, const char *findings,
+                      const char *text);
+void xml_findings(struct buf *b, const struct findings *fs);
+/* <xnm:error> (or warning) with optional edit path, statement and tag. */
+void xml_error(struct buf *b, int warning, const char *path, const char *stmt, const char *msg);
 
 /* commit.c */
 struct commit_req {
@@ -123,6 +161,7 @@ struct commit_req {
     char comment[256];
     const char *user;
     const char *method;
+    int xml; /* answer with xml_commit_reply (XML API) */
 };
 /* Run the pipeline on candidate cand (unexpanded).  The reply goes to
  * session s (may be NULL for the automatic rollback) with request id. */
@@ -144,6 +183,9 @@ struct conf *daemon_view(const struct conf *e, const char *name);
 /* <configuration> diff document turning view old into view new (NULL when
  * equal). */
 char *daemon_diff_xml(const struct conf *old, const struct conf *new);
+/* 0 when no statement a delta changes is in daemon name's view (its view
+ * is then unchanged); 1 when one may be. */
+int daemon_view_touched(const struct delta *d, const char *name);
 void daemon_send_full(struct mgd *m, struct daemon *d);
 /* Forward an operational RPC to daemon `owner`; the answer is relayed to
  * the client connection c with id. */

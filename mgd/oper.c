@@ -260,11 +260,11 @@ static void users_information(struct session *s, uint32_t id)
         buf_puts(&b, "<user-entry>\n<user>");
         put_esc(&b, x->user);
         buf_printf(&b,
-                   "</user>\n<tty>%s</tty>\n<from>-</from>\n"
+                   "</user>\n<tty>%s</tty>\n<from>%s</from>\n"
                    "<login-time junos:seconds=\"%lld\">%s</login-time>\n"
                    "<idle-time junos:seconds=\"0\">-</idle-time>\n<command>%s</command>\n"
                    "</user-entry>\n",
-                   x->tty, (long long)x->since, when,
+                   x->tty, *x->from ? x->from : "-", (long long)x->since, when,
                    x->mode == CFG_NONE ? x->method : "configure");
     }
     buf_puts(&b, "</user-table>\n</uptime-information>\n</system-users-information>\n");
@@ -313,6 +313,19 @@ static void uptime_information(struct session *s, uint32_t id)
     buf_free(&b);
 }
 
+/* OPENSG_VERSION "A.B.C" in Junos's shape "A.BRC" (release C of A.B),
+ * which PyEZ and Ansible parse (MAJOR.MINOR, type letter, build). */
+static const char *junos_version(void)
+{
+    static char v[64];
+    int a = 0, b = 0, c = 0;
+
+    if (sscanf(OPENSG_VERSION, "%d.%d.%d", &a, &b, &c) < 2)
+        return OPENSG_VERSION;
+    snprintf(v, sizeof(v), "%d.%dR%d", a, b, c);
+    return v;
+}
+
 static void software_information(struct session *s, uint32_t id)
 {
     struct buf b;
@@ -329,7 +342,47 @@ static void software_information(struct session *s, uint32_t id)
                "<comment>OpenSG Security Gateway [%s]</comment>\n</package-information>\n"
                "<package-information>\n<name>kernel</name>\n<comment>%s %s</comment>\n"
                "</package-information>\n</software-information>\n",
-               OPENSG_VERSION, OPENSG_VERSION, u.sysname, u.release);
+               junos_version(), OPENSG_VERSION, u.sysname, u.release);
+    reply_send(s->conn, id, 0, b.s);
+    buf_free(&b);
+}
+
+/* show chassis routing-engine: the one routing engine, re0, master.
+ * Memory and load from the host's /proc. */
+static void route_engine_information(struct session *s, uint32_t id)
+{
+    struct buf b;
+    long long up = (long long)(time(NULL) - g_mgd->started);
+    long long memkb = 0;
+    double load[3] = {0, 0, 0};
+    char *mi = buf_read_file("/proc/meminfo");
+    FILE *f = fopen("/proc/loadavg", "r");
+    char when[64];
+
+    if (mi && strncmp(mi, "MemTotal:", 9) == 0)
+        memkb = atoll(mi + 9);
+    free(mi);
+    if (f) {
+        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+            load[0] = load[1] = load[2] = 0;
+        fclose(f);
+    }
+    local_time(when, sizeof(when), g_mgd->started);
+    buf_init(&b);
+    buf_printf(&b,
+               "<route-engine-information>\n<route-engine>\n<slot>0</slot>\n"
+               "<mastership-state>master</mastership-state>\n"
+               "<mastership-priority>master (default)</mastership-priority>\n"
+               "<status>OK</status>\n<memory-dram-size>%lld MB</memory-dram-size>\n"
+               "<model>RE-OPENSG</model>\n"
+               "<start-time junos:seconds=\"%lld\">%s</start-time>\n"
+               "<up-time junos:seconds=\"%lld\"/>\n"
+               "<last-reboot-reason>Router rebooted after a normal shutdown.</last-reboot-reason>\n"
+               "<load-average-one>%.2f</load-average-one>\n"
+               "<load-average-five>%.2f</load-average-five>\n"
+               "<load-average-fifteen>%.2f</load-average-fifteen>\n"
+               "</route-engine>\n</route-engine-information>\n",
+               memkb / 1024, (long long)g_mgd->started, when, up, load[0], load[1], load[2]);
     reply_send(s->conn, id, 0, b.s);
     buf_free(&b);
 }
@@ -394,6 +447,8 @@ static void file_rpc(struct session *s, uint32_t id, xmlNodePtr rpc)
         struct dirent *e;
         struct buf b;
         int log = n && (strcmp(n, "log") == 0 || strcmp(n, "log/") == 0);
+        if (n && (strcmp(n, "~") == 0 || strcmp(n, "~/") == 0))
+            n = NULL; /* the user's own directory, as PyEZ asks for it */
         if (n && !log) {
             reply_error(s->conn, id, "error: only your directory and log/ can be listed", -1);
             return;
@@ -461,7 +516,7 @@ static void system_request(struct session *s, uint32_t id, int reboot)
 }
 
 /* An RPC owned by mgd. */
-static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
+void oper_local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char *display)
 {
     const char *name = (const char *)rpc->name;
 
@@ -477,6 +532,8 @@ static void local_rpc(struct session *s, uint32_t id, xmlNodePtr rpc, const char
         uptime_information(s, id);
     else if (strcmp(name, "get-software-information") == 0)
         software_information(s, id);
+    else if (strcmp(name, "get-route-engine-information") == 0)
+        route_engine_information(s, id);
     else if (strcmp(name, "request-reboot") == 0 || strcmp(name, "request-power-off") == 0)
         system_request(s, id, strcmp(name, "request-reboot") == 0);
     else if (strcmp(name, "get-log") == 0 || strcmp(name, "file-show") == 0 ||
@@ -586,7 +643,7 @@ void oper_command(struct session *s, uint32_t id, const char *line, const char *
     if (strcmp(sch_owner(cmd), "mgd") == 0) {
         xmlDocPtr doc = xmlReadMemory(b.s, (int)b.len, "rpc.xml", NULL, XML_PARSE_NONET);
         if (doc) {
-            local_rpc(s, id, xmlDocGetRootElement(doc), display);
+            oper_local_rpc(s, id, xmlDocGetRootElement(doc), display);
             xmlFreeDoc(doc);
         }
     } else if (daemon_forward(g_mgd, sch_owner(cmd), s->conn, id, b.s) < 0) {
@@ -598,4 +655,52 @@ out:
     path_free(&p);
     words_free(&w);
     buf_free(&b);
+}
+
+/* The op command whose o:rpc is name (depth first). */
+static const struct sch_node *find_rpc(const struct sch_node *n, const char *name)
+{
+    if ((n->flags & SCHF_RPC) && n->rpc && strcmp(n->rpc, name) == 0)
+        return n;
+    for (size_t i = 0; i < n->nchildren; i++) {
+        const struct sch_node *r = find_rpc(n->children[i], name);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+void oper_rpc(struct session *s, uint32_t id, xmlNodePtr rpc)
+{
+    const char *name = (const char *)rpc->name;
+    const struct sch_node *cmd = find_rpc(g_mgd->op->root, name);
+    char msg[300];
+
+    if (cmd == NULL || strcmp(name, "open-configuration") == 0) {
+        struct buf b;
+        buf_init(&b);
+        buf_puts(&b, "<xnm:error xmlns:xnm=\"http://xml.juniper.net/xnm/1.1/xnm\">\n"
+                     "<error-tag>operation-not-supported</error-tag>\n<bad-element>");
+        put_esc(&b, name);
+        buf_puts(&b, "</bad-element>\n<message>syntax error</message>\n</xnm:error>\n");
+        reply_send(s->conn, id, 1, b.s);
+        buf_free(&b);
+        return;
+    }
+    if (!oper_permitted(s, sch_permission(cmd))) {
+        reply_error(s->conn, id, "error: permission denied", -1);
+        return;
+    }
+    if (strcmp(sch_owner(cmd), "mgd") == 0) {
+        oper_local_rpc(s, id, rpc, NULL);
+    } else {
+        xmlBufferPtr xb = xmlBufferCreate();
+        xmlNodeDump(xb, rpc->doc, rpc, 0, 0);
+        if (daemon_forward(g_mgd, sch_owner(cmd), s->conn, id, (const char *)xmlBufferContent(xb)) <
+            0) {
+            snprintf(msg, sizeof(msg), "error: the %s subsystem is not running", sch_owner(cmd));
+            reply_error(s->conn, id, msg, -1);
+        }
+        xmlBufferFree(xb);
+    }
 }

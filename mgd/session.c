@@ -10,6 +10,8 @@
  *   <close-configuration [confirmed="yes"]/>   leave configuration mode
  *   <edit-command [display=D] [confirmed=yes|no]><line>L</line>[<input>T</input>]
  *                                              configuration mode (edit.c)
+ *   <open-session kind="netconf" .../>        a NETCONF session (xml_session.c),
+ *                                              which then speaks the Junos XML API
  *   any other element: an operational RPC by name (oper.c)
  */
 #include "log.h"
@@ -38,6 +40,7 @@ struct session *session_new(struct conn *c, uid_t uid, pid_t pid)
     s->uid = uid;
     s->pid = pid;
     s->since = time(NULL);
+    s->id = ++g_mgd->next_session_id;
     snprintf(s->user, sizeof(s->user), "%s", pw ? pw->pw_name : "unknown");
     snprintf(s->method, sizeof(s->method), "cli");
     snprintf(path, sizeof(path), "/proc/%d/fd/0", (int)pid);
@@ -62,6 +65,7 @@ void session_leave(struct session *s)
         /* uncommitted changes of an exclusive session are discarded */
         conf_free(m->shared);
         m->shared = conf_dup(m->committed);
+        m->shared->base = m->gen;
         m->exclusive = NULL;
     }
     conf_free(s->priv);
@@ -117,11 +121,6 @@ enum login_class session_class(const struct session *s)
 struct conf *session_candidate(struct session *s)
 {
     return s->mode == CFG_PRIVATE ? s->priv : g_mgd->shared;
-}
-
-int session_shared_dirty(void)
-{
-    return !cnode_equal(g_mgd->shared->root, g_mgd->committed->root);
 }
 
 void session_users_editing(struct session *self, struct buf *b)
@@ -200,6 +199,7 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
     } else if (priv) {
         s->mode = CFG_PRIVATE;
         s->priv = conf_dup(m->committed);
+        s->priv->base = m->gen;
         s->priv_base = m->db.nhist ? m->db.hist[0].seq : 0;
         buf_puts(&out, "warning: uncommitted changes will be discarded on exit\n");
     } else if (excl) {
@@ -287,7 +287,11 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
         const char *name = (const char *)op->name;
         xmlChar *display = xmlGetProp(op, (const xmlChar *)"display");
         xmlChar *confirmed = xmlGetProp(op, (const xmlChar *)"confirmed");
-        if (strcmp(name, "command") == 0) {
+        if (strcmp(name, "open-session") == 0) {
+            xml_open_session(s, id, op);
+        } else if (s->xmlapi && xml_api_rpc(s, id, op)) {
+            /* answered */
+        } else if (strcmp(name, "command") == 0) {
             xmlChar *line = xmlNodeGetContent(op);
             oper_command_confirmed(s, id, (const char *)line, (const char *)display,
                                    confirmed && strcmp((char *)confirmed, "yes") == 0);
@@ -306,7 +310,7 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
             xmlFree(line);
             xmlFree(input);
         } else {
-            reply_error(s->conn, id, "error: unknown RPC", -1);
+            oper_rpc(s, id, op);
         }
         xmlFree(display);
         xmlFree(confirmed);

@@ -9,8 +9,8 @@ For N = 100, 1,000 and 10,000 dynamic-endpoint service sets (gen.py; about
   xmllint   stock "xmllint --noout --schema schema/configuration.xsd" on the
             same configuration as XML (show configuration | display xml),
             timed in the same run: the anchor
-Ratios printed: commit / xmllint (target <= 3) and one-line / commit
-(target <= 0.05).  Wall-clock seconds, best of REPEAT runs for the
+Ratios printed: commit / xmllint (target <= 3) and one-line / (load +
+commit) (target <= 0.05).  Wall-clock seconds, best of REPEAT runs for the
 one-line commit.  Not part of the test command; --smoke runs N = 100 only.
 
   bench/commit/run.py [--smoke] [--build DIR] [--with CMD ...]
@@ -42,7 +42,7 @@ def timed(f):
 def bench(n, daemons):
     text = gen.generate(n)
     statements = len(re.findall(r"[;{]\s*$", text, re.M))
-    a = Appliance().start_mgd()
+    a = Appliance(env={"OPENSG_COMMIT_VERIFY": "0"}).start_mgd()
     try:
         for argv, name in daemons:
             a.start([x.replace("@ROOT@", a.root) for x in argv], name)
@@ -84,12 +84,12 @@ def main():
     daemons = [(d.split(), f"daemon{i}") for i, d in enumerate(args.daemons)]
     sizes = [100] if args.smoke else [100, 1000, 10000]
     print(f"{'service sets':>12} {'statements':>10} {'load s':>8} {'commit s':>9} "
-          f"{'xmllint s':>9} {'commit/xmllint':>14} {'one-line s':>10} {'one/commit':>10}")
+          f"{'xmllint s':>9} {'commit/xmllint':>14} {'one-line s':>10} {'one/(load+commit)':>17}")
     for n in sizes:
         r = bench(n, daemons)
         print(f"{r['n']:>12} {r['statements']:>10} {r['load']:>8.3f} {r['commit']:>9.3f} "
               f"{r['xmllint']:>9.3f} {r['commit'] / r['xmllint']:>14.2f} {r['one']:>10.3f} "
-              f"{r['one'] / r['commit']:>10.3f}", flush=True)
+              f"{r['one'] / (r['load'] + r['commit']):>17.3f}", flush=True)
 
 
 if __name__ == "__main__":

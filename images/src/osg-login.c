@@ -4,7 +4,8 @@
  * the committed configuration, then starting the CLI as the login shell.
  *
  *   osg-login [--tty NAME] [--root DIR] [--schema DIR] [--cli PATH]
- *             [--term TERM] [--issue FILE] [--motd FILE]
+ *             [--term TERM] [--issue FILE] [--motd FILE] [--shell PATH]
+ *   osg-login [--shell PATH] [--etc DIR] --accounts FILE
  *
  * - With --tty (e.g. ttyS0) it opens /dev/NAME as its controlling terminal
  *   (init respawns it when the session ends).
@@ -17,10 +18,15 @@
  *   configured (the factory default, as on Junos); any other NAME must be a
  *   `system login user NAME` with `authentication encrypted-password`.
  *   Hashes are checked with crypt(3) (libxcrypt: $1$, $5$, $6$, $y$, ...).
- * - On success /etc/passwd is rewritten with root and every configured user
- *   (their `uid`, or the first free one from 2000 on), so that mgd maps the
- *   session's uid back to the user name and its login class; the process
- *   takes the user's uid and executes the CLI (argv[0] "-cli").
+ * - On success /etc/passwd, /etc/group and /etc/shadow are rewritten with
+ *   root and every configured user (accounts.h: their `uid`, or the first
+ *   free one from 2000 on), so that mgd maps the session's uid back to the
+ *   user name and its login class; the process takes the user's uid and
+ *   executes the CLI (argv[0] "-cli").  The accounts' login shell in
+ *   /etc/passwd is --shell (/etc/osg/login-shell: what sshd runs the
+ *   NETCONF subsystem through).
+ * - --accounts FILE only rewrites those files from the `display set` lines
+ *   of FILE ("-": standard input) and exits: the commit hook's use.
  */
 #define _GNU_SOURCE
 #include <crypt.h>
@@ -38,30 +44,18 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define MAX_USERS 256
-#define FIELD 256
-
-struct user {
-    char name[72];
-    char hash[FIELD];
-    char full_name[FIELD];
-    int uid; /* 0: not configured */
-};
-
-struct accounts {
-    char root_hash[FIELD];
-    struct user users[MAX_USERS];
-    int n;
-};
+#include "accounts.h"
 
 static const char *opt_tty, *opt_root = "/var/opensg", *opt_schema = "/usr/share/opensg/schema",
                             *opt_cli = "/usr/sbin/cli", *opt_term = "vt100",
-                            *opt_issue = "/run/osg/issue", *opt_motd = "/run/osg/motd";
+                            *opt_issue = "/run/osg/issue", *opt_motd = "/run/osg/motd",
+                            *opt_shell = "/etc/osg/login-shell", *opt_accounts, *opt_etc = "/etc";
 
 static void usage(void)
 {
     fprintf(stderr, "usage: osg-login [--tty NAME] [--root DIR] [--schema DIR] [--cli PATH] "
-                    "[--term TERM] [--issue FILE] [--motd FILE]\n");
+                    "[--term TERM] [--issue FILE] [--motd FILE] [--shell PATH]\n"
+                    "       osg-login [--shell PATH] [--etc DIR] --accounts FILE\n");
     exit(2);
 }
 
@@ -163,58 +157,12 @@ static int read_password(char *buf, size_t len)
     return rc;
 }
 
-/* The words of a `set` line; quoted words lose their quotes and escapes. */
-static int split(char *line, char **w, int max)
-{
-    int n = 0;
-    char *p = line;
-
-    while (*p && n < max) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        if (*p == '"') {
-            char *o = ++p;
-            w[n++] = o;
-            while (*p && *p != '"') {
-                if (*p == '\\' && p[1])
-                    p++;
-                *o++ = *p++;
-            }
-            if (*p)
-                p++;
-            *o = '\0';
-        } else {
-            w[n++] = p;
-            while (*p && *p != ' ' && *p != '\t')
-                p++;
-            if (*p)
-                *p++ = '\0';
-        }
-    }
-    return n;
-}
-
-static struct user *user_of(struct accounts *a, const char *name)
-{
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->users[i].name, name) == 0)
-            return &a->users[i];
-    if (a->n == MAX_USERS || strlen(name) >= sizeof(a->users[0].name))
-        return NULL;
-    memset(&a->users[a->n], 0, sizeof(a->users[0]));
-    snprintf(a->users[a->n].name, sizeof(a->users[0].name), "%s", name);
-    return &a->users[a->n++];
-}
-
 /* The accounts of the committed configuration; -1 when mgd cannot say. */
 static int load_accounts(struct accounts *a)
 {
     int pfd[2], st;
     pid_t pid;
     FILE *f;
-    char line[1024];
 
     memset(a, 0, sizeof(*a));
     if (pipe(pfd) < 0)
@@ -233,27 +181,7 @@ static int load_accounts(struct accounts *a)
     }
     close(pfd[1]);
     f = fdopen(pfd[0], "r");
-    while (f && fgets(line, sizeof(line), f)) {
-        char *w[12];
-        int n;
-        struct user *u;
-
-        line[strcspn(line, "\r\n")] = '\0';
-        n = split(line, w, 12);
-        if (n < 4 || strcmp(w[0], "set") || strcmp(w[1], "system"))
-            continue;
-        if (n == 5 && !strcmp(w[2], "root-authentication") && !strcmp(w[3], "encrypted-password"))
-            snprintf(a->root_hash, sizeof(a->root_hash), "%s", w[4]);
-        if (n < 7 || strcmp(w[2], "login") || strcmp(w[3], "user") ||
-            (u = user_of(a, w[4])) == NULL)
-            continue;
-        if (n == 7 && !strcmp(w[5], "uid"))
-            u->uid = atoi(w[6]);
-        else if (n == 7 && !strcmp(w[5], "full-name"))
-            snprintf(u->full_name, sizeof(u->full_name), "%s", w[6]);
-        else if (n == 8 && !strcmp(w[5], "authentication") && !strcmp(w[6], "encrypted-password"))
-            snprintf(u->hash, sizeof(u->hash), "%s", w[7]);
-    }
+    accounts_parse(a, f);
     if (f)
         fclose(f);
     else
@@ -263,46 +191,33 @@ static int load_accounts(struct accounts *a)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-static int uid_taken(const struct accounts *a, int uid)
-{
-    for (int i = 0; i < a->n; i++)
-        if (a->users[i].uid == uid)
-            return 1;
-    return 0;
-}
-
-static void clean(char *s)
-{
-    for (; *s; s++)
-        if (*s == ':' || *s == '\n')
-            *s = ' ';
-}
-
-/* Give every user a uid and rewrite /etc/passwd and /etc/group. */
 static int write_passwd(struct accounts *a)
 {
-    FILE *p = fopen("/etc/passwd.tmp", "w"), *g = fopen("/etc/group.tmp", "w");
-    int next = 2000;
+    return accounts_write(a, opt_etc, opt_shell);
+}
 
-    if (p == NULL || g == NULL)
-        return -1;
-    fprintf(p, "root:x:0:0:root:/root:%s\n", opt_cli);
-    fprintf(g, "root:x:0:\n");
-    for (int i = 0; i < a->n; i++) {
-        struct user *u = &a->users[i];
-        if (u->uid == 0) {
-            while (uid_taken(a, next))
-                next++;
-            u->uid = next++;
-        }
-        clean(u->full_name);
-        fprintf(p, "%s:x:%d:%d:%s:/:%s\n", u->name, u->uid, u->uid, u->full_name, opt_cli);
-        fprintf(g, "%s:x:%d:\n", u->name, u->uid);
+/* --accounts FILE: the accounts files from the `display set` lines of FILE
+ * (the commit hook's copy of the committed configuration). */
+static int write_accounts_from(const char *path)
+{
+    struct accounts a;
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+
+    if (f == NULL) {
+        fprintf(stderr, "osg-login: %s: %s\n", path, strerror(errno));
+        return 1;
     }
-    if (fclose(p) != 0 || fclose(g) != 0)
-        return -1;
-    if (rename("/etc/passwd.tmp", "/etc/passwd") < 0 || rename("/etc/group.tmp", "/etc/group") < 0)
-        return -1;
+    accounts_parse(&a, f);
+    if (f != stdin)
+        fclose(f);
+    if (write_passwd(&a) < 0) {
+        fprintf(stderr,
+                "osg-login: cannot write %s/passwd, group, shadow, ssh/authorized_keys: %s\n",
+                opt_etc, strerror(errno));
+        accounts_free(&a);
+        return 1;
+    }
+    accounts_free(&a);
     return 0;
 }
 
@@ -370,10 +285,17 @@ static void start_cli(const char *name, int uid)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"tty", required_argument, NULL, 't'},    {"root", required_argument, NULL, 'r'},
-        {"schema", required_argument, NULL, 's'}, {"cli", required_argument, NULL, 'c'},
-        {"term", required_argument, NULL, 'T'},   {"issue", required_argument, NULL, 'i'},
-        {"motd", required_argument, NULL, 'm'},   {NULL, 0, NULL, 0},
+        {"tty", required_argument, NULL, 't'},
+        {"root", required_argument, NULL, 'r'},
+        {"schema", required_argument, NULL, 's'},
+        {"cli", required_argument, NULL, 'c'},
+        {"term", required_argument, NULL, 'T'},
+        {"issue", required_argument, NULL, 'i'},
+        {"motd", required_argument, NULL, 'm'},
+        {"shell", required_argument, NULL, 'S'},
+        {"accounts", required_argument, NULL, 'a'},
+        {"etc", required_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0},
     };
     char host[256], name[128], password[256];
     const char *tty;
@@ -402,12 +324,23 @@ int main(int argc, char **argv)
         case 'm':
             opt_motd = optarg;
             break;
+        case 'S':
+            opt_shell = optarg;
+            break;
+        case 'a':
+            opt_accounts = optarg;
+            break;
+        case 'e':
+            opt_etc = optarg;
+            break;
         default:
             usage();
         }
     }
     if (optind != argc)
         usage();
+    if (opt_accounts)
+        return write_accounts_from(opt_accounts);
     if (opt_tty)
         open_tty(opt_tty);
     signal(SIGINT, SIG_IGN);
@@ -432,14 +365,15 @@ int main(int argc, char **argv)
             continue;
         if (load_accounts(&a) < 0) {
             printf("\nThe configuration is not available (mgd is not running); try again.\n");
+            accounts_free(&a);
             continue;
         }
         if (!valid_name(name)) {
             read_password(password, sizeof(password));
         } else if (strcmp(name, "root") == 0) {
             uid = 0;
-            if (a.root_hash[0] == '\0')
-                ok = 1; /* factory default: no password */
+            if (a.root_hash[0] == '\0' && a.root_keys == NULL)
+                ok = 1; /* factory default: no password (nor key) */
             else
                 hash = a.root_hash;
         } else {
@@ -462,6 +396,7 @@ int main(int argc, char **argv)
                 write_passwd(&a);
             start_cli(name, uid);
         }
+        accounts_free(&a);
         sleep(1);
         printf("Login incorrect\n");
         if (++failures >= 5)

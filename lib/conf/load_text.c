@@ -218,6 +218,7 @@ static void tag(struct cnode *n, char **comment, int inactive, int replace)
         n->inactive = 1;
     if (replace)
         n->replace = 1;
+    cnode_touch(n);
 }
 
 int load_text(struct cnode *at, const char *text, struct load_result *r)
@@ -364,6 +365,8 @@ static int set_command(struct cnode *at, struct words *w, int line, struct load_
         } else {
             node->inactive = strcmp(verb, "deactivate") == 0;
         }
+        if (node)
+            cnode_touch(node);
     }
     path_free(&p);
     return rc;

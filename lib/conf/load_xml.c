@@ -188,6 +188,7 @@ static void set_meta(struct cnode *n, xmlNodePtr e, char **comment)
         n->inactive = 0;
     if (has_attr(e, "replace", "replace"))
         n->replace = 1;
+    cnode_touch(n);
     if (*comment) {
         free(n->comment);
         n->comment = *comment;
@@ -294,6 +295,15 @@ static int statement(struct lx *x, xmlNodePtr e, struct cnode *at, const struct 
 
     if (s->kind == SCH_LIST)
         return entry(x, e, at, s, comment, del);
+    if (s->flags & SCHF_PASSWORD_PROMPT) {
+        /* the CLI's prompting statement: never in a configuration */
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "typed in the CLI only (it prompts for the password); give %s instead",
+                 s->prompt_to);
+        stmt_error(x, e, at, s->name, msg);
+        return 0;
+    }
     if (s->kind == SCH_CONTAINER || s->kind == SCH_FLAG) {
         if (s->kind == SCH_FLAG && xmlFirstElementChild(e)) {
             stmt_error(x, e, at, s->name, "syntax error");
@@ -387,6 +397,7 @@ static int walk(struct lx *x, xmlNodePtr parent, struct cnode *at, const struct 
                 free(k->comment);
                 k->comment = comment;
                 comment = NULL;
+                cnode_touch(k);
             }
         } else {
             deleted |= statement(x, e, at, s, &comment);

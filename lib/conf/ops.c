@@ -59,6 +59,7 @@ int op_activate(struct cnode *at, char *const *w, size_t n, int active, struct o
     if (node->sch->flags & SCHF_KEY)
         return fail(e, n - 1, "syntax error.");
     node->inactive = !active;
+    cnode_touch(node);
     return 0;
 }
 
@@ -77,6 +78,7 @@ int op_annotate(struct cnode *at, char *const *w, size_t n, struct op_err *e)
         return fail(e, n - 1, "invalid annotation: '*/' is not allowed");
     free(node->comment);
     node->comment = NULL;
+    cnode_touch(node);
     /* Junos accepts the text with or without its delimiters */
     if (strncmp(text, "/*", 2) == 0)
         text += 2;
@@ -329,6 +331,7 @@ static void merge_replace(struct cnode *dst, const struct cnode *src)
                 d->comment = strdup(s->comment);
             }
             d->inactive = s->inactive;
+            cnode_touch(d);
             merge_replace(d, s);
         } else {
             cnode_merge(d, s);

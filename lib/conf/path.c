@@ -219,10 +219,13 @@ out:
     return rc;
 }
 
-/* May parsing continue at cur after a value-carrying statement? */
-static int continues(const struct sch_node *cur)
+/* May parsing continue at cur after a value-carrying statement?  In a
+ * set, as in Junos, further statements of the same level may follow
+ * ("set system login user u uid 2001 class super-user"); a lookup names
+ * one statement, except in flat and oneliner containers and RPCs. */
+static int continues(const struct sch_node *cur, enum path_mode mode)
 {
-    return (cur->flags & (SCHF_FLAT | SCHF_ONELINER | SCHF_RPC)) != 0;
+    return mode == PATH_SET || (cur->flags & (SCHF_FLAT | SCHF_ONELINER | SCHF_RPC)) != 0;
 }
 
 /* An operational argument that takes the rest of the line (a
@@ -285,7 +288,7 @@ int path_parse(const struct sch_node *at, int in_group, char *const *words, size
             break;
         case SCH_FLAG:
             add_step(p, c, 0);
-            if (i < n && !continues(cur)) {
+            if (i < n && !continues(cur, mode)) {
                 set_err(p, PE_SYNTAX, i, "syntax error.");
                 return -1;
             }
@@ -329,7 +332,7 @@ int path_parse(const struct sch_node *at, int in_group, char *const *words, size
                 free(v);
                 i++;
             }
-            if (i < n && !continues(cur)) {
+            if (i < n && !continues(cur, mode)) {
                 set_err(p, PE_SYNTAX, i, "syntax error.");
                 return -1;
             }
@@ -370,6 +373,19 @@ int path_apply_set(struct cnode *at, struct path *p, struct cnode **last)
 {
     struct cnode *cur = at, *n = at;
 
+    /* prompting statements exist for the CLI's completion and help only:
+     * loaders refuse them before creating anything (mgd's `set` answers
+     * them with a prompt) */
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (p->steps[i].sch->flags & SCHF_PASSWORD_PROMPT) {
+            p->err = PE_VALUE;
+            p->bad_word = 0;
+            snprintf(p->msg, sizeof(p->msg),
+                     "%s is typed in the CLI only (it prompts for the password); give %s "
+                     "instead",
+                     p->steps[i].sch->name, p->steps[i].sch->prompt_to);
+            return -1;
+        }
     for (size_t i = 0; i < p->nsteps; i++) {
         struct path_step *s = &p->steps[i];
         char *v;

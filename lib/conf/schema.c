@@ -198,7 +198,7 @@ struct annot {
     char *doc;
     unsigned flags;
     char *owner, *readers, *key, *value_help, *message, *check, *collate, *unsup_values;
-    char *rpc, *reply, *permission;
+    char *rpc, *reply, *permission, *prompt_to;
 };
 
 static char *node_text(xmlNodePtr n)
@@ -248,7 +248,13 @@ static void annot_read(xmlNodePtr owner, struct annot *a)
                         a->reply = node_text(o);
                     else if (is_o(o, "permission"))
                         a->permission = node_text(o);
-                    else if (is_o(o, "secret")) {
+                    else if (is_o(o, "password-prompt")) {
+                        char *to = attr(o, "to");
+                        a->flags |= SCHF_PASSWORD_PROMPT;
+                        free(a->prompt_to);
+                        a->prompt_to = xstrdup(to ? to : "");
+                        xmlFree(to);
+                    } else if (is_o(o, "secret")) {
                         char *enc = attr(o, "encode");
                         a->flags |= SCHF_SECRET;
                         if (enc && strcmp(enc, "junos9") == 0)
@@ -288,6 +294,7 @@ static void annot_free(struct annot *a)
     free(a->rpc);
     free(a->reply);
     free(a->permission);
+    free(a->prompt_to);
 }
 
 /* ---------- simple types ---------- */
@@ -676,6 +683,20 @@ static void split_values(struct sch_node *n, const char *spec)
     free(dup);
 }
 
+/* o:password-prompt names a leaf sibling of the prompting flag. */
+static void check_prompts(struct loader *l, const struct sch_node *n)
+{
+    for (size_t i = 0; i < n->nchildren; i++) {
+        const struct sch_node *c = n->children[i], *to;
+        if (!(c->flags & SCHF_PASSWORD_PROMPT))
+            continue;
+        to = sch_child(n, c->prompt_to);
+        if (c->kind != SCH_FLAG || to == NULL || to->kind != SCH_LEAF)
+            lerr(l, "'%s': o:password-prompt needs a flag and a leaf sibling (to=\"%s\")", c->name,
+                 c->prompt_to);
+    }
+}
+
 static void build_element(struct loader *l, xmlNodePtr el, struct sch_node *parent, int unbounded,
                           int choice, int branch)
 {
@@ -704,6 +725,7 @@ static void build_element(struct loader *l, xmlNodePtr el, struct sch_node *pare
     n->rpc = a.rpc, a.rpc = NULL;
     n->reply = a.reply, a.reply = NULL;
     n->permission = a.permission, a.permission = NULL;
+    n->prompt_to = a.prompt_to, a.prompt_to = NULL;
     if (a.unsup_values)
         split_values(n, a.unsup_values);
     unbounded = unbounded || max_unbounded(el);
@@ -738,6 +760,7 @@ static void build_element(struct loader *l, xmlNodePtr el, struct sch_node *pare
                 walk_particle(l, c, n, 0, 0, 0);
             if (n->kind == SCH_LIST)
                 set_keys(l, n, a.key);
+            check_prompts(l, n);
         }
     }
     annot_free(&a);
@@ -822,6 +845,7 @@ static void node_free(struct sch_node *n, struct sch_node *owner)
     free(n->rpc);
     free(n->reply);
     free(n->permission);
+    free(n->prompt_to);
     for (size_t i = 0; i < n->nunsupported_values; i++)
         free(n->unsupported_values[i]);
     free(n->unsupported_values);

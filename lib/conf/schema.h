@@ -74,6 +74,9 @@ struct sch_type {
 #define SCHF_RPC 0x2000    /* operational command: o:rpc names its RPC */
 #define SCHF_REST 0x4000   /* operational argument taking the rest of the line */
 #define SCHF_STREAM 0x8000 /* operational command whose output streams */
+/* CLI-only statement (o:password-prompt): the CLI prompts for a password
+ * and sets the sibling `prompt_to` to its crypt; never in a tree */
+#define SCHF_PASSWORD_PROMPT 0x10000
 
 struct sch_node {
     char *name;
@@ -98,6 +101,7 @@ struct sch_node {
     char *rpc;        /* RPC element name */
     char *reply;      /* root element of the reply */
     char *permission; /* view, clear, network, maintenance, configure, admin */
+    char *prompt_to;  /* SCHF_PASSWORD_PROMPT: the sibling leaf to set */
 };
 
 struct schema {

@@ -4,6 +4,7 @@
  * regular-expression engine), Junos-style messages, and key collation.
  */
 #include "schema.h"
+#include "sshkey.h"
 
 #include <libxml/xmlregexp.h>
 
@@ -231,6 +232,9 @@ static void detail(const struct sch_type *t, const char *v, char *msg, size_t le
             snprintf(msg, len, "missing or invalid prefix length in address '%s'", v);
         else
             snprintf(msg, len, "invalid ipv6 prefix '%s'", v);
+    } else if (chk && strncmp(chk, "ssh-key ", 8) == 0) {
+        if (sshkey_explain(chk + 8, v, msg, len) == 0)
+            snprintf(msg, len, "invalid public key");
     } else if (t->message) {
         snprintf(msg, len, "invalid value '%s': %s", v, t->message);
     } else {

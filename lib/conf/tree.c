@@ -38,12 +38,35 @@ struct conf *conf_new(const struct schema *s)
     return c;
 }
 
+/* n and its ancestors are dirty (stops at the first one already dirty:
+ * its ancestors are). */
+static void mark_up(struct cnode *n)
+{
+    for (; n && !n->dirty; n = n->parent)
+        n->dirty = 1;
+}
+
+void cnode_touch(struct cnode *n)
+{
+    mark_up(n);
+}
+
+void conf_marks_clear(struct cnode *n)
+{
+    if (!n->dirty && !n->fresh && !n->moved)
+        return;
+    n->dirty = n->fresh = n->moved = 0;
+    for (struct cnode *c = n->child; c; c = c->next)
+        conf_marks_clear(c);
+}
+
 void cnode_unlink(struct cnode *n)
 {
     struct cnode *p = n->parent;
 
     if (p == NULL)
         return;
+    mark_up(p);
     cidx_removed(p, n);
     if (n->prev)
         n->prev->next = n->next;
@@ -110,6 +133,27 @@ struct cnode *cnode_dup(const struct cnode *n)
     d->inactive = n->inactive;
     for (const struct cnode *c = n->child; c; c = c->next)
         append_child(d, cnode_dup(c));
+    return d;
+}
+
+size_t cnode_count(const struct cnode *n)
+{
+    size_t k = 1;
+
+    for (const struct cnode *c = n->child; c; c = c->next)
+        k += cnode_count(c);
+    return k;
+}
+
+struct cnode *cnode_dup_ident(const struct cnode *n)
+{
+    struct cnode *d = cnode_new(n->sch);
+
+    if (n->sch->kind == SCH_LEAF || n->sch->kind == SCH_LEAFLIST)
+        d->value = n->value ? xstrdup(n->value) : NULL;
+    for (const struct cnode *c = n->child; c; c = c->next)
+        if (c->sch->flags & SCHF_KEY)
+            append_child(d, cnode_dup(c));
     return d;
 }
 
@@ -212,6 +256,9 @@ static int entry_cmp(const struct cnode *a, const struct cnode *b)
 static void link_after(struct cnode *parent, struct cnode *n, struct cnode *after)
 {
     n->parent = parent;
+    n->fresh = 1;
+    n->dirty = 1;
+    mark_up(parent);
     if (after == NULL) {
         n->prev = NULL;
         n->next = parent->child;
@@ -267,6 +314,8 @@ void cnode_insert(struct cnode *parent, struct cnode *n)
     link_after(parent, n, after);
 }
 
+static void clear_choice(struct cnode *parent, const struct sch_node *sch);
+
 void cnode_move(struct cnode *n, struct cnode *ref, int after)
 {
     struct cnode *p = n->parent;
@@ -274,7 +323,23 @@ void cnode_move(struct cnode *n, struct cnode *ref, int after)
     if (n == ref || p == NULL || ref->parent != p)
         return;
     cnode_unlink(n);
+    p->moved = 1;
     link_after(p, n, after ? ref : ref->prev);
+}
+
+void cnode_add(struct cnode *parent, struct cnode *n)
+{
+    clear_choice(parent, n->sch);
+    cnode_insert(parent, n);
+}
+
+void cnode_replace(struct cnode *old, struct cnode *n)
+{
+    struct cnode *parent = old->parent, *prev = old->prev;
+
+    /* unlinked first: the children index holds one entry per identity */
+    cnode_free(old);
+    link_after(parent, n, prev);
 }
 
 /* Remove the statements of the other branches of sch's choice. */
@@ -319,6 +384,7 @@ struct cnode *cnode_set_leaf(struct cnode *parent, const struct sch_node *sch, c
 
     free(n->value);
     n->value = xstrdup(value);
+    mark_up(n);
     return n;
 }
 
@@ -386,6 +452,7 @@ void cnode_merge(struct cnode *dst, const struct cnode *src)
         dst->comment = xstrdup(src->comment);
     }
     dst->inactive = src->inactive;
+    mark_up(dst);
     for (const struct cnode *c = src->child; c; c = c->next) {
         struct cnode *d;
         if (c->sch->flags & SCHF_KEY)

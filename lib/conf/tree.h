@@ -28,12 +28,24 @@ struct cnode {
     char *group;   /* set on statements copied from a group (display inheritance) */
     unsigned inactive : 1;
     unsigned replace : 1; /* "replace:" tag or replace="replace" while loading */
-    struct cindex *idx;   /* children index of large nodes (cindex.c) */
+    unsigned del : 1;     /* "delete:" tag of a history delta (delta.h) */
+    /* Change marks (delta.h): set by every change made through this API,
+     * cleared by conf_marks_clear().  dirty: n or something below it
+     * changed; fresh: n was linked here since; moved: the order of n's
+     * children was changed by cnode_move().  A marked node's parent is
+     * dirty. */
+    unsigned dirty : 1;
+    unsigned fresh : 1;
+    unsigned moved : 1;
+    struct cindex *idx; /* children index of large nodes (cindex.c) */
 };
 
 struct conf {
     const struct schema *schema;
     struct cnode *root;
+    /* What the change marks are relative to: a generation number the owner
+     * gives (mgd: the committed configuration's); 0 = unknown. */
+    unsigned long long base;
 };
 
 struct conf *conf_new(const struct schema *s);
@@ -42,6 +54,20 @@ struct conf *conf_dup(const struct conf *c);
 /* Deep copy of n (and its subtree) with no parent. */
 struct cnode *cnode_dup(const struct cnode *n);
 void cnode_free(struct cnode *n); /* unlinks it first */
+/* Number of nodes in n's subtree, n included. */
+size_t cnode_count(const struct cnode *n);
+/* A copy of n's identity only (keys, or a leaf's value), no parent. */
+struct cnode *cnode_dup_ident(const struct cnode *n);
+/* Mark n changed (its value, comment or inactive flag) for the change
+ * marks; callers that set those fields directly must call it. */
+void cnode_touch(struct cnode *n);
+/* Clear the change marks of the subtree (visits marked nodes only). */
+void conf_marks_clear(struct cnode *n);
+/* Insert n like cnode_insert(), first deleting the statements of the other
+ * branches of its choice (as cnode_get() does). */
+void cnode_add(struct cnode *parent, struct cnode *n);
+/* Put n (unlinked) in old's place and free old. */
+void cnode_replace(struct cnode *old, struct cnode *n);
 
 /* Child of parent for schema node sch; for lists the entry whose keys equal
  * keys[0..nkeys-1]; for leaf-lists the entry whose value equals keys[0];

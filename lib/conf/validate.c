@@ -64,6 +64,12 @@ void findings_node(struct findings *fs, int warning, const struct cnode *n, cons
     buf_free(&w);
 }
 
+void findings_copy(struct findings *dst, const struct findings *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        findings_add(dst, src->f[i].warning, src->f[i].path, src->f[i].stmt, "%s", src->f[i].msg);
+}
+
 void findings_free(struct findings *fs)
 {
     for (size_t i = 0; i < fs->n; i++) {
@@ -108,7 +114,7 @@ static int is_unsupported_value(const struct cnode *n)
     return 0;
 }
 
-static void rules(const struct cnode *n, struct findings *fs)
+static void rules_local(const struct cnode *n, struct findings *fs)
 {
     const struct sch_node *s = n->sch;
 
@@ -124,8 +130,18 @@ static void rules(const struct cnode *n, struct findings *fs)
                 findings_node(fs, 0, n, "Missing mandatory statement: '%s'", c->name);
         }
     }
+}
+
+static void rules(const struct cnode *n, struct findings *fs)
+{
+    rules_local(n, fs);
     for (const struct cnode *c = n->child; c; c = c->next)
         rules(c, fs);
+}
+
+void validate_schema_rules_local(const struct cnode *n, struct findings *fs)
+{
+    rules_local(n, fs);
 }
 
 void validate_schema_rules(const struct cnode *root, struct findings *fs)

@@ -38,6 +38,8 @@ void findings_add(struct findings *fs, int warning, const char *path, const char
 /* Finding about node n: path of its parent, n's statement words. */
 void findings_node(struct findings *fs, int warning, const struct cnode *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Append copies of src's findings to dst. */
+void findings_copy(struct findings *dst, const struct findings *src);
 void findings_free(struct findings *fs);
 size_t findings_errors(const struct findings *fs);
 /* Junos text: the context blocks, then (when there are errors) the
@@ -46,6 +48,9 @@ void findings_render(struct buf *b, const struct findings *fs);
 
 /* Layer 1 on the expanded tree e. */
 void validate_schema_rules(const struct cnode *root, struct findings *fs);
+/* The same rules for n alone (not below it): a commit that changed only some
+ * statements checks those and the statements above them. */
+void validate_schema_rules_local(const struct cnode *n, struct findings *fs);
 /* Layer 3: XSD validation of the expanded tree. */
 void validate_xsd(const struct schema *s, const struct cnode *root, struct findings *fs);
 

@@ -57,6 +57,28 @@ const char *esp_integ_name(enum esp_integ i)
     return (unsigned)i < ESP_INTEG_COUNT ? integs[i].name : "unknown";
 }
 
+struct esp_xform *esp_xform_new_cipher_only(enum esp_dir dir, enum crypto_cipher cipher,
+                                            const uint8_t *ekey, size_t ekey_len)
+{
+    struct esp_xform *xf;
+
+    crypto_clear_error();
+    if (crypto_init() != 0)
+        return NULL;
+    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
+        crypto_set_error("out of memory");
+        return NULL;
+    }
+    xf->dir = dir;
+    xf->block = xf->iv_len = crypto_cipher_block_len(cipher);
+    xf->cbc = cbc_new(cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey, ekey_len);
+    if (xf->cbc == NULL) {
+        esp_xform_free(xf);
+        return NULL;
+    }
+    return xf;
+}
+
 struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, const uint8_t *ekey,
                                 size_t ekey_len, enum esp_integ integ, const uint8_t *akey,
                                 size_t akey_len)
@@ -69,21 +91,10 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
                          esp_integ_key_len(integ), akey_len);
         return NULL;
     }
-    if (crypto_init() != 0)
+    if ((xf = esp_xform_new_cipher_only(dir, cipher, ekey, ekey_len)) == NULL)
         return NULL;
-    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
-        crypto_set_error("out of memory");
-        return NULL;
-    }
-    xf->dir = dir;
     xf->integ = &integs[integ];
-    xf->block = xf->iv_len = crypto_cipher_block_len(cipher);
     xf->icv_len = xf->integ->icv_len;
-    xf->cbc = cbc_new(cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey, ekey_len);
-    if (xf->cbc == NULL) {
-        esp_xform_free(xf);
-        return NULL;
-    }
     if ((xf->mac = hmac_pre_new(xf->integ->hash, akey, akey_len)) == NULL) {
         esp_xform_free(xf);
         return NULL;
@@ -161,7 +172,7 @@ size_t esp_xform_block_len(const struct esp_xform *xf)
 static int mac(struct esp_xform *xf, const uint8_t *data, size_t len, uint8_t *out)
 {
     if (xf->mac == NULL) {
-        crypto_set_error("AES-GCM has no separate ICV");
+        crypto_set_error("no HMAC in this transform (AES-GCM, or cipher only)");
         return -1;
     }
     hmac_pre_compute(xf->mac, data, len, out);
@@ -302,7 +313,7 @@ int esp_seal(struct esp_xform *xf, uint32_t spi, uint32_t seq, uint8_t next_head
         if (gcm_seal(xf->gcm, nonce, pkt, ESP_HDR_LEN, ct, clen, ct + clen) != 0)
             return ESP_ERR_CRYPTO;
     } else if (cbc_encrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0 ||
-               esp_icv_compute(xf, pkt, off + clen, ct + clen) != ESP_OK) {
+               (xf->mac && esp_icv_compute(xf, pkt, off + clen, ct + clen) != ESP_OK)) {
         return ESP_ERR_CRYPTO;
     }
     *pkt_len = total;
@@ -330,7 +341,7 @@ int esp_open(struct esp_xform *xf, uint8_t *pkt, size_t len, size_t *payload_off
         rc = gcm_open(xf->gcm, nonce, pkt, ESP_HDR_LEN, ct, clen, ct + clen);
         if (rc != 0)
             return rc == GCM_ERR_TAG ? ESP_ERR_ICV : ESP_ERR_CRYPTO;
-    } else if ((rc = esp_icv_verify(xf, pkt, off + clen, ct + clen)) != ESP_OK) {
+    } else if (xf->mac && (rc = esp_icv_verify(xf, pkt, off + clen, ct + clen)) != ESP_OK) {
         return rc;
     } else if (cbc_decrypt(xf->cbc, pkt + ESP_HDR_LEN, ct, clen) != 0) {
         return ESP_ERR_CRYPTO;

@@ -63,6 +63,12 @@ struct esp_xform;
 struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, const uint8_t *ekey,
                                 size_t ekey_len, enum esp_integ integ, const uint8_t *akey,
                                 size_t akey_len);
+/* A CBC cipher without integrity (no ICV): only for the ESP inside an
+ * AH+ESP bundle, where AH authenticates the whole ESP packet (RFC 4301
+ * 4.4.1.2, RFC 4303 3.2: confidentiality-only ESP is to be paired with
+ * AH).  fwdd refuses it alone. */
+struct esp_xform *esp_xform_new_cipher_only(enum esp_dir dir, enum crypto_cipher cipher,
+                                            const uint8_t *ekey, size_t ekey_len);
 /* AES-GCM with a 16-byte ICV (RFC 4106): key is the AES key then the
  * 4-byte salt (RFC 4106 8.1), key_len 20, 28 or 36. */
 #define ESP_GCM_SALT_LEN 4

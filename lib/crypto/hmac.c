@@ -91,17 +91,26 @@ struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key
     return m;
 }
 
-void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len, uint8_t *out)
+void hmac_pre_compute_v(const struct hmac_pre *m, const struct crypto_iov *iov, size_t n,
+                        uint8_t *out)
 {
     uint8_t inner[32];
     union hstate s = m->in;
 
-    h_update(m->hash, &s, data, len);
+    for (size_t i = 0; i < n; i++)
+        h_update(m->hash, &s, iov[i].base, iov[i].len);
     h_final(m->hash, &s, inner);
     s = m->out;
     h_update(m->hash, &s, inner, crypto_hash_len(m->hash));
     h_final(m->hash, &s, out);
     OPENSSL_cleanse(&s, sizeof(s));
+}
+
+void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len, uint8_t *out)
+{
+    struct crypto_iov iov = {data, len};
+
+    hmac_pre_compute_v(m, &iov, 1, out);
 }
 
 void hmac_pre_free(struct hmac_pre *m)

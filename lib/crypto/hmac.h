@@ -1,6 +1,6 @@
 /*
  * hmac.h: HMAC (RFC 2104) with MD5, SHA-1 and SHA-256 from precomputed
- * inner and outer states, for ESP's ICVs (esp.c).
+ * inner and outer states, for ESP's ICVs (esp.c) and AH's (ah.c).
  *
  * Keying hashes the key XOR ipad and the key XOR opad once; per message
  * the two saved states are copied on the stack, so a computation costs
@@ -23,6 +23,10 @@ struct hmac_pre;
 struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key_len);
 /* The full HMAC of data into out (crypto_hash_len() bytes). */
 void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len, uint8_t *out);
+/* The same over the concatenation of n pieces (AH: masked IP header, AH
+ * header, zero ICV, payload), nothing copied. */
+void hmac_pre_compute_v(const struct hmac_pre *m, const struct crypto_iov *iov, size_t n,
+                        uint8_t *out);
 void hmac_pre_free(struct hmac_pre *m);
 size_t hmac_pre_size(void);
 

@@ -61,7 +61,13 @@ def normalize(text):
     text = re.sub(r"( \d|\d\d):\d\d[AP]M", "hh:mmXM", text)
     text = re.sub(r"  up .*?, (\d+ users?)", r"  up UPTIME, \1", text)
     text = re.sub(r"terminal \S+ \(pid \d+\)", "terminal TTY (pid N)", text)
+    text = re.sub(r"^(    DRAM +)\d+ MB$", r"\1N MB", text, flags=re.M)
+    text = re.sub(r"^(    Uptime +)\S.*$", r"\1UPTIME", text, flags=re.M)
+    text = re.sub(r"^ {35}( +\d+\.\d\d){3}$", "    L1 L5 L15", text, flags=re.M)
     text = re.sub(r"(?<![\d.])" + re.escape(project_version()) + r"(?![\d.])", "VERSION", text)
+    # show version's Junos-shaped release (mgd/oper.c junos_version: A.B.C -> A.BRC)
+    a, b, c = (project_version().split(".") + ["0", "0"])[:3]
+    text = re.sub(r"(?<![\d.])" + re.escape(f"{a}.{b}R{c}") + r"(?![\d.])", "VERSION", text)
     return text.replace(platform.release(), "KERNEL")
 
 

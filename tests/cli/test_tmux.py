@@ -4,7 +4,8 @@ socket) runs cli against a real mgd; keys go in with send-keys, the screen
 comes back with capture-pane, polled with deadlines.  Covers TAB on a
 unique and an ambiguous prefix, `?` at a word boundary and mid-word,
 history (up arrow), Ctrl-C, the pager, a caret error, a full configure /
-set / commit / show cycle, and a read-only user refused `configure`."""
+set / commit / show cycle, `set ... plain-text-password` (prompts without
+echo), and a read-only user refused `configure`."""
 import os
 import re
 import shlex
@@ -213,6 +214,67 @@ def test_configure_cycle():
         t.wait(r"^host-name tmux-sg;\n\nroot@tmux-sg> $")
         t.keys("C-d")
         t.wait(r"^\[cli exited 0\]$")
+    finally:
+        if t:
+            t.close()
+        a.cleanup()
+
+
+def test_plain_text_password():
+    """set ... plain-text-password on a terminal: `?` and TAB offer it; the
+    prompts read without echo (the password never reaches the screen); a
+    mismatch is refused; history holds the command only; the stored value
+    is a $6$ crypt, shown with ## SECRET-DATA."""
+    a = Appliance().start_mgd()
+    t = None
+    pw = "Tmux-pw42"
+    try:
+        t = session(a)
+        t.type("configure")
+        t.keys("Enter")
+        t.wait(r"^\[edit\]\nroot@opensg# $")
+        t.type("set system root-authentication ?")
+        s = t.wait(r"^root@opensg# set system root-authentication $")
+        assert "\n  plain-text-password  Prompt for plain text password (autoencrypted)\n" in s, s
+        assert "\n+ ssh-ed25519          Secure shell (ssh) EDDSA public key string\n" in s, s
+        t.type("pl")
+        t.keys("Tab")
+        t.wait(r"^root@opensg# set system root-authentication plain-text-password $")
+        t.keys("Enter")
+        t.wait(r"^New password:$")
+        t.type(pw)
+        t.keys("Enter")
+        t.wait(r"^Retype new password:$")
+        t.type(pw + "x")
+        t.keys("Enter")
+        t.wait(r"^New password:\nRetype new password:\nerror: Passwords are not equal; aborting\n"
+               r"\n\[edit\]\nroot@opensg# $")
+        t.keys("Up")
+        t.wait(r"^root@opensg# set system root-authentication plain-text-password ?$")
+        t.keys("Enter")
+        t.wait(r"^New password:$")
+        t.type(pw)
+        t.keys("Enter")
+        t.wait(r"^Retype new password:$")
+        t.type(pw)
+        t.keys("Enter")
+        t.wait(r"^New password:\nRetype new password:\n\n\[edit\]\nroot@opensg# $")
+        t.type("commit and-quit")
+        t.keys("Enter")
+        t.wait(r"^Exiting configuration mode\n\nroot@opensg> $")
+        t.type("show configuration system")
+        t.keys("Enter")
+        t.wait(r"^root@opensg> $")
+        s = t.tmux("capture-pane", "-p", "-J", "-t", "t", "-S", "-2000")  # wrapped lines joined
+        m = re.search(r'^    encrypted-password "(\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86})"; '
+                      r"## SECRET-DATA$", s, re.M)
+        assert m, s
+        salt = m.group(1).split("$")[2]
+        h = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, pw], capture_output=True,
+                           text=True, check=True).stdout.strip()
+        assert h == m.group(1), (h, m.group(1))
+        # nothing on the screen (scrollback included) ever showed it
+        assert pw not in t.screen(), t.screen()
     finally:
         if t:
             t.close()

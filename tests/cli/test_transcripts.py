@@ -5,6 +5,8 @@ files written by `| save`, help lists that grow with the schema and exit
 statuses.  (The start-up time is measured by bench/cli/startup.py.)"""
 import glob
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -160,6 +162,87 @@ def test_load_terminal_ends():
         c = a.client()
         c.configure()
         assert "host-name a2;" in c.edit("show system").output
+    finally:
+        a.cleanup()
+
+
+def crypt_matches(password, stored):
+    """Whether stored ($6$SALT$HASH) is the SHA-512 crypt of password."""
+    salt = stored.split("$")[2]
+    h = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, password], capture_output=True,
+                       text=True, check=True).stdout.strip()
+    return h == stored
+
+
+def test_plain_text_password_standard_input():
+    """set ... plain-text-password with standard input not a terminal: the
+    two lines after it are the password and its retyping, never printed;
+    Junos's rules and a mismatch refuse it and change nothing; what is
+    stored is encrypted-password, the SHA-512 crypt of the password.  Loads
+    that hold plain-text-password (text, XML, JSON, set) are refused."""
+    pw = "Sg-pass1"
+    typed = ["configure",
+             "set system root-authentication plain-text-password", "abc",
+             "set system root-authentication plain-text-password", "abcdefgh",
+             "set system login user bob class operator authentication plain-text-password",
+             pw, pw + "x",
+             "show | compare",
+             "edit system login user bob",
+             "set authentication plain-text-password", pw, pw,
+             "top",
+             "set system root-authentication plain-text-password", pw, pw,
+             "load merge terminal",
+             "system { login { user carol { authentication { plain-text-password; } } } }", "^D",
+             "load merge terminal",
+             "<configuration><system><root-authentication><plain-text-password/>"
+             "</root-authentication></system></configuration>", "^D",
+             "load merge terminal",
+             '{"configuration": {"system": {"root-authentication": '
+             '{"plain-text-password": [null]}}}}', "^D",
+             "load set terminal", "set system login user dave authentication plain-text-password",
+             "^D",
+             "commit"]
+    a = appliance()
+    try:
+        r = run_cli(a.root, "\n".join(typed) + "\n")
+        assert pw not in r.stdout and "abcdefgh" not in r.stdout, r.stdout
+        assert r.returncode == 1, r  # the refusals
+        out = normalize(r.stdout)
+        expect = [
+            "root@opensg# set system root-authentication plain-text-password\n"
+            "New password:\nerror: minimum password length is 6\n\n[edit]\n",
+            "root@opensg# set system root-authentication plain-text-password\n"
+            "New password:\nerror: require change of case, digits or punctuation\n\n[edit]\n",
+            "root@opensg# set system login user bob class operator authentication "
+            "plain-text-password\nNew password:\nRetype new password:\n"
+            "error: Passwords are not equal; aborting\n\n[edit]\n",
+            # nothing was set by the refused lines (not even bob's class)
+            "root@opensg# show | compare\n\n[edit]\n",
+            "root@opensg# set authentication plain-text-password\n"
+            "New password:\nRetype new password:\n\n[edit system login user bob]\n",
+            "root@opensg# set system root-authentication plain-text-password\n"
+            "New password:\nRetype new password:\n\n[edit]\n",
+            "terminal:1:(47) [edit system login user carol authentication] "
+            "'plain-text-password': plain-text-password is typed in the CLI only (it prompts "
+            "for the password); give encrypted-password instead\n"
+            "error: configuration not loaded (1 errors); the candidate is unchanged\n",
+            "terminal:1:(0) [edit system root-authentication] 'plain-text-password': typed in "
+            "the CLI only (it prompts for the password); give encrypted-password instead\n"
+            "error: configuration not loaded (1 errors); the candidate is unchanged\n",
+            "terminal:1:(0) plain-text-password is typed in the CLI only (it prompts for the "
+            "password); give encrypted-password instead\nload complete (1 errors)\n",
+            "root@opensg# commit\ncommit complete\n",
+        ]
+        for e in expect:
+            assert e in out, f"missing:\n{e}\nin:\n{out}"
+        assert out.count("terminal:1:(0) [edit system root-authentication]") == 2, out
+        c = a.client()
+        text = c.command("show configuration system").text("configuration-text")
+        hashes = re.findall(r'^ +encrypted-password "(\$6\$[^"]+)"; ## SECRET-DATA$', text, re.M)
+        assert len(hashes) == 2 and hashes[0] != hashes[1], text  # random salts
+        assert all(crypt_matches(pw, h) for h in hashes), text
+        assert "plain-text-password" not in text and "carol" not in text and "dave" not in text
+        c.close()
     finally:
         a.cleanup()
 

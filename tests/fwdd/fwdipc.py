@@ -17,17 +17,18 @@ ROUTE_ADD, ROUTE_DEL, POOL_RESERVE, POOL_RELEASE, SA_STATS = 106, 107, 108, 109,
 REPLY, PUNT, SA_EVENT, SA_GONE = 120, 121, 122, 123
 OK, ERR_INVALID, ERR_NOENT, ERR_EXISTS, ERR_EXHAUSTED, ERR_UNSUPPORTED = range(6)
 DIR_IN, DIR_OUT = 1, 2
-PROTO_ESP = 50
+PROTO_ESP, PROTO_AH, PROTO_BUNDLE = 50, 51, 255
 ENCAP_NONE, ENCAP_UDP = 0, 1
-CIPHER = {"des-cbc": 1, "3des-cbc": 2, "aes-128-cbc": 3, "aes-192-cbc": 3, "aes-256-cbc": 3}
-AUTH = {"hmac-md5-96": 1, "hmac-sha1-96": 2, "hmac-sha-256-128": 3}
+CIPHER = {None: 0, "des-cbc": 1, "3des-cbc": 2, "aes-128-cbc": 3, "aes-192-cbc": 3, "aes-256-cbc": 3,
+          "aes-128-gcm": 4, "aes-256-gcm": 4}
+AUTH = {None: 0, "hmac-md5-96": 1, "hmac-sha1-96": 2, "hmac-sha-256-128": 3}
 EV_SOFT_BYTES, EV_HARD_BYTES, EV_SOFT_TIME, EV_HARD_TIME = 1, 2, 3, 4
 
 ADDR = struct.Struct("=BB2x16s")
 REPLY_S = struct.Struct("=I128s")
 DGRAM = struct.Struct("=128s128s20s20sHHI")
 SEL = struct.Struct("=20s20sBxHH2x")
-SA = struct.Struct("=128s128sI4sBBBBBBBBIHH20s20s48s64s64sQQIIHB5x")
+SA = struct.Struct("=128s128sI4sBBBBBBBBIHH20s20s48s64s64sQQIIHBx4s")
 SA_REF = struct.Struct("=128s4sBB2x")
 COUNTERS = struct.Struct("=7QII")
 EVENT = struct.Struct("=136sII64s")
@@ -53,15 +54,17 @@ def sel(src, dst, proto=0, sport=0, dport=0):
 
 def sa(service_set, unit, tunnel, spi, direction, cipher, ekey, auth, akey, local, remote,
        src, dst, encap=ENCAP_NONE, sport=0, dport=0, window=64, no_replay=0, soft_bytes=0,
-       hard_bytes=0, soft_s=0, hard_s=0, mtu=0, clear_df=0):
+       hard_bytes=0, soft_s=0, hard_s=0, mtu=0, clear_df=0, proto=PROTO_ESP, aux_spi=0):
+    """proto PROTO_AH: cipher None; PROTO_BUNDLE: auth is AH's, aux_spi ESP's SPI."""
     return SA.pack(service_set.encode(), unit.encode(), tunnel, struct.pack("!I", spi), direction,
-                   PROTO_ESP, encap, CIPHER[cipher], AUTH[auth], len(ekey), len(akey), no_replay,
+                   proto, encap, CIPHER[cipher], AUTH[auth], len(ekey), len(akey), no_replay,
                    window, sport, dport, addr(local), addr(remote), sel(src, dst), ekey, akey,
-                   soft_bytes, hard_bytes, soft_s, hard_s, mtu, clear_df)
+                   soft_bytes, hard_bytes, soft_s, hard_s, mtu, clear_df,
+                   struct.pack("!I", aux_spi))
 
 
-def sa_ref(service_set, spi, direction):
-    return SA_REF.pack(service_set.encode(), struct.pack("!I", spi), direction, PROTO_ESP)
+def sa_ref(service_set, spi, direction, proto=PROTO_ESP):
+    return SA_REF.pack(service_set.encode(), struct.pack("!I", spi), direction, proto)
 
 
 def rule(service_set, unit, tunnel, src, dst):

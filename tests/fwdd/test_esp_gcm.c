@@ -17,36 +17,12 @@
 
 #include "twobox.h"
 
+#include "tunnel_traffic.h"
+
 #include "crypto/cipher.h"
 #include "crypto/esp.h"
 
-#include <openssl/evp.h>
-
 #define TEST(name) static void name(void **state __attribute__((unused)))
-
-static const char *conf_fmt =
-    "interfaces {\n"
-    "  ge-0/0/0 { unit 0 { family inet { address %s/24; } } }\n"
-    "  ge-0/0/1 { unit 0 { family inet { address %s/24; } } }\n"
-    "  ms-1/0/0 { unit 1 { family inet; service-domain inside; }\n"
-    "             unit 2 { family inet; service-domain outside; } }\n"
-    "}\n"
-    "routing-options { static { route %s next-hop ms-1/0/0.1; } }\n"
-    "services { service-set SS1 { next-hop-service { inside-service-interface ms-1/0/0.1;\n"
-    "  outside-service-interface ms-1/0/0.2; } ipsec-vpn-options { local-gateway %s; %s }\n"
-    "  ipsec-vpn-rules R1; }\n"
-    "  ipsec-vpn { rule R1 { term T1 { from { source-address %s; destination-address %s; }\n"
-    "    then { remote-gateway %s; manual { direction bidirectional { protocol esp; spi 1000;\n"
-    "    %s } } } } match-direction input; } } }\n";
-
-#define A_LAN 0x0a0101feu  /* 10.1.1.254 */
-#define A_HOST 0x0a010101u /* 10.1.1.1 */
-#define B_LAN 0x0a0202feu
-#define B_HOST 0x0a020201u
-#define XFER (1u << 20)
-#define MSS 1380
-
-static struct box *A, *B;
 
 struct run {
     const char *alg, *opts;
@@ -69,20 +45,15 @@ static char *keys_text(const struct run *r, const char *extra)
 
     for (size_t i = 0; i < r->key_len; i++)
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    snprintf(buf, sizeof(buf), "%s encryption { algorithm %s; key hexadecimal %s; }",
+    snprintf(buf, sizeof(buf),
+             "protocol esp; spi 1000; %s encryption { algorithm %s; key hexadecimal %s; }",
              extra ? extra : "", r->alg, hex);
     return buf;
 }
 
 static char *conf(int b, const struct run *r, const char *extra)
 {
-    static char buf[2][4096];
-
-    snprintf(buf[b], sizeof(buf[b]), conf_fmt, b ? "10.2.2.254" : "10.1.1.254",
-             b ? "192.0.2.2" : "192.0.2.1", b ? "10.1.1.0/24" : "10.2.2.0/24",
-             b ? "192.0.2.2" : "192.0.2.1", r->opts, b ? "10.2.2.0/24" : "10.1.1.0/24",
-             b ? "10.1.1.0/24" : "10.2.2.0/24", b ? "192.0.2.1" : "192.0.2.2", keys_text(r, extra));
-    return buf[b];
+    return tunnel_conf(b, r->opts, keys_text(r, extra));
 }
 
 static void pair(const struct run *r)
@@ -93,17 +64,6 @@ static void pair(const struct run *r)
     B = box_new(conf(1, r, NULL));
     lan_host(A, A_HOST, A_LAN);
     lan_host(B, B_HOST, B_LAN);
-}
-
-static void unpair(void)
-{
-    box_free(A);
-    box_free(B);
-}
-
-static struct tunnel *tun(struct box *b)
-{
-    return svc_find(b->fw->cur, "SS1")->rt->tunnels;
 }
 
 /* The ESP packets A sent, checked as they go by. */
@@ -148,110 +108,10 @@ static void wire(const uint8_t *f, size_t n)
     wire_packets++;
 }
 
-static size_t lan_in(struct box *b, const uint8_t *ip, size_t n, uint8_t *f, size_t cap)
-{
-    uint8_t fr[2100];
-
-    in_frame(b, 0, fr, eth(b, 0, fr, ETHTYPE_IPV4, ip, n));
-    pump_tap(A, B, wire);
-    return out_frame(b == A ? B : A, 0, f, cap);
-}
-
-static void ping_both_ways(void)
-{
-    uint8_t ip[200], f[300];
-    size_t n = icmp4_echo_build(ip, sizeof(ip), A_HOST, B_HOST, 77, 1, 56, 64, 1, 1);
-
-    assert_int_equal(lan_in(A, ip, n, f, sizeof(f)), 14 + n);
-    assert_int_equal(f[14 + 9], IPPROTO_ICMP_);
-    assert_int_equal(f[14 + 20], 8); /* the echo request, TTL 62 */
-    assert_int_equal(f[14 + 8], 62);
-    assert_memory_equal(f + 14 + 20 + 4, ip + 20 + 4, n - 24);
-    /* B's host answers */
-    memcpy(ip, f + 14, n);
-    assert_int_equal(icmp4_echo_reply(ip, n, 2), (int)n);
-    assert_int_equal(lan_in(B, ip, n, f, sizeof(f)), 14 + n);
-    assert_int_equal(f[14 + 20], 0);
-    assert_int_equal(get32(f + 14 + 12), B_HOST);
-    assert_int_equal(get16(f + 14 + 24), 77);
-}
-
-static size_t tcp_seg(uint8_t *ip, uint32_t src, uint32_t dst, uint32_t seq, uint32_t ack,
-                      const uint8_t *data, size_t len, uint16_t id)
-{
-    uint8_t *t = ip + 20;
-
-    memset(t, 0, 20);
-    put16(t, src == A_HOST ? 40000 : 5001);
-    put16(t + 2, src == A_HOST ? 5001 : 40000);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
-    t[12] = 5 << 4;
-    t[13] = 0x18; /* ACK, PSH */
-    put16(t + 14, 65535);
-    if (len)
-        memcpy(t + 20, data, len);
-    ip4_hdr_build(ip, 40 + len, IPPROTO_TCP_, src, dst, 64, 1, id);
-    ip4_l4_csum(ip, 40 + len);
-    return 40 + len;
-}
-
-/* 1 MiB of TCP from A's host to B's, an ACK back every 8 segments; what
- * B's host receives is put together by sequence number and hashed. */
-static void tcp_transfer(void)
-{
-    static uint8_t data[XFER], got[XFER];
-    uint8_t ip[1600], f[1700], h1[32], h2[32];
-    uint32_t isn = 0x10000000, acked = 0;
-    size_t received = 0, n;
-    unsigned segs = 0, acks = 0;
-
-    for (size_t i = 0; i < XFER; i++)
-        data[i] = (uint8_t)(i * 2654435761u >> 13);
-    for (size_t off = 0; off < XFER; off += MSS, segs++) {
-        size_t len = XFER - off < MSS ? XFER - off : MSS;
-        struct ip4_info h;
-        n = tcp_seg(ip, A_HOST, B_HOST, isn + (uint32_t)off, 1, data + off, len, (uint16_t)segs);
-        assert_int_equal(lan_in(A, ip, n, f, sizeof(f)), 14 + n);
-        assert_int_equal(pkt_ipv4(f + 14, n, &h), PKT_OK);
-        assert_int_equal(csum_fold(csum_add(csum_pseudo4(h.src, h.dst, IPPROTO_TCP_, n - 20),
-                                            f + 14 + 20, n - 20)),
-                         0); /* the TCP checksum still holds */
-        assert_int_equal(get32(f + 14 + 24) - isn, off);
-        memcpy(got + (get32(f + 14 + 24) - isn), f + 14 + 40, n - 40);
-        received += n - 40;
-        if (segs % 8 == 7 || off + len == XFER) {
-            acked = isn + (uint32_t)(off + len);
-            n = tcp_seg(ip, B_HOST, A_HOST, 1, acked, NULL, 0, (uint16_t)acks++);
-            assert_int_equal(lan_in(B, ip, n, f, sizeof(f)), 14 + n);
-            assert_int_equal(get32(f + 14 + 28), acked);
-        }
-    }
-    assert_int_equal(received, XFER);
-    assert_int_equal(EVP_Digest(data, XFER, h1, NULL, EVP_sha256(), NULL), 1);
-    assert_int_equal(EVP_Digest(got, XFER, h2, NULL, EVP_sha256(), NULL), 1);
-    assert_memory_equal(h1, h2, 32);
-    assert_true(segs >= 760);
-    assert_int_equal(tun(A)->st.enc_packets, segs + 1);
-    assert_int_equal(tun(B)->st.dec_packets, segs + 1);
-    assert_int_equal(tun(B)->st.enc_packets, acks + 1);
-    assert_int_equal(tun(B)->st.auth_failures + tun(A)->st.auth_failures, 0);
-}
-
-/* The ICMP error A's LAN host got: its next-hop MTU, or -1. */
-static int needfrag_mtu(void)
-{
-    uint8_t f[700];
-    size_t n = out_frame(A, 0, f, sizeof(f));
-
-    if (n < 14 + 20 + 8 || f[14 + 9] != IPPROTO_ICMP_ || f[34] != 3 || f[35] != 4)
-        return -1;
-    return get16(f + 34 + 6);
-}
-
 TEST(gcm_tunnels_carry_ping_and_a_megabyte_of_tcp)
 {
     uint8_t ip[1600], f[1700];
+    unsigned segs, acks;
     size_t n;
 
     for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
@@ -261,8 +121,13 @@ TEST(gcm_tunnels_carry_ping_and_a_megabyte_of_tcp)
         pair(cur);
         assert_true(esp_xform_is_gcm(tun(A)->sas->xf));
         assert_int_equal(tun(A)->sas->icv_len, 16);
+        wire_tap = wire;
         ping_both_ways();
-        tcp_transfer();
+        tcp_transfer(&segs, &acks);
+        assert_int_equal(tun(A)->st.enc_packets, segs + 1);
+        assert_int_equal(tun(B)->st.dec_packets, segs + 1);
+        assert_int_equal(tun(B)->st.enc_packets, acks + 1);
+        assert_int_equal(tun(B)->st.auth_failures + tun(A)->st.auth_failures, 0);
         assert_int_equal(wire_packets, tun(A)->st.enc_packets);
         /* the tunnel MTU: GCM's overhead */
         n = udp_pkt(ip, A_HOST, B_HOST, 1500 - 28, 1, 9);

@@ -12,6 +12,12 @@ kernel's default offloads.
   4500 (udp-encapsulate); each run pings both ways,
   moves 1 MB of TCP (SHA-256 checked), and tshark, given the keys, decrypts
   every ESP packet captured on the WAN with its ICV check passing.
+- AH (hmac-sha1-96) and AH+ESP bundles (aes-128-cbc inside
+  hmac-sha-256-128, aes-128-gcm inside hmac-md5-96): ping both ways and 1 MB
+  of TCP (SHA-256); every packet between the gateways is AH, its ICV
+  recomputed with Python's hmac (tshark cannot check AH ICVs); tshark
+  decrypts the ESP inside the bundles; AH and ESP statistics agree; a
+  replayed and a tampered AH packet are counted.
 - A replayed and a tampered packet injected from W (raw socket) are
   dropped and counted in `show services ipsec-vpn ipsec statistics`
   (cleared first with `clear services ipsec-vpn ipsec statistics`), in XML
@@ -44,6 +50,7 @@ sys.path.insert(0, HERE)
 from harness import SRC, Appliance, exe, run  # noqa: E402
 from lab import Topo, wait_for  # noqa: E402
 import fwdipc as K  # noqa: E402
+from ahwire import AH_HASH, ah_icv_good  # noqa: E402
 
 NETTOOL = os.path.join(HERE, "nettool.py")
 PY = sys.executable
@@ -85,11 +92,13 @@ INTERFACES = """interfaces {
 """
 
 
-def manual_dir(name, spi, enc, ekey, auth, akey):
-    """auth None: no authentication (AES-GCM)."""
+def manual_dir(name, spi, enc, ekey, auth, akey, proto="esp", aux=None):
+    """auth None: no authentication (AES-GCM); enc None: none (AH); aux:
+    the ESP SPI of a bundle (auxiliary-spi)."""
     a = f"authentication {{ algorithm {auth}; key hexadecimal {akey.hex()}; }} " if auth else ""
-    return (f"direction {name} {{ protocol esp; spi {spi}; {a}"
-            f"encryption {{ algorithm {enc}; key hexadecimal {ekey.hex()}; }} }}")
+    e = f"encryption {{ algorithm {enc}; key hexadecimal {ekey.hex()}; }} " if enc else ""
+    x = f"auxiliary-spi {aux}; " if aux else ""
+    return f"direction {name} {{ protocol {proto}; spi {spi}; {x}{a}{e}}}"
 
 
 def manual_config(side, sa_in, sa_out, opts="", lan=None, rlan=None, rgw=None):
@@ -349,6 +358,88 @@ def test_replayed_and_tampered_packets_are_dropped_and_counted():
     ok, res = ping_ok("a1", "198.51.100.1")  # the window did not move
     assert ok, res
     assert len(sas) == 2
+
+
+# --- AH and AH+ESP bundles ----------------------------------------------------
+
+# (protocol, cipher of the bundle's ESP, AH integrity)
+AH_RUNS = [("ah", None, "hmac-sha1-96"), ("bundle", "aes-128-cbc", "hmac-sha-256-128"),
+           ("bundle", "aes-128-gcm", "hmac-md5-96")]
+def ah_sa(n, k, proto, enc, auth):
+    spi = 0x2000 + 16 * n + k
+    return (spi, enc, secrets.token_bytes(KEYLEN[enc]), auth, secrets.token_bytes(KEYLEN[auth]),
+            proto, spi + 8 if proto == "bundle" else None)
+
+
+def ah_run(n, proto, enc, auth):
+    ab, ba = ah_sa(n, 1, proto, enc, auth), ah_sa(n, 2, proto, enc, auth)
+    commit("a", manual_config("a", ba, ab))
+    commit("b", manual_config("b", ab, ba))
+    what = f"{proto} {enc or ''} {auth}"
+    cap = Capture(f"ah{n}")
+    try:
+        wait_for(lambda: ping_ok("a1", "198.51.100.1")[0], timeout=20, what=f"a1 ping b1 ({what})")
+        ok, res = ping_ok("b1", "203.0.113.1", count=2)
+        assert ok and res[0]["ttl"] == 62, res
+        transfer("a1", "b1", "198.51.100.1", 5300 + n)
+    finally:
+        cap.stop()
+    pkts = read_pcap(cap.file)
+    wan = (bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+    between = [p for p in pkts if p[12:16] in wan and p[16:20] in wan and p[9] != 1]
+    assert between and all(p[9] == 51 for p in between), {p[9] for p in between}
+    assert not [p for p in pkts if 203 in (p[12], p[16])], "LAN traffic in clear on the WAN"
+    keys = {ab[0]: ab, ba[0]: ba}
+    for p in between:
+        hl = (p[0] & 15) * 4
+        sa = keys[struct.unpack_from("!I", p, hl + 4)[0]]
+        assert ah_icv_good(p, auth, sa[4]), f"bad AH ICV: {p[:64].hex()}"
+        if proto == "bundle":  # next header ESP, the bundle's ESP SPI
+            assert p[hl] == 50 and struct.unpack_from("!I", p, hl + 12 + AH_HASH[auth][1])[0] \
+                == sa[6], p[:64].hex()
+        else:
+            assert p[hl] == 4, p[:64].hex()
+    if proto == "bundle":  # tshark decrypts the ESP inside the AH
+        rows = tshark_esp(cap.file, [("198.18.0.1", "198.18.0.2", ab[6], enc, ab[2], None, b""),
+                                     ("198.18.0.2", "198.18.0.1", ba[6], enc, ba[2], None, b"")])
+        assert len(rows) == len(between), (len(rows), len(between))
+        assert {"0", "8"} <= {r[3] for r in rows}, rows[:10]
+        if enc.endswith("gcm"):
+            assert all(r[2] for r in rows), rows[:10]  # every GCM tag good
+    ta, tb = tunnels("a")[0], tunnels("b")[0]
+    out, inp = int(ta["ah-output-packets"]), int(tb["ah-input-packets"])
+    assert out > 700 and inp == out and int(ta["ah-input-packets"]) > 0, (ta, tb)
+    assert int(ta["ah-output-bytes"]) > XFER, ta
+    if proto == "bundle":
+        assert ta["esp-encrypted-packets"] == ta["ah-output-packets"], ta
+        assert tb["esp-decrypted-packets"] == tb["ah-input-packets"], tb
+    else:
+        assert ta["esp-encrypted-packets"] == "0", ta
+    for t in (ta, tb):
+        for k in ("ah-authentication-failures", "replay-errors", "esp-authentication-failures",
+                  "bad-headers", "bad-trailers"):
+            assert t[k] == "0", t
+    return between[-1], keys
+
+
+def test_ah_and_bundles():
+    for n, (proto, enc, auth) in enumerate(AH_RUNS):
+        last, keys = ah_run(n, proto, enc, auth)
+    # the last bundle: a replay and a tampered packet, counted by B and shown
+    r = show("b", "clear services ipsec-vpn ipsec statistics")
+    assert not r.error
+    tool("w", "inject", last.hex())
+    wait_for(lambda: tunnels("b")[0]["replay-errors"] == "1", what="AH replay counted")
+    bad = bytearray(last)
+    bad[28:32] = struct.pack("!I", 0x7FFFFFFF)  # the AH sequence number
+    tool("w", "inject", bytes(bad).hex())
+    wait_for(lambda: tunnels("b")[0]["ah-authentication-failures"] == "1",
+             what="tampered AH counted")
+    cli = subprocess.run([exe("cli/cli"), "--root", APPS["b"].root, "-c",
+                          "show services ipsec-vpn ipsec statistics"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=30)
+    assert "AH authentication failures: 1, Replay errors: 1" in cli.stdout, cli.stdout
+    assert len(keys) == 2
 
 
 # --- known answers from the captured vectors --------------------------------

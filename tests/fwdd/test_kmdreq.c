@@ -278,7 +278,21 @@ TEST(refusals)
     s.dir = 9;
     assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
     s = sa_of(FWD_DIR_IN, 7, 1, unit);
-    s.proto = FWD_PROTO_AH;
+    s.proto = FWD_PROTO_AH; /* with a cipher */
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
+    s.cipher = FWD_CIPHER_NULL;
+    s.cipher_key_len = 0;
+    s.encap = FWD_ENCAP_UDP; /* AH with NAT-T */
+    s.encap_sport = s.encap_dport = 4500;
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_UNSUPPORTED);
+    s.encap = FWD_ENCAP_NONE;
+    s.auth = FWD_AUTH_NONE; /* AH without integrity */
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
+    s = sa_of(FWD_DIR_IN, 7, 1, unit);
+    s.proto = FWD_PROTO_BUNDLE; /* without the ESP SPI */
+    assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_INVALID);
+    s.aux_spi = htonl(2000);
+    s.cipher = FWD_CIPHER_NULL; /* without a cipher */
     assert_int_equal(req(FWD_SA_ADD, &s, sizeof(s), NULL, NULL), FWD_ERR_UNSUPPORTED);
     s = sa_of(FWD_DIR_IN, 7, 1, unit);
     s.cipher = FWD_CIPHER_AES_GCM_16; /* a key without its salt */

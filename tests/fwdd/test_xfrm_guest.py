@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""fwdd's ESP against an independent implementation: the Linux kernel's own
-ESP (XFRM, manual SAs set with `ip xfrm`) in a qemu guest running Debian's
+"""fwdd's ESP and AH against an independent implementation: the Linux kernel's
+own ESP and AH (XFRM, manual SAs set with `ip xfrm`) in a qemu guest running Debian's
 stock kernel (tests/vm/guest.py; the host kernel has no ESP).
 
   netns l1              netns a (fwdd)                 netns w           qemu guest
@@ -21,25 +21,32 @@ checks:
 - 1 MB of TCP each way (the LAN host's nettool.py <-> the guest's busybox
   nc), SHA-256 compared (busybox sha256sum in the guest);
 - the counters agree: fwdd's `show services ipsec-vpn ipsec statistics`
-  encrypted packets = the guest's inbound SA packets (`ip -s xfrm state`)
-  and the other way round; no error on either side (fwdd's error
-  statistics, the guest's SA stats and /proc/net/xfrm_stat);
+  encrypted packets (AH output packets) = the guest's inbound ESP (AH) SA
+  packets (`ip -s xfrm state`) and the other way round; no error on
+  either side (fwdd's error statistics, the guest's SA stats and
+  /proc/net/xfrm_stat);
 - the wire (a capture on w1, fwdd's WAN port): nothing between the two
-  LANs in clear, ESP (IP protocol 50) or ESP in UDP 4500 -> 4500 as the
-  run says, both SPIs, and tshark, given the keys, verifies every ICV and
-  decrypts every packet.
+  LANs in clear, ESP (IP protocol 50), ESP in UDP 4500 -> 4500 or AH (51)
+  as the run says, every SPI numbered 1..N, tshark, given the keys,
+  verifies every ESP ICV and decrypts every ESP packet (inside AH for a
+  bundle), and every AH ICV is recomputed here (ahwire.py).
 
-Five runs cover des-cbc, 3des-cbc, aes-128/192/256-cbc with hmac-md5-96,
-hmac-sha1-96 and hmac-sha-256-128, two of them in UDP (udp-encapsulate on
-OpenSG's side; `encap espinudp 4500 4500 0.0.0.0` and a UDP_ENCAP socket on
-port 4500 in the guest - a tiny C helper compiled here, since Linux only
-decapsulates ESP in UDP arriving on such a socket).
+Nine runs: ESP with des-cbc, 3des-cbc, aes-128/192/256-cbc with
+hmac-md5-96, hmac-sha1-96 and hmac-sha-256-128, two of them in UDP
+(udp-encapsulate on OpenSG's side; `encap espinudp 4500 4500 0.0.0.0` and a
+UDP_ENCAP socket on port 4500 in the guest - a tiny C helper compiled
+here, since Linux only decapsulates ESP in UDP arriving on such a socket),
+and aes-128-gcm; AH with hmac-sha1-96; AH+ESP bundles (Junos `protocol
+bundle`: ESP in tunnel mode, AH over its outer header; in the guest an
+ESP tunnel-mode state and an AH transport-mode state, policies with the
+templates `proto esp mode tunnel` then `proto ah mode transport`) of
+aes-128-cbc in hmac-sha-256-128 and aes-128-gcm in hmac-md5-96.
 
 Root; needs qemu-system-x86, busybox-static, tshark and a C compiler.
 Prints one line per check and `N passed, M failed`; every namespace, tap
 and qemu is removed even on failure (SIGTERM included).
 
-  python3 tests/fwdd/test_xfrm_guest.py [RUN ...]     (RUN: 0..4)
+  python3 tests/fwdd/test_xfrm_guest.py [RUN ...]     (RUN: 0..8)
 """
 import json
 import os
@@ -64,6 +71,7 @@ sys.path.insert(0, HERE)
 from harness import Appliance, exe  # noqa: E402
 from lab import Topo, wait_for  # noqa: E402
 from guest import Guest, netns_socket  # noqa: E402
+from ahwire import AH_HASH, ah_fields, ah_icv_good  # noqa: E402
 
 NETTOOL = os.path.join(HERE, "nettool.py")
 PY = sys.executable
@@ -75,24 +83,31 @@ LAN_HOST = "10.1.1.1"
 GUEST_WAN, GUEST_LAN = "198.18.0.2", "10.9.9.1"
 OSG_GW = "198.18.0.1"
 
-# (cipher, integrity, UDP encapsulation)
-RUNS = [("des-cbc", "hmac-md5-96", False),
-        ("3des-cbc", "hmac-sha1-96", True),
-        ("aes-128-cbc", "hmac-sha-256-128", False),
-        ("aes-192-cbc", "hmac-md5-96", True),
-        ("aes-256-cbc", "hmac-sha1-96", False)]
+# (cipher, integrity, UDP encapsulation, protocol): ESP's cipher and
+# integrity; AH's integrity; a bundle's ESP cipher inside AH's integrity
+RUNS = [("des-cbc", "hmac-md5-96", False, "esp"),
+        ("3des-cbc", "hmac-sha1-96", True, "esp"),
+        ("aes-128-cbc", "hmac-sha-256-128", False, "esp"),
+        ("aes-192-cbc", "hmac-md5-96", True, "esp"),
+        ("aes-256-cbc", "hmac-sha1-96", False, "esp"),
+        ("aes-128-gcm", None, False, "esp"),
+        (None, "hmac-sha1-96", False, "ah"),
+        ("aes-128-cbc", "hmac-sha-256-128", False, "bundle"),
+        ("aes-128-gcm", "hmac-md5-96", False, "bundle")]
 
 KEYLEN = {"des-cbc": 8, "3des-cbc": 24, "aes-128-cbc": 16, "aes-192-cbc": 24, "aes-256-cbc": 32,
-          "hmac-md5-96": 16, "hmac-sha1-96": 20, "hmac-sha-256-128": 32}
+          "hmac-md5-96": 16, "hmac-sha1-96": 20, "hmac-sha-256-128": 32, None: 0,
+          "aes-128-gcm": 20}  # GCM: the AES key, then the 4-byte salt
 LINUX_ENC = {"des-cbc": "cbc(des)", "3des-cbc": "cbc(des3_ede)", "aes-128-cbc": "cbc(aes)",
              "aes-192-cbc": "cbc(aes)", "aes-256-cbc": "cbc(aes)"}
 LINUX_AUTH = {"hmac-md5-96": ("hmac(md5)", 96), "hmac-sha1-96": ("hmac(sha1)", 96),
               "hmac-sha-256-128": ("hmac(sha256)", 128)}
 TSHARK_ENC = {"des-cbc": "DES-CBC [RFC2405]", "3des-cbc": "TripleDES-CBC [RFC2451]",
               "aes-128-cbc": "AES-CBC [RFC3602]", "aes-192-cbc": "AES-CBC [RFC3602]",
-              "aes-256-cbc": "AES-CBC [RFC3602]"}
+              "aes-256-cbc": "AES-CBC [RFC3602]",
+              "aes-128-gcm": "AES-GCM with 16 octet ICV [RFC4106]"}
 TSHARK_AUTH = {"hmac-md5-96": "HMAC-MD5-96 [RFC2403]", "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
-               "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]"}
+               "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]", None: "NULL"}
 
 INTERFACES = f"""interfaces {{
     ge-0/0/0 {{ unit 0 {{ family inet {{ address {OSG_LAN}; }} }} }}
@@ -199,10 +214,12 @@ def tunnels():
 
 
 def manual_dir(name, sa):
-    spi, enc, ekey, auth, akey = sa
-    return (f"direction {name} {{ protocol esp; spi {spi}; "
-            f"authentication {{ algorithm {auth}; key hexadecimal 0x{akey.hex()}; }} "
-            f"encryption {{ algorithm {enc}; key hexadecimal 0x{ekey.hex()}; }} }}")
+    """sa: (spi, cipher, key, integrity, key, protocol, ESP SPI of a bundle)."""
+    spi, enc, ekey, auth, akey, proto, aux = sa
+    a = f"authentication {{ algorithm {auth}; key hexadecimal 0x{akey.hex()}; }} " if auth else ""
+    e = f"encryption {{ algorithm {enc}; key hexadecimal 0x{ekey.hex()}; }} " if enc else ""
+    x = f"auxiliary-spi {aux}; " if aux else ""
+    return f"direction {name} {{ protocol {proto}; spi {spi}; {x}{a}{e}}}"
 
 
 def osg_config(sa_in, sa_out, udp):
@@ -237,26 +254,59 @@ services {{
 # ---------------------------------------------------------------- guest side
 
 
-def xfrm_state(src, dst, sa, reqid, udp, inbound):
-    spi, enc, ekey, auth, akey = sa
-    aname, trunc = LINUX_AUTH[auth]
-    return (f"{IP} xfrm state add src {src} dst {dst} proto esp spi {spi:#x} reqid {reqid} "
-            f"mode tunnel {'replay-window 64 ' if inbound else ''}"
-            f"enc '{LINUX_ENC[enc]}' 0x{ekey.hex()} auth-trunc '{aname}' 0x{akey.hex()} {trunc}"
-            + (" encap espinudp 4500 4500 0.0.0.0" if udp else ""))
+def xfrm_states(src, dst, sa, reqid, udp, inbound):
+    """The guest's states for one of OpenSG's SAs: ESP or AH in tunnel mode;
+    for a bundle (Junos: ESP in tunnel mode, then AH over its outer header)
+    ESP in tunnel mode with the ESP SPI and no integrity of its own (or
+    GCM's tag), and AH in *transport* mode with the AH SPI, applied to the
+    outer packet that ESP's tunnel made."""
+    spi, enc, ekey, auth, akey, proto, aux = sa
+    head = f"{IP} xfrm state add src {src} dst {dst}"
+    win = "replay-window 64 " if inbound else ""
+    if enc is None:
+        esp = None
+    elif enc.endswith("gcm"):
+        esp = f"aead 'rfc4106(gcm(aes))' 0x{ekey.hex()} 128"
+    else:
+        esp = f"enc '{LINUX_ENC[enc]}' 0x{ekey.hex()}"
+    ah = (f"auth-trunc '{LINUX_AUTH[auth][0]}' 0x{akey.hex()} {LINUX_AUTH[auth][1]}"
+          if auth else "")
+    if proto == "esp":
+        return [f"{head} proto esp spi {spi:#x} reqid {reqid} mode tunnel {win}{esp} "
+                f"{ah if not enc.endswith('gcm') else ''}"
+                + (" encap espinudp 4500 4500 0.0.0.0" if udp else "")]
+    # Linux pads an AH header to 8 bytes on IPv4 (hmac-sha-256-128: 12 + 16
+    # + 4) and accepts only that, unless `flag align4` (RFC 4302: 4 bytes):
+    # the guest receives with align4 (fwdd sends 28 bytes) and sends
+    # without it (fwdd accepts the padded 32)
+    a4 = "flag align4 " if inbound else ""
+    if proto == "ah":
+        return [f"{head} proto ah spi {spi:#x} reqid {reqid} mode tunnel {win}{a4}{ah}"]
+    return [f"{head} proto esp spi {aux:#x} reqid {reqid} mode tunnel {win}{esp}",
+            f"{head} proto ah spi {spi:#x} reqid {reqid} mode transport {win}{a4}{ah}"]
+
+
+def xfrm_tmpls(src, dst, proto, reqid):
+    """A policy's templates, innermost first (what the kernel applies
+    first on output; on input the outermost is checked first)."""
+    if proto == "bundle":
+        return (f"tmpl src {src} dst {dst} proto esp reqid {reqid} mode tunnel "
+                f"tmpl proto ah reqid {reqid} mode transport")
+    return f"tmpl src {src} dst {dst} proto {proto} reqid {reqid} mode tunnel"
 
 
 def guest_config(sa_in, sa_out, reqid, udp):
     """sa_in / sa_out are OpenSG's: the guest sends with sa_in, receives
     with sa_out."""
+    proto = sa_in[5]
     return "set -e\n" + "\n".join([
         f"{IP} xfrm policy flush", f"{IP} xfrm state flush",
-        xfrm_state(GUEST_WAN, OSG_GW, sa_in, reqid, udp, False),
-        xfrm_state(OSG_GW, GUEST_WAN, sa_out, reqid, udp, True),
+        *xfrm_states(GUEST_WAN, OSG_GW, sa_in, reqid, udp, False),
+        *xfrm_states(OSG_GW, GUEST_WAN, sa_out, reqid, udp, True),
         f"{IP} xfrm policy add src 10.9.9.0/24 dst 10.1.1.0/24 dir out "
-        f"tmpl src {GUEST_WAN} dst {OSG_GW} proto esp reqid {reqid} mode tunnel",
+        + xfrm_tmpls(GUEST_WAN, OSG_GW, proto, reqid),
         f"{IP} xfrm policy add src 10.1.1.0/24 dst 10.9.9.0/24 dir in "
-        f"tmpl src {OSG_GW} dst {GUEST_WAN} proto esp reqid {reqid} mode tunnel",
+        + xfrm_tmpls(OSG_GW, GUEST_WAN, proto, reqid),
         f"{IP} xfrm state list | grep -c '^src'"]) + "\n"
 
 
@@ -265,7 +315,7 @@ def guest_states():
     out = G.run(f"{IP} -s xfrm state list").out
     states = {}
     for block in re.split(r"^(?=src )", out, flags=re.M):
-        m = re.search(r"proto esp spi 0x([0-9a-f]+)", block)
+        m = re.search(r"proto (?:esp|ah) spi 0x([0-9a-f]+)", block)
         if not m:
             continue
         cur = re.search(r"lifetime current:\s*\n\s*(\d+)\(bytes\), (\d+)\(packets\)", block)
@@ -422,7 +472,7 @@ def guest_ready():
     warnings = [ln for ln in G.console.splitlines() if ln.startswith("osg-guest:")]
     assert not warnings, "\n".join(warnings)
     r = G.run("lsmod")
-    for mod in ("esp4", "xfrm_user", "des_generic", "drbg"):  # the rest is built in
+    for mod in ("esp4", "ah4", "xfrm_user", "des_generic", "drbg"):  # the rest is built in
         assert f"\n{mod} " in r.out, f"{mod} not loaded:\n{r.out}"
     # guest-originated traffic to the LAN (nc) from the protected address
     G.run(f"{IP} route replace 10.1.1.0/24 via {OSG_GW} src {GUEST_LAN}")
@@ -476,26 +526,38 @@ def diagnose():
 # ---------------------------------------------------------------- one run
 
 
-def one_run(n, enc, auth, udp):
-    tag = f"[{n}] {enc}/{auth}/{'udp' if udp else 'esp'}"
+def run_sa(n, k, enc, auth, proto):
+    spi = 0x3000 + 16 * n + k
+    return (spi, enc, secrets.token_bytes(KEYLEN[enc]), auth, secrets.token_bytes(KEYLEN[auth]),
+            proto, spi + 8 if proto == "bundle" else None)
+
+
+def one_run(n, enc, auth, udp, proto):
+    tag = f"[{n}] {proto} {enc or ''}/{auth or ''}{'/udp' if udp else ''}"
     # OpenSG's SAs: inbound (guest -> OpenSG) and outbound (OpenSG -> guest)
-    sa_in = (0x3000 + 16 * n + 1, enc, secrets.token_bytes(KEYLEN[enc]), auth,
-             secrets.token_bytes(KEYLEN[auth]))
-    sa_out = (0x3000 + 16 * n + 2, enc, secrets.token_bytes(KEYLEN[enc]), auth,
-              secrets.token_bytes(KEYLEN[auth]))
-    wire_sas = [(GUEST_WAN, OSG_GW) + sa_in, (OSG_GW, GUEST_WAN) + sa_out]
+    sa_in, sa_out = run_sa(n, 1, enc, auth, proto), run_sa(n, 2, enc, auth, proto)
+    # what tshark decrypts: ESP (a bundle's without integrity of its own)
+    if proto == "esp":
+        wire_sas = [(GUEST_WAN, OSG_GW) + sa_in[:5], (OSG_GW, GUEST_WAN) + sa_out[:5]]
+    elif proto == "bundle":
+        wire_sas = [(GUEST_WAN, OSG_GW, sa_in[6], enc, sa_in[2], None, b""),
+                    (OSG_GW, GUEST_WAN, sa_out[6], enc, sa_out[2], None, b"")]
+    # the SPIs of fwdd's counters: (ESP in, ESP out), (AH in, AH out)
+    esp_spis = {"esp": (sa_in[0], sa_out[0]), "bundle": (sa_in[6], sa_out[6])}.get(proto)
+    ah_spis = (sa_in[0], sa_out[0]) if proto != "esp" else None
     stat0, seen = {}, {}
 
     def configure():
         commit(osg_config(sa_in, sa_out, udp))
         r = G.run(guest_config(sa_in, sa_out, n + 1, udp))
-        assert r.out.split()[-1] == "2", r.out
+        assert r.out.split()[-1] == ("4" if proto == "bundle" else "2"), r.out
         last = []
 
         def fresh():  # the run's new tunnel, nothing counted yet
             last[:] = tunnels()
-            return len(last) == 1 and last[0]["esp-encrypted-packets"] == "0" and \
-                last[0]["esp-decrypted-packets"] == "0"
+            return len(last) == 1 and all(last[0][k] == "0" for k in (
+                "esp-encrypted-packets", "esp-decrypted-packets", "ah-output-packets",
+                "ah-input-packets"))
 
         try:
             wait_for(fresh, timeout=10, what="the new manual tunnel")
@@ -503,7 +565,8 @@ def one_run(n, enc, auth, udp):
             raise AssertionError(f"fwdd tunnels: {last}")
         assert last[0]["sa-remote-gateway"] == GUEST_WAN, last
         stat0.update(xfrm_stat())
-        return f"SPIs {sa_in[0]:#x} in, {sa_out[0]:#x} out"
+        aux = f" (ESP {sa_in[6]:#x}, {sa_out[6]:#x})" if sa_in[6] else ""
+        return f"SPIs {sa_in[0]:#x} in, {sa_out[0]:#x} out{aux}"
 
     check(f"{tag}: manual SAs on OpenSG (mgd) and in the guest (ip xfrm)", configure)
     cap = Capture(f"run{n}")
@@ -568,6 +631,11 @@ def one_run(n, enc, auth, udp):
 
         check(f"{tag}: 1 MB TCP guest -> LAN host (nc), SHA-256", tcp_from_guest)
 
+        # fwdd's counter names for each protocol: (in, out)
+        names = [("esp-decrypted-packets", "esp-encrypted-packets", esp_spis),
+                 ("ah-input-packets", "ah-output-packets", ah_spis)]
+        names = [x for x in names if x[2]]
+
         def counters():
             last = {}
 
@@ -575,31 +643,36 @@ def one_run(n, enc, auth, udp):
                 t = tunnels()
                 s = guest_states()
                 last["t"], last["s"] = t, s
-                return (len(t) == 1 and sa_in[0] in s and sa_out[0] in s and
-                        int(t[0]["esp-decrypted-packets"]) == s[sa_in[0]]["packets"] and
-                        int(t[0]["esp-encrypted-packets"]) == s[sa_out[0]]["packets"])
+                return len(t) == 1 and all(
+                    spis[0] in s and spis[1] in s and
+                    int(t[0][cin]) == s[spis[0]]["packets"] and
+                    int(t[0][cout]) == s[spis[1]]["packets"] for cin, cout, spis in names)
 
             try:
                 wait_for(agree, timeout=10, what="counters agree")
             except Exception:
                 raise AssertionError(f"fwdd {last.get('t')}\nguest {last.get('s')}")
             t, s = last["t"][0], last["s"]
-            enc_p, dec_p = int(t["esp-encrypted-packets"]), int(t["esp-decrypted-packets"])
-            assert enc_p > 700 and dec_p > 700, t
+            note = []
+            for cin, cout, (spi_in, spi_out) in names:
+                got, sent = int(t[cin]), int(t[cout])
+                assert got > 700 and sent > 700, t
+                seen[spi_in], seen[spi_out] = got, sent
+                note.append(f"fwdd {cout} {sent} = guest in {s[spi_out]['packets']}, "
+                            f"{cin} {got} = guest out {s[spi_in]['packets']}")
+            if proto == "ah":
+                assert t["esp-encrypted-packets"] == t["esp-decrypted-packets"] == "0", t
             for k in ("replay-errors", "esp-authentication-failures", "esp-decryption-failures",
-                      "bad-headers", "bad-trailers"):
+                      "bad-headers", "bad-trailers", "ah-authentication-failures"):
                 assert t[k] == "0", t
-            for spi in (sa_in[0], sa_out[0]):
+            for spi in seen:
                 assert s[spi]["replay"] == 0 and s[spi]["failed"] == 0, s
-            seen[sa_in[0]], seen[sa_out[0]] = dec_p, enc_p
             stat = xfrm_stat()
             moved = {k: v - stat0.get(k, 0) for k, v in stat.items() if v != stat0.get(k, 0)}
             assert not moved, f"guest /proc/net/xfrm_stat moved: {moved}"
-            return (f"fwdd enc {enc_p} = guest in {s[sa_out[0]]['packets']}, "
-                    f"fwdd dec {dec_p} = guest out {s[sa_in[0]]['packets']}, no errors"
-                    + ("" if stat else " (no xfrm_stat)"))
+            return "; ".join(note) + ", no errors" + ("" if stat else " (no xfrm_stat)")
 
-        check(f"{tag}: ESP counters (fwdd statistics vs ip -s xfrm state)", counters)
+        check(f"{tag}: counters (fwdd statistics vs ip -s xfrm state)", counters)
     finally:
         cap.stop()
 
@@ -610,33 +683,59 @@ def one_run(n, enc, auth, udp):
         assert not clear, f"{len(clear)} packets between the LANs in clear"
         esp = [p for p in pkts if p[9] == 50]
         nat = [p for p in pkts if p[9] == 17 and p[20:24] == b"\x11\x94\x11\x94"]
-        other = len(pkts) - len(esp) - len(nat)
-        assert all(p[12:16] in wan and p[16:20] in wan for p in esp + nat)
-        if udp:
-            assert not esp and len(nat) > 1500, (len(esp), len(nat))
+        ah = [p for p in pkts if p[9] == 51]
+        other = len(pkts) - len(esp) - len(nat) - len(ah)
+        assert all(p[12:16] in wan and p[16:20] in wan for p in esp + nat + ah)
+        inner = {sa_in[0]: (GUEST_LAN, LAN_HOST), sa_out[0]: (LAN_HOST, GUEST_LAN)}
+        spis = {}
+        if proto != "esp":  # AH: every ICV checked here, ESP SPIs inside a bundle
+            assert not esp and not nat and len(ah) > 1500, (len(esp), len(nat), len(ah))
+            sas = {sa_in[0]: sa_in, sa_out[0]: sa_out}
+            for p in ah:
+                nh, spi, seq = ah_fields(p)
+                assert spi in sas and ah_icv_good(p, auth, sas[spi][4]), \
+                    f"AH ICV or SPI wrong: {p[:80].hex()}"
+                spis.setdefault(spi, []).append(seq)
+                hl, n_icv = (p[0] & 15) * 4, AH_HASH[auth][1]
+                # fwdd: 12 + ICV; Linux without align4 pads to 8 bytes
+                want = 12 + n_icv + (4 if n_icv == 16 and spi == sa_in[0] else 0)
+                assert (p[hl + 1] + 2) * 4 == want, (spi, p[hl + 1])
+                body = p[hl + want:]
+                if proto == "ah":  # the inner packet in clear behind AH
+                    assert nh == 4 and (socket.inet_ntoa(body[12:16]),
+                                        socket.inet_ntoa(body[16:20])) == inner[spi], body[:20]
+                else:
+                    assert nh == 50 and struct.unpack_from("!I", body)[0] == sas[spi][6], body[:8]
+        elif udp:
+            assert not esp and not ah and len(nat) > 1500, (len(esp), len(nat))
             assert all(struct.unpack_from("!H", p, 26)[0] == 0 for p in nat)  # RFC 3948
         else:
-            assert not nat and len(esp) > 1500, (len(esp), len(nat))
-        rows = tshark_esp(cap.file, wire_sas)
-        inner = {sa_in[0]: (GUEST_LAN, LAN_HOST), sa_out[0]: (LAN_HOST, GUEST_LAN)}
-        bad = [r for r in rows if not r[2] or r[3] not in ("1", "6")  # inner ICMP, TCP
+            assert not nat and not ah and len(esp) > 1500, (len(esp), len(nat))
+        rows = tshark_esp(cap.file, wire_sas) if proto != "ah" else []
+        if proto == "bundle":
+            inner = {sa_in[6]: inner[sa_in[0]], sa_out[6]: inner[sa_out[0]]}
+        icv = proto == "esp" or (proto == "bundle" and enc.endswith("gcm"))  # an ESP ICV
+        bad = [r for r in rows if (icv and not r[2]) or r[3] not in ("1", "6")  # ICMP, TCP
                or inner.get(r[0]) != (r[4], r[5])]
-        assert len(rows) == len(esp) + len(nat), (len(rows), len(esp), len(nat))
+        assert len(rows) == (0 if proto == "ah" else len(esp) + len(nat) + len(ah)), \
+            (len(rows), len(esp), len(nat), len(ah))
         assert not bad, f"{len(bad)} ESP packets fail tshark's ICV check or decryption " \
                         f"(spi, seq, icv good, inner proto, src, dst): {bad[:5]}"
-        spis = {}
         for r in rows:
             spis.setdefault(r[0], []).append(r[1])
-        assert set(spis) == {sa_in[0], sa_out[0]}, spis.keys()
+        assert set(spis) == set(seen), (spis.keys(), seen.keys())
         for spi, seqs in spis.items():
             # every packet counted was on the wire, numbered 1, 2, 3, ...
             want = seen.get(spi, len(seqs))
             assert seqs == list(range(1, want + 1)), \
                 (f"SPI {spi:#x}: {len(seqs)} captured, {want} counted", seqs[:10], seqs[-10:])
-        return (f"{len(pkts)} packets: {len(rows)} {'ESP in UDP 4500' if udp else 'ESP'} "
-                f"(SPI {sa_in[0]:#x} seq 1..{len(spis[sa_in[0]])}, {sa_out[0]:#x} seq "
-                f"1..{len(spis[sa_out[0]])}), every ICV good, decrypted by tshark "
-                f"to 10.9.9.1 <-> 10.1.1.1, {other} other IPv4, none in clear")
+        what = {"esp": "ESP in UDP 4500" if udp else "ESP", "ah": "AH (ICVs checked here)",
+                "bundle": "AH (ICVs checked here) around ESP"}[proto]
+        return (f"{len(pkts)} packets: {len(esp) + len(nat) + len(ah)} {what}, SPIs "
+                + ", ".join(f"{k:#x} seq 1..{len(v)}" for k, v in sorted(spis.items()))
+                + (", every ICV good" if icv or proto != "esp" else "")
+                + (f", decrypted by tshark to {GUEST_LAN} <-> {LAN_HOST}" if rows else "")
+                + f", {other} other IPv4, none in clear")
 
     check(f"{tag}: the wire (capture on fwdd's WAN port, tshark with the keys)", wire)
 
@@ -657,11 +756,11 @@ def main():
             check("guest: ESP modules, route from 10.9.9.1, UDP_ENCAP socket", guest_ready)
         except RunFailed:
             return 1
-        for n, (enc, auth, udp) in enumerate(RUNS):
+        for n, (enc, auth, udp, proto) in enumerate(RUNS):
             if only and n not in only:
                 continue
             try:
-                one_run(n, enc, auth, udp)
+                one_run(n, enc, auth, udp, proto)
             except RunFailed:
                 diagnose()
 

@@ -256,9 +256,12 @@ static int mm4(struct ikei *i, uint8_t *out, size_t cap, size_t *len)
             return ikei_fail(i, "MM4 NAT-D missing");
         natd(i, &i->c.local, i->lport, me);
         natd(i, &i->c.remote, i->rport, peer);
-        if (memcmp(n0->body, me, hl) != 0 || memcmp(n1->body, peer, hl) != 0)
-            return ikei_fail(i, "MM4 NAT-D hashes are wrong");
-        i->nat = i->c.force_natt;
+        if (memcmp(n0->body, me, hl) != 0 || memcmp(n1->body, peer, hl) != 0) {
+            if (!i->c.natd_lax)
+                return ikei_fail(i, "MM4 NAT-D hashes are wrong");
+            i->nat = true;
+        }
+        i->nat = i->nat || i->c.force_natt;
     }
     if (dh_shared(i->dh, i->gxr, i->glen, gxy) < 0)
         return ikei_fail(i, "DH");

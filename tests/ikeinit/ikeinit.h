@@ -37,28 +37,39 @@ struct ikei_conf {
     uint8_t id_type;  /* 0 = ID_IPV4_ADDR of the local address */
     const char *id;   /* FQDN, USER_FQDN, KEY_ID */
     bool natt_vid, dpd_vid, force_natt, initial_contact;
+    bool natd_lax; /* MM4's NAT-D may differ (a responder forcing NAT-T, as charon with
+                      kernel-libipsec does): a NAT, not an error */
     /* endpoints: the initiator's and the responder's */
     struct fwd_addr local, remote;
     /* phase 2 */
-    uint8_t p2_proto; /* 0 = ESP; ISAKMP_PROTO_IPSEC_AH for refusal tests */
+    uint8_t p2_proto; /* 0 = ESP; ISAKMP_PROTO_IPSEC_AH; IKEI_BUNDLE (AH+ESP) */
     uint8_t esp_id;
-    uint16_t esp_keylen, aalg, pfs_group; /* aalg 0: no integrity attribute (AES-GCM) */
+    uint16_t esp_keylen, aalg, pfs_group; /* aalg 0: no integrity attribute (AES-GCM);
+                                             AH's in AH and bundles */
+    uint8_t ah_id;            /* AH transform; 0: AH_MD5, AH_SHA or AH_SHA2-256 by aalg */
+    uint16_t bundle_esp_aalg; /* an integrity attribute on a bundle's ESP (0: none) */
+    bool esp_first;           /* a bundle offered as ESP then AH (default AH then ESP) */
     uint32_t p2_life;
     const char *lnet, *rnet; /* proxies "10.2.2.0/24": initiator's, responder's */
     bool no_ids;
 };
+
+#define IKEI_BUNDLE 255 /* p2_proto: AH and ESP under one proposal number (RFC 2408 4.2) */
 
 struct ikei_qm {
     uint32_t msgid;
     uint8_t iv[CRYPTO_MAX_BLOCK];
     uint8_t ni[32], nr[ISAKMP_NONCE_MAX];
     size_t nr_len;
-    uint32_t spi_i, spi_r; /* the SPI we proposed (our inbound), the responder's */
+    uint32_t spi_i, spi_r; /* the SPI we proposed (our inbound), the responder's; AH's in
+                              AH and bundles */
+    uint32_t aux_i, aux_r; /* a bundle's ESP SPIs */
     struct dh_keypair *dh;
     bool done;
     uint32_t resp_lifetime; /* RESPONDER-LIFETIME seconds, 0 if none */
     size_t ekey_len, akey_len;
-    /* keys of the SA carrying our traffic (spi_r) and of the return SA (spi_i) */
+    /* keys of the SA carrying our traffic (spi_r) and of the return SA (spi_i): ESP's
+     * cipher key (a bundle: under aux_*), the integrity key of ESP or AH */
     uint8_t ekey_ir[FWD_KEY_MAX], akey_ir[FWD_KEY_MAX], ekey_ri[FWD_KEY_MAX], akey_ri[FWD_KEY_MAX];
     uint8_t encap; /* as proposed */
 };

@@ -1,5 +1,6 @@
 /*
- * ikeinit_qm.c: the test initiator's quick mode (QM1 out, QM2 checked:
+ * ikeinit_qm.c: the test initiator's quick mode (QM1 out: ESP, AH or an
+ * AH+ESP bundle under one proposal number; QM2 checked:
  * HASH(2), echoed IDs, RESPONDER-LIFETIME, PFS; KEYMAT of both SAs; QM3)
  * and informational exchanges (DELETE, R-U-THERE out; notifies and
  * deletes in, protected or not).
@@ -40,10 +41,44 @@ static void add_id(struct msg_builder *b, const char *net)
           2 * al);
 }
 
+static uint8_t ah_id(const struct ikei_conf *c)
+{
+    if (c->ah_id)
+        return c->ah_id;
+    return c->aalg == ISAKMP_AALG_HMAC_MD5   ? ISAKMP_AH_MD5
+           : c->aalg == ISAKMP_AALG_HMAC_SHA ? ISAKMP_AH_SHA
+                                             : ISAKMP_AH_SHA2_256;
+}
+
+/* One protocol's proposal with one transform and the SA attributes. */
+static void add_proposal(struct ikei *i, struct msg_builder *b, uint8_t proto, uint32_t spi)
+{
+    uint8_t s[4];
+    bool bundle = i->c.p2_proto == IKEI_BUNDLE;
+
+    u32be(s, spi);
+    mb_proposal_begin(b, i->c.prop_num, proto, s, 4);
+    if (proto == ISAKMP_PROTO_IPSEC_AH) {
+        mb_transform_begin(b, i->c.prop_num, ah_id(&i->c));
+        mb_attr(b, ISAKMP_A2_AUTH, i->c.aalg);
+    } else {
+        mb_transform_begin(b, i->c.prop_num, i->c.esp_id);
+        if (i->c.esp_keylen)
+            mb_attr(b, ISAKMP_A2_KEY_LENGTH, i->c.esp_keylen);
+        if (bundle ? i->c.bundle_esp_aalg : i->c.aalg) /* none with AES-GCM or in a bundle */
+            mb_attr(b, ISAKMP_A2_AUTH, bundle ? i->c.bundle_esp_aalg : i->c.aalg);
+    }
+    mb_attr(b, ISAKMP_A2_ENCAP, i->qm.encap);
+    if (i->c.pfs_group)
+        mb_attr(b, ISAKMP_A2_GROUP, i->c.pfs_group);
+    mb_attr(b, ISAKMP_A2_LIFE_TYPE, ISAKMP_LIFE_SECONDS);
+    mb_attr(b, ISAKMP_A2_LIFE_DURATION, i->c.p2_life);
+}
+
 int ikei_qm1(struct ikei *i, uint8_t *out, size_t cap, size_t *len)
 {
     struct ikei_qm *q = &i->qm;
-    uint8_t body[4096], spi[4], *hp;
+    uint8_t body[4096], *hp;
     struct msg_builder b;
     size_t hl = i->keys.len;
     uint8_t proto = i->c.p2_proto ? i->c.p2_proto : ISAKMP_PROTO_IPSEC_ESP;
@@ -56,29 +91,26 @@ int ikei_qm1(struct ikei *i, uint8_t *out, size_t cap, size_t *len)
         crypto_random(&q->msgid, 4);
     crypto_random(&q->spi_i, 4);
     q->spi_i |= 0x1000;
+    if (proto == IKEI_BUNDLE) {
+        crypto_random(&q->aux_i, 4);
+        q->aux_i |= 0x1000;
+    }
     crypto_random(q->ni, sizeof(q->ni));
     q->encap = i->nat ? ISAKMP_ENCAP_UDP_TUNNEL : ISAKMP_ENCAP_TUNNEL;
     if (ikev1_phase2_iv(i->hashalg, i->p1_last, i->keys.iv_len, q->msgid, q->iv) < 0)
         return ikei_fail(i, "IV");
-    u32be(spi, q->spi_i);
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
     mb_sa_begin(&b, ISAKMP_DOI_IPSEC, ISAKMP_SIT_IDENTITY_ONLY);
-    mb_proposal_begin(&b, i->c.prop_num, proto, spi, 4);
-    if (proto == ISAKMP_PROTO_IPSEC_AH) {
-        mb_transform_begin(&b, i->c.prop_num, ISAKMP_AH_SHA);
+    if (proto != IKEI_BUNDLE) {
+        add_proposal(i, &b, proto, q->spi_i);
+    } else if (i->c.esp_first) {
+        add_proposal(i, &b, ISAKMP_PROTO_IPSEC_ESP, q->aux_i);
+        add_proposal(i, &b, ISAKMP_PROTO_IPSEC_AH, q->spi_i);
     } else {
-        mb_transform_begin(&b, i->c.prop_num, i->c.esp_id);
-        if (i->c.esp_keylen)
-            mb_attr(&b, ISAKMP_A2_KEY_LENGTH, i->c.esp_keylen);
+        add_proposal(i, &b, ISAKMP_PROTO_IPSEC_AH, q->spi_i);
+        add_proposal(i, &b, ISAKMP_PROTO_IPSEC_ESP, q->aux_i);
     }
-    if (i->c.aalg || proto == ISAKMP_PROTO_IPSEC_AH) /* none with AES-GCM */
-        mb_attr(&b, ISAKMP_A2_AUTH, i->c.aalg);
-    mb_attr(&b, ISAKMP_A2_ENCAP, q->encap);
-    if (i->c.pfs_group)
-        mb_attr(&b, ISAKMP_A2_GROUP, i->c.pfs_group);
-    mb_attr(&b, ISAKMP_A2_LIFE_TYPE, ISAKMP_LIFE_SECONDS);
-    mb_attr(&b, ISAKMP_A2_LIFE_DURATION, i->c.p2_life);
     mb_sa_end(&b);
     mb_nonce(&b, q->ni, sizeof(q->ni));
     if (i->c.pfs_group) {
@@ -96,10 +128,37 @@ int ikei_qm1(struct ikei *i, uint8_t *out, size_t cap, size_t *len)
     return ikei_encrypt(i, q->iv, ISAKMP_EXCH_QUICK, q->msgid, &b, out, cap, len);
 }
 
+/* RFC 2409 5.5, per protocol and SPI: ESP's cipher then integrity key;
+ * AH's integrity key; a bundle: AH's under spi, ESP's cipher under aux. */
+static int keymat(struct ikei *i, const struct ikev1_qm_input *qi, uint32_t spi, uint32_t aux,
+                  uint8_t *ekey, uint8_t *akey)
+{
+    struct ikei_qm *q = &i->qm;
+    uint8_t km[128];
+
+    if (i->c.p2_proto == 0 || i->c.p2_proto == ISAKMP_PROTO_IPSEC_ESP) {
+        if (ikev1_keymat(&i->keys, qi, ISAKMP_PROTO_IPSEC_ESP, spi, km, q->ekey_len + q->akey_len) <
+            0)
+            return -1;
+        memcpy(ekey, km, q->ekey_len);
+        memcpy(akey, km + q->ekey_len, q->akey_len);
+        return 0;
+    }
+    if (ikev1_keymat(&i->keys, qi, ISAKMP_PROTO_IPSEC_AH, spi, km, q->akey_len) < 0)
+        return -1;
+    memcpy(akey, km, q->akey_len);
+    if (i->c.p2_proto == IKEI_BUNDLE) {
+        if (ikev1_keymat(&i->keys, qi, ISAKMP_PROTO_IPSEC_ESP, aux, km, q->ekey_len) < 0)
+            return -1;
+        memcpy(ekey, km, q->ekey_len);
+    }
+    return 0;
+}
+
 int ikei_qm2(struct ikei *i, const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *olen)
 {
     struct ikei_qm *q = &i->qm;
-    uint8_t next[CRYPTO_MAX_BLOCK], hash[CRYPTO_MAX_HASH], body[256], *hp, gqm[1024], km[128];
+    uint8_t next[CRYPTO_MAX_BLOCK], hash[CRYPTO_MAX_HASH], body[256], *hp, gqm[1024];
     const struct msg_payload *sa, *nonce, *ke;
     const struct msg_proposal *p;
     const uint8_t *rest;
@@ -121,12 +180,24 @@ int ikei_qm2(struct ikei *i, const uint8_t *in, size_t len, uint8_t *out, size_t
     sa = msg_find(&i->m, ISAKMP_PL_SA, 0);
     nonce = msg_find(&i->m, ISAKMP_PL_NONCE, 0);
     ke = msg_find(&i->m, ISAKMP_PL_KE, 0);
-    if (sa == NULL || nonce == NULL || sa->u.sa.nprops != 1)
-        return ikei_fail(i, "QM2 without SA/nonce");
-    p = msg_sa_prop(&i->m, &sa->u.sa, 0);
-    if (p->spi_size != 4 || p->num != i->c.prop_num)
-        return ikei_fail(i, "QM2 proposal");
-    q->spi_r = be32(p->spi);
+    if (sa == NULL || nonce == NULL ||
+        sa->u.sa.nprops != (i->c.p2_proto == IKEI_BUNDLE ? 2u : 1u) || sa->u.sa.ngroups != 1)
+        return ikei_fail(i, "QM2 without SA/nonce, or not one proposal of our protocols");
+    for (unsigned n = 0; n < sa->u.sa.nprops; n++) {
+        uint8_t want =
+            i->c.p2_proto == IKEI_BUNDLE
+                ? (n == 0) == i->c.esp_first ? ISAKMP_PROTO_IPSEC_ESP : ISAKMP_PROTO_IPSEC_AH
+            : i->c.p2_proto ? i->c.p2_proto
+                            : ISAKMP_PROTO_IPSEC_ESP;
+        p = msg_sa_prop(&i->m, &sa->u.sa, n);
+        if (p->spi_size != 4 || p->num != i->c.prop_num || p->proto != want || p->nxforms != 1)
+            return ikei_fail(i, "QM2 proposal %u: protocol %u, number %u (we offered %u, %u)", n,
+                             p->proto, p->num, want, i->c.prop_num);
+        if (i->c.p2_proto == IKEI_BUNDLE && want == ISAKMP_PROTO_IPSEC_ESP)
+            q->aux_r = be32(p->spi);
+        else
+            q->spi_r = be32(p->spi);
+    }
     memcpy(q->nr, nonce->body, q->nr_len = nonce->body_len);
     if (!i->c.no_ids && msg_count(&i->m, ISAKMP_PL_ID) != 2)
         return ikei_fail(i, "QM2 does not echo the IDs");
@@ -141,26 +212,21 @@ int ikei_qm2(struct ikei *i, const uint8_t *in, size_t len, uint8_t *out, size_t
         if (ke == NULL || ke->body_len != gl || dh_shared(q->dh, ke->body, gl, gqm) < 0)
             return ikei_fail(i, "QM2 PFS KE");
     }
-    q->ekey_len = i->c.esp_id == ISAKMP_ESP_3DES  ? 24
-                  : i->c.esp_id == ISAKMP_ESP_DES ? 8
+    q->ekey_len = i->c.p2_proto == ISAKMP_PROTO_IPSEC_AH ? 0
+                  : i->c.esp_id == ISAKMP_ESP_3DES       ? 24
+                  : i->c.esp_id == ISAKMP_ESP_DES        ? 8
                   : i->c.esp_id >= ISAKMP_ESP_AES_GCM_8 && i->c.esp_id <= ISAKMP_ESP_AES_GCM_16
                       ? i->c.esp_keylen / 8 + 4 /* RFC 4106 8.1: and the salt */
                       : i->c.esp_keylen / 8;
-    q->akey_len = i->c.aalg == 0                      ? 0
-                  : i->c.aalg == ISAKMP_AALG_HMAC_MD5 ? 16
-                  : i->c.aalg == ISAKMP_AALG_HMAC_SHA ? 20
-                                                      : 32;
+    q->akey_len = i->c.p2_proto == IKEI_BUNDLE && i->c.bundle_esp_aalg ? 0 /* refused anyway */
+                  : i->c.aalg == 0                                     ? 0
+                  : i->c.aalg == ISAKMP_AALG_HMAC_MD5                  ? 16
+                  : i->c.aalg == ISAKMP_AALG_HMAC_SHA                  ? 20
+                                                                       : 32;
     qi = (struct ikev1_qm_input){q->ni, q->nr, sizeof(q->ni), q->nr_len, q->dh ? gqm : NULL, gl};
-    if (ikev1_keymat(&i->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, q->spi_r, km,
-                     q->ekey_len + q->akey_len) < 0)
+    if (keymat(i, &qi, q->spi_r, q->aux_r, q->ekey_ir, q->akey_ir) < 0 ||
+        keymat(i, &qi, q->spi_i, q->aux_i, q->ekey_ri, q->akey_ri) < 0)
         return ikei_fail(i, "KEYMAT");
-    memcpy(q->ekey_ir, km, q->ekey_len);
-    memcpy(q->akey_ir, km + q->ekey_len, q->akey_len);
-    if (ikev1_keymat(&i->keys, &qi, ISAKMP_PROTO_IPSEC_ESP, q->spi_i, km,
-                     q->ekey_len + q->akey_len) < 0)
-        return ikei_fail(i, "KEYMAT");
-    memcpy(q->ekey_ri, km, q->ekey_len);
-    memcpy(q->akey_ri, km + q->ekey_len, q->akey_len);
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, i->keys.len);
     if (hp == NULL ||
@@ -189,9 +255,12 @@ static int protected(struct ikei *i, int kind, uint32_t arg, uint8_t *out, size_
     memcpy(spi + 8, i->rcky, 8);
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
-    if (kind == 0) { /* D(ESP): our inbound SPI */
+    if (kind == 0) { /* D(ESP), or D(AH) for AH and bundles: our inbound SPI */
         u32be(seq, i->qm.spi_i);
-        mb_delete(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_IPSEC_ESP, 4, seq, 1);
+        mb_delete(&b, ISAKMP_DOI_IPSEC,
+                  i->c.p2_proto && i->c.p2_proto != ISAKMP_PROTO_IPSEC_ESP ? ISAKMP_PROTO_IPSEC_AH
+                                                                           : ISAKMP_PROTO_IPSEC_ESP,
+                  4, seq, 1);
     } else if (kind == 1) {
         mb_delete(&b, ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, 16, spi, 1);
     } else {

@@ -32,8 +32,9 @@ def check_history(a, c):
     assert len(hist) == len(index), (hist, index)
     for line in index:
         seq = line.split("\t")[0]
-        path = os.path.join(a.root, "db", "history", f"r{seq}.conf")
-        assert os.path.exists(path), path
+        # a full configuration or a delta from the previous one (docs/mgd.md)
+        path = os.path.join(a.root, "db", "history", f"r{seq}")
+        assert os.path.exists(path + ".conf") or os.path.exists(path + ".delta"), path
     assert not os.path.exists(os.path.join(a.root, "db", "journal"))
     leftovers = [f for f in os.listdir(os.path.join(a.root, "db", "history")) if f.endswith(".tmp")]
     assert not leftovers, leftovers
@@ -81,6 +82,68 @@ def make_case(point):
 
 CASES = [make_case(f"{s}:{f}") for f in FILES for s in STEPS] + \
     [make_case("between-apply-persist")]
+
+
+def rollback_host(c, n):
+    out = c.command(f"show system rollback {n}").text("configuration-output") or ""
+    m = re.search(r"host-name (\S+);", out)
+    return m.group(1) if m else None
+
+
+def test_delta_history():
+    """Commits store what changed (history/rSEQ.delta); every rollback reads
+    back the same after a restart and after a crash in the middle of a
+    delta's write; a full file comes back after DB_DELTA_CHAIN deltas."""
+    a = Appliance().start_mgd()
+    try:
+        c = a.client()
+        names = [f"d{i}" for i in range(20)]
+        for i, name in enumerate(names):
+            extra = [f"set interfaces ge-0/0/{i} description x{i}"] if i % 3 == 0 else []
+            if i % 5 == 4:
+                extra.append(f"delete interfaces ge-0/0/{i - 4}")
+            r = configure(c, f"set system host-name {name}", *extra)
+            assert r.output.endswith("commit complete\n"), r.output
+        hist = os.path.join(a.root, "db", "history")
+        files = sorted(os.listdir(hist))
+        assert any(f.endswith(".delta") for f in files), files
+        # at most DB_DELTA_CHAIN - 1 deltas follow a full file
+        assert sum(f.endswith(".conf") for f in files) >= 2, files
+        want = {n: rollback_host(c, n) for n in range(len(names) + 1)}
+        assert want[0] == names[-1] and want[5] == names[-6], want
+        committed = c.command("show configuration").text("configuration-text")
+        c.close()
+        assert a.mgd.stop() == 0
+        a.start_mgd()
+        c = a.client()
+        assert c.command("show configuration").text("configuration-text") == committed
+        assert {n: rollback_host(c, n) for n in want} == want
+        # a crash after the delta's rename, before the index: the old state
+        c.close()
+        assert a.mgd.stop() == 0
+        a.start_mgd(env={"OPENSG_CRASH_AT": "after-rename:history"})
+        c = a.client()
+        c.configure()
+        c.edit("set system host-name crashed")
+        try:
+            c.edit("commit")
+            raise AssertionError("the commit answered")
+        except (ConnectionError, OSError):
+            pass
+        assert a.mgd.wait_exit() == 99, a.mgd_log()
+        a.start_mgd()
+        c = a.client()
+        assert host_name(c) == names[-1]
+        assert {n: rollback_host(c, n) for n in want} == want
+        check_history(a, c)
+        # rolling back through deltas commits what the rollback held
+        r = configure(c, "rollback 7")
+        assert r.output.endswith("commit complete\n"), r.output
+        assert host_name(c) == want[7]
+        assert rollback_host(c, 1) == names[-1]
+        check_history(a, c)
+    finally:
+        a.cleanup()
 
 
 def test_syscall_order():
@@ -134,7 +197,7 @@ def test_syscall_order():
             assert ev in events, (ev, events)
             return events.index(ev)
         db = os.path.join(a.root, "db")
-        hist = [e for e in events if e[0] == "rename" and re.search(r"/history/r\d+\.conf$", e[2])]
+        hist = [e for e in events if e[0] == "rename" and re.search(r"/history/r\d+\.(conf|delta)$", e[2])]
         assert hist, events
         target = hist[-1][2]
         index = os.path.join(db, "history", "index")
@@ -156,4 +219,4 @@ def test_syscall_order():
 
 
 if __name__ == "__main__":
-    sys.exit(run(CASES + [test_syscall_order]))
+    sys.exit(run(CASES + [test_delta_history, test_syscall_order]))

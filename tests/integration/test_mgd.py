@@ -194,8 +194,16 @@ def test_rollback_history_and_compare():
             configure(c, f"set system host-name n{i}")
         h = c.command("show system commit").xml.findall(".//commit-history")
         assert len(h) == 50, len(h)
+        # each listed commit has its file (full or delta); older files stay
+        # only while a listed delta needs them
         files = os.listdir(os.path.join(a.root, "db", "history"))
-        assert len([f for f in files if f.endswith(".conf")]) == 50, files
+        stored = [f for f in files if f.endswith(".conf") or f.endswith(".delta")]
+        index = open(os.path.join(a.root, "db", "history", "index")).read().splitlines()
+        assert len(index) == 50, index
+        for line in index:
+            seq = line.split("\t")[0]
+            assert f"r{seq}.conf" in stored or f"r{seq}.delta" in stored, (seq, stored)
+        assert 50 <= len(stored) < 50 + 16, stored
         r = c.command("show system rollback 49")
         assert r.text("configuration-output"), r.raw
         r = c.command("show system rollback 50")
@@ -226,15 +234,16 @@ def test_commit_confirmed_expires():
 
 
 def test_commit_confirmed_is_confirmed_by_commit_check():
-    a = appliance(env={"OPENSG_MINUTE_SECONDS": "1"})
+    # A "minute" of 3 s: commit check must reach mgd before the rollback
+    # would fire, even on a loaded machine; then watch past the deadline.
+    a = appliance(env={"OPENSG_MINUTE_SECONDS": "3"})
     try:
         c = a.client()
         c.configure()
         c.edit("set system host-name keep")
         c.edit("commit confirmed 1")
         assert c.edit("commit check").output == "configuration check succeeds\n"
-        time.sleep(0)  # the deadline would be 1 s away; check it never fires below
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 4
         while time.monotonic() < deadline:
             assert "keep" in c.command("show configuration system").text("configuration-text")
             time.sleep(0.2)

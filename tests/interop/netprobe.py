@@ -4,10 +4,11 @@ exec NS python3 netprobe.py ...).  The last line on stdout is one JSON
 object; every wait has a deadline.
 
   ping DST [--source A] [--count N] [--timeout S]
-      ICMP echo on a raw socket bound to A: per probe, the echo reply or
-      the ICMP error that quotes it (type, code, from), or a timeout.
+      ICMP echo (ICMPv6 echo when DST is an IPv6 address) on a raw socket
+      bound to A: per probe, the echo reply or the ICMP error that quotes
+      it (type, code, from), or a timeout.
   serve BIND PORT [--timeout S]
-      listen on BIND:PORT, print LISTENING, accept one TCP connection,
+      listen on BIND:PORT (IPv4 or IPv6), print LISTENING, accept one TCP connection,
       read to EOF: byte count, SHA-256 and the peer's address.
   send HOST PORT BYTES [--source A] [--timeout S]
       connect (from A when given; retrying until the deadline), send
@@ -57,18 +58,47 @@ def answer(pkt, ident, seq):
     return None
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def answer6(icmp, src, ident, seq):
+    """The probe's answer in a received ICMPv6 message (raw sockets give no
+    IPv6 header; the kernel checks the checksum), or None."""
+    if len(icmp) < 8:
+        return None
+    t, code = icmp[0], icmp[1]
+    if t == 129 and struct.unpack("!HH", icmp[4:8]) == (ident, seq):
+        return {"seq": seq, "type": 129, "code": 0, "from": src}
+    if t in (1, 3) and len(icmp) >= 8 + 40 + 8:  # unreachable, time exceeded
+        inner = icmp[8:]
+        if inner[6] == 58:
+            it, _, _, iid, iseq = struct.unpack("!BBHHH", inner[40:48])
+            if it == 128 and (iid, iseq) == (ident, seq):
+                return {"seq": seq, "type": t, "code": code, "from": src}
+    return None
+
+
 def cmd_ping(a):
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    """ICMP echo (8/0), or ICMPv6 echo (128/129) for an IPv6 DST: the
+    kernel computes the checksum of raw ICMPv6 sockets and gives them no
+    IPv6 header."""
+    v6 = family(a.dst) == socket.AF_INET6
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else \
+        socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     if a.source:
         s.bind((a.source, 0))
     ident = (os.getpid() ^ int.from_bytes(os.urandom(2), "big")) & 0xFFFF
     results = []
     for seq in range(a.count):
         payload = os.urandom(56)
-        hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        hdr = struct.pack("!BBHHH", 8, 0, csum(hdr + payload), ident, seq)
+        if v6:
+            pkt = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + payload
+        else:
+            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+            pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + payload), ident, seq) + payload
         try:
-            s.sendto(hdr + payload, (a.dst, 0))
+            s.sendto(pkt, (a.dst, 0))
         except OSError as e:
             results.append({"seq": seq, "error": e.strerror})
             continue
@@ -78,14 +108,15 @@ def cmd_ping(a):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([s], [], [], left)[0]:
                 break
-            got = answer(s.recv(65535), ident, seq)
+            data, src = s.recvfrom(65535)
+            got = answer6(data, src[0], ident, seq) if v6 else answer(data, ident, seq)
         results.append(got or {"seq": seq, "timeout": True})
     print(json.dumps({"results": results}))
-    return 0 if all(r.get("type") == 0 for r in results) else 1
+    return 0 if all(r.get("type") == (129 if v6 else 0) for r in results) else 1
 
 
 def cmd_serve(a):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(family(a.bind), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((a.bind, a.port))
     ls.listen(1)
@@ -108,7 +139,7 @@ def cmd_serve(a):
 def cmd_send(a):
     deadline = time.monotonic() + a.timeout
     while True:
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c = socket.socket(family(a.host), socket.SOCK_STREAM)
         if a.source:
             c.bind((a.source, 0))
         c.settimeout(3)

@@ -27,159 +27,16 @@ libcharon-extra-plugins (tests/deps.txt).
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "../integration"))
-from harness import SRC, Appliance, exe, run  # noqa: E402
-from mgdclient import wait_for  # noqa: E402
+from osglab import (GW, GW_LAN, LAN_HOST, PEER, PEER_HOST, PEER_LAN, PROBE, PSK, PY, SRC, OpenSG,
+                    StrongSwan, cleanup_all, isp_lab, main, ping, read, sg2_swanctl, tcp)
+from mgdclient import wait_for  # noqa: E402  (osglab put tests/integration on the path)
 
-PSK = "opensg-lab-psk"
-GW, GW_LAN, LAN_HOST = "203.0.113.1", "10.1.1.0/24", "10.1.1.1"
-PEER, PEER_LAN, PEER_HOST = "198.51.100.7", "10.2.2.0/24", "10.2.2.1"
 XFER = 1 << 20
-PY = sys.executable
-PROBE = os.path.join(HERE, "netprobe.py")
-CHARON = "/usr/lib/ipsec/charon"
-SWANCTL_DIRS = ("x509", "x509ca", "x509aa", "x509ocsp", "x509crl", "x509ac", "pubkey",
-                "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12")
 
-
-def sh(*argv, check=True, timeout=60, env=None):
-    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout, env=env)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} (exit {r.returncode}):\n{r.stdout}")
-    return r
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-class Lab:
-    """Four namespaces with names unique to the run, deleted by down()
-    whatever happened; veth pairs made directly in their namespaces."""
-
-    ROLES = ("app", "lan", "isp", "sg2")
-
-    def __init__(self):
-        tag = "%x%04x" % (os.getpid() % 0xFFFF, int.from_bytes(os.urandom(2), "big"))
-        self.ns = {r: f"osi{tag}{r}" for r in self.ROLES}
-        self.made = []
-
-    def ip(self, role, *args):
-        sh("ip", "-n", self.ns[role], *args)
-
-    def up(self):
-        try:
-            for r in self.ROLES:
-                sh("ip", "netns", "add", self.ns[r])
-                self.made.append(self.ns[r])
-                self.ip(r, "link", "set", "lo", "up")
-            # the appliance's ports: ge0 = ge-0/0/0 (LAN), ge1 = ge-0/0/1 (ISP); fwdd owns them
-            self.ip("app", "link", "add", "ge0", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["lan"])
-            self.ip("app", "link", "add", "ge1", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["isp"])
-            self.ip("isp", "link", "add", "eth1", "mtu", "1500", "type", "veth", "peer", "name",
-                    "eth0", "netns", self.ns["sg2"])
-            for role, dev, addr in (("lan", "eth0", "10.1.1.1/24"),
-                                    ("isp", "eth0", "203.0.113.254/24"),
-                                    ("isp", "eth1", "198.51.100.254/24"),
-                                    ("sg2", "eth0", PEER + "/24")):
-                self.ip(role, "addr", "add", addr, "dev", dev)
-                self.ip(role, "link", "set", dev, "mtu", "1500", "up")
-            self.ip("lan", "route", "add", "default", "via", "10.1.1.254")
-            self.ip("sg2", "addr", "add", PEER_HOST + "/32", "dev", "lo")
-            self.ip("sg2", "route", "add", "default", "via", "198.51.100.254")
-            self.run("isp", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward", check=True)
-        except Exception:
-            self.down()
-            raise
-        return self
-
-    def down(self):
-        for ns in reversed(self.made):
-            sh("ip", "netns", "del", ns, check=False)
-        self.made = []
-
-    def argv(self, role, *argv):
-        return ["ip", "netns", "exec", self.ns[role]] + list(argv)
-
-    def run(self, role, *argv, check=False, timeout=60, env=None):
-        return sh(*self.argv(role, *argv), check=check, timeout=timeout, env=env)
-
-
-class StrongSwan:
-    """One charon in the peer's namespace, with its own strongswan.conf,
-    swanctl.conf, VICI socket and a private /run (its pid file)."""
-
-    def __init__(self, lab):
-        self.lab = lab
-        self.dir = tempfile.mkdtemp(prefix="osg-interop-sg2-", dir="/tmp")
-        self.conf = os.path.join(self.dir, "swanctl", "swanctl.conf")
-        self.log = os.path.join(self.dir, "charon.log")
-        self.uri = "unix://" + os.path.join(self.dir, "charon.vici")
-        self.proc = None
-        for sub in SWANCTL_DIRS:
-            os.makedirs(os.path.join(self.dir, "swanctl", sub))
-        os.makedirs(os.path.join(self.dir, "run"))
-        subst = {"@DIR@": self.dir, "@PEER@": PEER, "@PEER_LAN@": PEER_LAN, "@GW@": GW,
-                 "@GW_LAN@": GW_LAN, "@PSK@": PSK}
-        for name, dst in (("strongswan.conf.in", os.path.join(self.dir, "strongswan.conf")),
-                          ("swanctl.conf.in", self.conf)):
-            text = read(os.path.join(HERE, name))
-            for k, v in subst.items():
-                text = text.replace(k, v)
-            with open(dst, "w") as f:
-                f.write(text)
-        self.env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
-
-    def start(self):
-        script = f"mount --bind {self.dir}/run /run && exec {CHARON}"
-        self.proc = subprocess.Popen(
-            self.lab.argv("sg2", "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                          script), env=self.env, stdout=open(self.dir + "/charon.out", "wb"),
-            stderr=subprocess.STDOUT)
-        vici = os.path.join(self.dir, "charon.vici")
-        wait_for(lambda: os.path.exists(vici) or self.proc.poll() is not None, what="charon")
-        assert self.proc.poll() is None, read(self.dir + "/charon.out") + read(self.log)
-        self.swanctl("--load-all", "--file", self.conf)
-
-    def swanctl(self, cmd, *args, check=True, timeout=60):
-        r = self.lab.run("sg2", "swanctl", cmd, "--uri", self.uri, *args, timeout=timeout,
-                         env=self.env)
-        if check and r.returncode != 0:
-            raise AssertionError(f"swanctl {cmd} {' '.join(args)} (exit {r.returncode}):\n"
-                                 f"{r.stdout}\n--- charon.log ---\n{read(self.log)[-3000:]}")
-        return r.stdout
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-LAB = APP = SS = KMD = FWDD = CLIENT = SNIFF = None
-SHOWN = []  # every show output of the run, searched for the key at the end
+LAB = OSG = SS = SNIFF = None
 SPIS = {}
 
 
@@ -187,100 +44,35 @@ SPIS = {}
 
 
 def kmd_log():
-    return read(KMD.log) if KMD else ""
+    return OSG.kmd_log() if OSG else ""
 
 
 def fwdd_log():
-    return read(FWDD.log) if FWDD else ""
-
-
-def show(cmd):
-    r = CLIENT.command(cmd)
-    SHOWN.append(r.raw + "".join(r.chunks))
-    assert not r.error, (cmd, r.raw)
-    return r
-
-
-def flat(elem):
-    """tag -> text of the first element with that tag under elem."""
-    d = {}
-    for e in elem.iter():
-        d.setdefault(e.tag, (e.text or "").strip())
-    return d
+    return OSG.fwdd_log() if OSG else ""
 
 
 def ike_sas():
-    r = show("show services ipsec-vpn ike security-associations detail")
-    return [flat(b) for b in r.xml.iter("ike-security-associations-block")]
+    return OSG.ike_sas()
 
 
 def ipsec_sas():
-    r = show("show services ipsec-vpn ipsec security-associations detail")
-    out = []
-    for b in r.xml.iter("services-security-associations-block"):
-        d = flat(b)
-        d["spis"] = {sa.findtext("sa-direction"): int(sa.findtext("sa-spi"))
-                     for sa in b.iter("security-associations")}
-        out.append(d)
-    return out
+    return OSG.ipsec_sas()
 
 
 def esp_tunnels():
-    r = show("show services ipsec-vpn ipsec statistics")
-    return [flat(t) for t in r.xml.iter("ipsec-tunnel-statistics")]
+    return OSG.esp_tunnels()
 
 
 def vrf_routes():
-    r = show("show route table vrf-n1.inet.0")
-    out = {}
-    for rt in r.xml.iter("rt"):
-        e = rt.find("rt-entry")
-        out[rt.findtext("rt-destination")] = (e.findtext("protocol-name"), e.findtext("preference"),
-                                              e.findtext("nh/via"))
-    return out
-
-
-def probe(role, *args, timeout=60):
-    r = LAB.run(role, PY, PROBE, *args, timeout=timeout)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"netprobe {args} in {role}: {r.stdout}")
-
-
-def ping(role, dst, source=None, count=1, timeout=2):
-    args = ["ping", dst, "--count", str(count), "--timeout", str(timeout)]
-    if source:
-        args += ["--source", source]
-    res = probe(role, *args)["results"]
-    return all(x.get("type") == 0 for x in res), res
+    return OSG.vrf_routes()
 
 
 def peer_ping():
-    return ping("sg2", LAN_HOST, source=PEER_HOST)
+    return ping(LAB, "sg2", LAN_HOST, source=PEER_HOST)
 
 
 def lan_ping():
-    return ping("lan", PEER_HOST)
-
-
-def tcp(server_role, bind, client_role, dst, source=None):
-    """XFER bytes from client_role to server_role; SHA-256 compared."""
-    srv = subprocess.Popen(LAB.argv(server_role, PY, PROBE, "serve", bind, "5201"),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        line = srv.stdout.readline()
-        assert line.strip() == "LISTENING", line + srv.stdout.read()
-        args = ["send", dst, "5201", str(XFER)] + (["--source", source] if source else [])
-        sent = probe(client_role, *args, timeout=90)
-        out, _ = srv.communicate(timeout=60)
-        got = json.loads(out.strip().splitlines()[-1])
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-            srv.wait()
-    assert got["bytes"] == XFER and got["sha256"] == sent["sha256"], (got, sent)
-    return got
+    return ping(LAB, "lan", PEER_HOST)
 
 
 def no_path():
@@ -364,14 +156,14 @@ def test_3_ping_both_ways():
     wait_for(lambda: peer_ping()[0], timeout=20, what="peer LAN -> LAN host ping")
     ok, res = peer_ping()
     assert ok and res[0]["from"] == LAN_HOST, res
-    ok, res = ping("lan", PEER_HOST, count=3)
+    ok, res = ping(LAB, "lan", PEER_HOST, count=3)
     assert ok and all(x["from"] == PEER_HOST for x in res), res
 
 
 def test_3_tcp_1mb_both_ways():
-    got = tcp("lan", LAN_HOST, "sg2", LAN_HOST, source=PEER_HOST)
+    got = tcp(LAB, "lan", LAN_HOST, "sg2", LAN_HOST, XFER, source=PEER_HOST)
     assert got["peer"] == PEER_HOST, got
-    got = tcp("sg2", PEER_HOST, "lan", PEER_HOST)
+    got = tcp(LAB, "sg2", PEER_HOST, "lan", PEER_HOST, XFER)
     assert got["peer"] == LAN_HOST, got
 
 
@@ -414,7 +206,7 @@ def test_4_show_sas_and_reverse_route():
     for cmd in ("show services ipsec-vpn ike security-associations detail",
                 "show services ipsec-vpn ipsec security-associations extensive",
                 "show route table vrf-n1.inet.0"):  # as the CLI renders them
-        SHOWN.append(sh(exe("cli/cli"), "--root", APP.root, "-c", cmd).stdout)
+        OSG.cli(cmd)
 
 
 def test_4_esp_counters_moved():
@@ -483,18 +275,18 @@ def test_6_nothing_left_the_peer_comes_back():
 def test_7_key_nowhere():
     """kmd ran with --debug (its highest level) all along; stop the daemons
     so that every log is complete, then search everything."""
-    SHOWN.append(CLIENT.command("show configuration access").raw)
-    SHOWN.append(CLIENT.command("show log messages").raw)
-    for d, name in ((KMD, "kmd"), (FWDD, "fwdd")):
+    OSG.show("show configuration access")
+    OSG.show("show log messages", check=False)  # no syslog file yet: an error, still searched
+    for d, name in ((OSG.kmd, "kmd"), (OSG.fwdd, "fwdd")):
         rc = d.stop()
         assert rc == 0, f"{name} exited {rc} on SIGTERM:\n" + read(d.log)[-3000:]
     assert "MM1 from" in kmd_log() and "NAT-D:" in kmd_log(), "kmd was not at debug level"
     needles = (PSK.encode(), PSK.encode().hex().encode(), PSK.encode().hex().upper().encode())
-    for i, text in enumerate(SHOWN):
+    for i, text in enumerate(OSG.shown):
         for n in needles:
             assert n not in text.encode(), f"the key is in show output {i}:\n{text[:2000]}"
     seen = 0
-    for d, _, files in os.walk(APP.root):
+    for d, _, files in os.walk(OSG.app.root):
         for f in files:
             path = os.path.join(d, f)
             try:
@@ -505,7 +297,7 @@ def test_7_key_nowhere():
             seen += 1
             for n in needles:
                 assert n not in data, f"the key is in {path}"
-    assert seen >= 3 and os.path.getsize(KMD.log) > 0 and os.path.getsize(APP.mgd.log) > 0
+    assert seen >= 3 and os.path.getsize(OSG.kmd.log) > 0 and os.path.getsize(OSG.app.mgd.log) > 0
 
 
 STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
@@ -518,50 +310,20 @@ STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
 
 
 def setup():
-    global LAB, APP, SS, KMD, FWDD, CLIENT
-    LAB = Lab().up()
-    SS = StrongSwan(LAB)
-    APP = Appliance().start_mgd()
-    CLIENT = APP.client()
-    CLIENT.configure()
-    r = CLIENT.edit("load override terminal", input=read(os.path.join(SRC,
-                                                                     "docs/examples/sg1.conf")))
-    assert r.output == "load complete\n", r.output
-    r = CLIENT.edit("commit")
-    assert r.output.endswith("commit complete\n"), r.output
-    CLIENT.exit_config()
-    FWDD = APP.start(LAB.argv("app", exe("fwdd/fwdd"), "--root", APP.root, "--debug",
-                              "--port", "ge-0/0/0=ge0", "--port", "ge-0/0/1=ge1"), "fwdd")
-
-    def fwdd_ready():
-        r = CLIENT.command("show route table vrf-n1.inet.0")
-        return not r.error and r.find("route-table") is not None
-    wait_for(lambda: fwdd_ready() or not FWDD.alive(), what="fwdd configured")
-    assert FWDD.alive(), fwdd_log()
-    KMD = APP.start([exe("kmd/kmd"), "--root", APP.root, "--debug"], "kmd")
-
-    def kmd_ready():
-        return "connected to fwdd" in kmd_log() and not CLIENT.command(
-            "show services ipsec-vpn ike security-associations").error
-    wait_for(lambda: kmd_ready() or not KMD.alive(), what="kmd connected to mgd and fwdd")
-    assert KMD.alive(), kmd_log()
+    global LAB, OSG, SS
+    LAB = isp_lab("osi")
+    SS = StrongSwan(LAB, "sg2", sg2_swanctl())
+    OSG = OpenSG(LAB).start()
     SS.start()
 
 
 def teardown():
     """Everything goes whatever happened; False when mgd did not exit 0."""
-    ok = True
     if SNIFF and SNIFF.poll() is None:
         SNIFF.kill()
         SNIFF.wait()
-    for step in (lambda: SS and SS.cleanup(), lambda: APP and APP.cleanup(),
-                 lambda: LAB and LAB.down()):
-        try:
-            step()
-        except Exception as e:
-            print(f"teardown: {e}", flush=True)
-            ok = False
-    return ok
+    return cleanup_all(lambda: SS and SS.cleanup(), lambda: OSG and OSG.cleanup(),
+                       lambda: LAB and LAB.down())
 
 
 def diagnostics():
@@ -570,39 +332,5 @@ def diagnostics():
         print(f"--- {name} (end) ---\n{text[-4000:]}", flush=True)
 
 
-def main():
-    if os.geteuid() != 0:
-        print("the interop test needs root (network namespaces)")
-        return 1
-    missing = [p for p in (CHARON, shutil.which("swanctl") or "/usr/sbin/swanctl",
-                           "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so")
-               if not os.path.exists(p)]
-    if missing:
-        print("missing " + ", ".join(missing) + ": install strongswan-charon strongswan-swanctl "
-              "libcharon-extra-plugins (tests/deps.txt)")
-        return 1
-    # a test runner's timeout sends SIGTERM: still delete the namespaces
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    start = time.monotonic()
-    rc = 1
-    try:
-        setup()
-        print(f"setup ({time.monotonic() - start:.1f} s): namespaces {' '.join(LAB.made)}",
-              flush=True)
-        rc = run(STEPS)
-    except Exception:
-        import traceback
-        traceback.print_exc()
-        print("0 passed, 1 failed")
-        rc = 1
-    finally:
-        if rc:
-            diagnostics()
-        if not teardown():
-            rc = 1
-    print(f"total {time.monotonic() - start:.1f} s")
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(setup, STEPS, teardown, diagnostics))

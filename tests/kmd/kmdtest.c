@@ -447,3 +447,25 @@ struct ikei *kt_peer(const char *addr, const char *psk, void (*tweak)(struct ike
     assert_non_null(i);
     return i;
 }
+
+void kt_qm_refused(const char *conf, const char *psk, const char *addr,
+                   void (*tweak)(struct ikei_conf *), const char *why)
+{
+    struct kt *t = kt_new(conf, psk);
+    struct ikei *i = kt_peer(addr, psk, tweak);
+    char *log;
+
+    assert_int_equal(kt_mm(t, i), 0);
+    kt_log_start();
+    assert_int_equal(kt_qm(t, i), -1);
+    log = kt_log_end();
+    assert_int_equal(i->last_notify, ISAKMP_N_NO_PROPOSAL_CHOSEN);
+    if (log == NULL || strstr(log, why) == NULL)
+        fail_msg("log lacks \"%s\":\n%s", why, log ? log : "(null)");
+    assert_int_equal(kt_count(t, FWD_POOL_RESERVE), 0);
+    assert_int_equal(kt_count(t, FWD_SA_ADD), 0);
+    assert_int_equal(kmd_tunnel_count(t->k), 0);
+    free(log);
+    ikei_free(i);
+    kt_free(t);
+}

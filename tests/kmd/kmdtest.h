@@ -95,5 +95,9 @@ void kt_log_start(void);
 /* ... until this returns them (caller frees) and restores stderr. */
 char *kt_log_end(void);
 struct ikei *kt_peer(const char *addr, const char *psk, void (*tweak)(struct ikei_conf *));
+/* Main mode completes, then quick mode is refused with NO-PROPOSAL-CHOSEN,
+ * why in kmd's log, nothing asked of fwdd and no tunnel. */
+void kt_qm_refused(const char *conf, const char *psk, const char *addr,
+                   void (*tweak)(struct ikei_conf *), const char *why);
 
 #endif

@@ -154,8 +154,8 @@ static void test_phase2(void **state)
            "ipsec-dyn)");
     refused_qm(t, "198.51.100.86", ah);
     expect(t, "QM1", "SG1", ISAKMP_N_NO_PROPOSAL_CHOSEN,
-           "no acceptable proposal: AH is not supported by fwdd yet; accepted esp "
-           "aes-128-cbc/hmac-sha1-96 with PFS group14 (ipsec-policy ipsec-dyn)");
+           "no acceptable proposal: ah hmac-sha1-96 not allowed by ipsec-policy ipsec-dyn; "
+           "accepted esp aes-128-cbc/hmac-sha1-96 with PFS group14 (ipsec-policy ipsec-dyn)");
     t->pool_status = FWD_ERR_EXHAUSTED;
     refused_qm(t, "198.51.100.87", NULL);
     expect(t, "QM1", "SG1", ISAKMP_N_NO_PROPOSAL_CHOSEN,

@@ -125,6 +125,8 @@ static void test_set_basics(void **state)
     assert_string_equal(err, "syntax error.");
     assert_int_equal(conf_set_line(c->root, "system host-name", err, sizeof(err)), -1);
     assert_string_equal(err, "missing argument.");
+    assert_int_equal(conf_set_line(c->root, "system host-name sg2 bogus", err, sizeof(err)), -1);
+    assert_string_equal(err, "syntax error.");
     assert_int_equal(conf_set_line(c->root,
                                    "interfaces ge-0/0/0 unit 0 family inet address "
                                    "10.1.1.256/24",
@@ -160,6 +162,28 @@ static void test_set_basics(void **state)
                    "        ike {\n"
                    "            proposal p {\n"
                    "                dh-group group14;\n"
+                   "            }\n"
+                   "        }\n"
+                   "    }\n"
+                   "}\n");
+    conf_free(c);
+}
+
+/* Several statements of one level in one set, as Junos takes them. */
+static void test_set_several(void **state)
+{
+    struct conf *c = conf_new(sch);
+
+    (void)state;
+    set(c, "system login user u1 uid 2001 class super-user authentication "
+           "encrypted-password \"$6$salt$hash\"");
+    assert_text(c, "system {\n"
+                   "    login {\n"
+                   "        user u1 {\n"
+                   "            uid 2001;\n"
+                   "            class super-user;\n"
+                   "            authentication {\n"
+                   "                encrypted-password \"$6$salt$hash\"; ## SECRET-DATA\n"
                    "            }\n"
                    "        }\n"
                    "    }\n"
@@ -497,10 +521,11 @@ static void test_groups(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_set_basics), cmocka_unit_test(test_order_and_sort),
-        cmocka_unit_test(test_secrets),    cmocka_unit_test(test_delete),
-        cmocka_unit_test(test_ops),        cmocka_unit_test(test_insert),
-        cmocka_unit_test(test_load_modes), cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_set_basics),     cmocka_unit_test(test_set_several),
+        cmocka_unit_test(test_order_and_sort), cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_delete),         cmocka_unit_test(test_ops),
+        cmocka_unit_test(test_insert),         cmocka_unit_test(test_load_modes),
+        cmocka_unit_test(test_groups),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,7 +41,7 @@ META = "linux-image-amd64"
 # Each insmod costs ~30 ms under TCG.
 MODULES = [
     "virtio_pci", "virtio_net", "af_packet", "dummy",
-    "xfrm_algo", "xfrm_user", "esp4", "esp6",
+    "xfrm_algo", "xfrm_user", "esp4", "esp6", "ah4",
     "authenc", "authencesn", "cbc", "ctr", "gcm", "ghash_generic",
     "des_generic", "aes_generic", "sha1_generic", "sha256_generic", "sha512_generic",
     "md5", "hmac", "xcbc", "cmac", "echainiv", "seqiv", "chacha20poly1305", "crypto_null",

@@ -3,6 +3,7 @@
 # Prints one line of stage times (uptime, seconds) that bench/image reads.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 . /etc/osg/image.conf
+. /etc/osg/svc
 stamp() { read -r _up _ </proc/uptime; eval "t_$1=\$_up"; }
 say() { echo "opensg: $*"; }
 uuid() { # a random (version 4) UUID
@@ -12,6 +13,9 @@ uuid() { # a random (version 4) UUID
 
 mount -t proc proc /proc
 stamp kernel
+# the initramfs root (tmpfs) starts 1777; sshd's StrictModes refuses
+# authorized_keys files below a world-writable directory
+chmod 755 /
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm /run /tmp /var/log
@@ -103,21 +107,16 @@ stamp net
 # the daemons, each under /etc/osg/supervise (restarted if it dies)
 rm -f "$ROOT/mgd.sock" "$ROOT/fwdd.sock" "$ROOT/mgd.pid" "$ROOT/halt-request"
 mkdir -p -m 700 "$ROOT/log"
-start() { # name argv...
-    [ -f "$ROOT/log/$1.log" ] && mv "$ROOT/log/$1.log" "$ROOT/log/$1.log.0"
-    setsid /etc/osg/supervise "$@" </dev/null >/dev/null 2>&1 &
-    echo $! >/run/osg/$1.supervise
-}
-start mgd /usr/sbin/mgd --root "$ROOT" --schema "$SCHEMA"
+svc_start mgd /usr/sbin/mgd --root "$ROOT" --schema "$SCHEMA"
 osg-watch wait -t 60 "$ROOT/mgd.sock" || say "mgd did not start (see $ROOT/log/mgd.log)"
 stamp mgd
-/etc/osg/hook commit  # host name, fxp0 addresses
+/etc/osg/hook commit  # host name, fxp0 addresses, accounts, NETCONF's sshd
 stamp fxp0
-start fwdd /usr/sbin/fwdd --root "$ROOT" --schema "$SCHEMA" $ports
+svc_start fwdd /usr/sbin/fwdd --root "$ROOT" --schema "$SCHEMA" $ports
 osg-watch wait -t 60 "$ROOT/log/fwdd.log" "full configuration" ||
     say "fwdd did not start (see $ROOT/log/fwdd.log)"
 stamp fwdd
-start kmd /usr/sbin/kmd --root "$ROOT" --schema "$SCHEMA"
+svc_start kmd /usr/sbin/kmd --root "$ROOT" --schema "$SCHEMA"
 osg-watch wait -t 60 "$ROOT/log/kmd.log" "full configuration" ||
     say "kmd did not start (see $ROOT/log/kmd.log)"
 stamp kmd
