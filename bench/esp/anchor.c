@@ -10,6 +10,9 @@
  *           packet (payload, padding, pad length, next header);
  *   HMAC    EVP_MAC_init(ctx, NULL, 0, NULL) (the key is kept),
  *           EVP_MAC_update over SPI .. next header, EVP_MAC_final;
+ *   AH      no cipher; the HMAC over what AH's ICV covers (outer IPv4
+ *           header, AH header, inner packet: ah_authlen) in one buffer
+ *           (ah.c hashes the same bytes in four pieces);
  *   AEAD    (aes-128-gcm, RFC 4106, as cipher.c's gcm_run) the 12-byte
  *           nonce, 8 bytes of additional data (SPI, sequence number), the
  *           encrypted part, final and the tag (decrypt: out of place, so
@@ -30,6 +33,7 @@
  */
 #include "bench.h"
 #include "crypto/hmac.h"
+#include "fwdipc.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -46,6 +50,11 @@ size_t esp_clen(const struct xfm *x, size_t inner)
 size_t esp_authlen(const struct xfm *x, size_t inner)
 {
     return 8 + x->iv + esp_clen(x, inner);
+}
+
+size_t ah_authlen(const struct xfm *x, size_t inner)
+{
+    return 20 + 12 + x->icv + inner;
 }
 
 static double cipher_run(EVP_CIPHER_CTX *cc, int aead, int encrypt, uint8_t *buf, size_t len,
@@ -142,8 +151,9 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
 {
     static uint8_t buf[4096];
     uint8_t key[64], iv[16] = {0}, tag[16] = {0};
-    int aead = x->digest[0] == '\0';
-    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, x->evp, NULL);
+    int aead = x->digest[0] == '\0', ah = x->proto == FWD_PROTO_AH;
+    size_t authlen = ah ? ah_authlen(x, inner) : esp_authlen(x, inner);
+    EVP_CIPHER *c = ah ? NULL : EVP_CIPHER_fetch(NULL, x->evp, NULL);
     EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
     EVP_MAC *m = aead ? NULL : EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *mc = m ? EVP_MAC_CTX_new(m) : NULL;
@@ -158,12 +168,12 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)x->digest, 0);
     params[1] = OSSL_PARAM_construct_end();
     a->cipher_ns = a->hmac_ns = a->tight_ns = -1;
-    if (c == NULL || cc == NULL ||
+    if ((c == NULL && !ah) || cc == NULL ||
         (!aead && (mc == NULL || !EVP_MAC_init(mc, key, x->akey_len, params)))) {
         snprintf(err, errlen, "OpenSSL has no %s%s%s", x->evp, aead ? "" : " or HMAC-", x->digest);
         goto out;
     }
-    if (!EVP_CipherInit_ex2(cc, c, key, iv, encrypt, NULL)) {
+    if (!ah && !EVP_CipherInit_ex2(cc, c, key, iv, encrypt, NULL)) {
         snprintf(err, errlen, "%s: cannot key it", x->evp);
         goto out;
     }
@@ -171,15 +181,15 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
         snprintf(err, errlen, "HMAC-%s: cannot precompute", x->digest);
         goto out;
     }
-    if (!aead)
+    if (!aead && !ah)
         EVP_CIPHER_CTX_set_padding(cc, 0);
-    else if (!encrypt && anchor_tag(c, key, buf, esp_clen(x, inner), tag) < 0) {
+    else if (aead && !encrypt && anchor_tag(c, key, buf, esp_clen(x, inner), tag) < 0) {
         snprintf(err, errlen, "%s: cannot seal", x->evp);
         goto out;
     }
     for (int r = 0; r < reps; r++) {
-        double cn = cipher_run(cc, aead, encrypt, buf, esp_clen(x, inner), n, tag);
-        double hn = aead ? 0 : hmac_run(mc, buf, esp_authlen(x, inner), n);
+        double cn = ah ? 0 : cipher_run(cc, aead, encrypt, buf, esp_clen(x, inner), n, tag);
+        double hn = aead ? 0 : hmac_run(mc, buf, authlen, n);
         if (cn < 0) {
             snprintf(err, errlen, "%s: the tag does not verify", x->evp);
             goto out;
@@ -187,8 +197,8 @@ int anchor_measure(const struct xfm *x, size_t inner, int encrypt, size_t n, int
         if (a->cipher_ns < 0 || cn < a->cipher_ns)
             a->cipher_ns = cn;
         double tn = aead ? cn
-                         : chained_run(cc, buf, esp_clen(x, inner), n) +
-                               hmac_pre_run(hp, buf, esp_authlen(x, inner), n);
+                         : (ah ? 0 : chained_run(cc, buf, esp_clen(x, inner), n)) +
+                               hmac_pre_run(hp, buf, authlen, n);
         if (a->hmac_ns < 0 || hn < a->hmac_ns)
             a->hmac_ns = hn;
         if (a->tight_ns < 0 || tn < a->tight_ns)

@@ -22,11 +22,12 @@ struct schema;
 /* A transform as fwdd takes it from kmd, and as OpenSSL names it. */
 struct xfm {
     const char *name;   /* the table's label */
+    uint8_t proto;      /* enum fwd_proto: FWD_PROTO_ESP, or FWD_PROTO_AH (no cipher) */
     uint8_t cipher;     /* enum fwd_cipher */
     uint8_t ekey_len;   /* 16 (aes-128), 24 (3des), 20 (aes-128-gcm: key, salt) */
     uint8_t auth;       /* enum fwd_auth (FWD_AUTH_NONE for GCM) */
     uint8_t akey_len;   /* 20 (sha1), 0 */
-    const char *evp;    /* OpenSSL cipher name */
+    const char *evp;    /* OpenSSL cipher name ("" for AH) */
     const char *digest; /* OpenSSL digest name for the HMAC ("" for AEAD) */
     size_t block;       /* padding unit: the cipher block (CBC), 4 (GCM) */
     size_t iv;          /* IV bytes in the ESP packet */
@@ -45,6 +46,9 @@ double cpu_ns(void);
  * bytes the HMAC covers (SPI, sequence number, IV, encrypted part). */
 size_t esp_clen(const struct xfm *x, size_t inner);
 size_t esp_authlen(const struct xfm *x, size_t inner);
+/* AH in tunnel mode: the bytes its ICV covers (outer IPv4 header, AH
+ * header with the ICV, inner packet). */
+size_t ah_authlen(const struct xfm *x, size_t inner);
 
 /* --- anchor.c ------------------------------------------------------------- */
 
@@ -52,7 +56,8 @@ size_t esp_authlen(const struct xfm *x, size_t inner);
  * of `reps` runs of n operations each: the cipher on the encrypted part
  * (a new IV each time, as esp_seal/esp_open do), the HMAC over the ESP
  * packet (EVP_MAC_init with the kept key, update, final).  For an AEAD
- * transform (digest ""), cipher_ns is the whole seal and hmac_ns 0.
+ * transform (digest ""), cipher_ns is the whole seal and hmac_ns 0; for
+ * AH (no cipher) cipher_ns is 0 and the HMAC covers ah_authlen bytes.
  * tight_ns: the same work with the cheaper calls fwdd now makes (CBC
  * chained without an IV set, as `openssl speed -evp` runs it; HMAC from
  * precomputed states, lib/crypto/hmac.h); for AEAD, cipher_ns.

@@ -23,10 +23,13 @@
  * lib/crypto, the SA's mirror keys, sequence numbers in order) in batches
  * of BATCH frames made just before they are timed, goes in on the WAN
  * port; fwdd opens it, routes the inner packet and sends it to the host.
+ * An AH transform (x->proto FWD_PROTO_AH) does the same with AH in tunnel
+ * mode: the peer seals and checks with lib/crypto/ah.h.
  */
 #include "bench.h"
 
 #include "arp.h"
+#include "crypto/ah.h"
 #include "crypto/esp.h"
 #include "fwdd.h"
 #include "ipsec.h"
@@ -81,6 +84,7 @@ struct appl {
     char unit[FWD_UNITNAMELEN]; /* the shared pool unit */
     unsigned *order;            /* packet i goes to tunnel order[i % nt] */
     struct esp_xform **peer;    /* per tunnel: the peer's outbound transform */
+    struct ah_xform **peer_ah;  /* the same for AH */
     uint32_t *peer_seq;
     uint8_t *batch; /* decrypt: BATCH frames */
 };
@@ -165,7 +169,7 @@ static void sa_of(struct appl *a, struct fwd_sa *s, unsigned t, uint8_t dir, con
     s->tunnel = t + 1;
     s->spi = htonl(dir == FWD_DIR_OUT ? SPI_OUT(t) : SPI_IN(t));
     s->dir = dir;
-    s->proto = FWD_PROTO_ESP;
+    s->proto = x->proto;
     s->cipher = x->cipher;
     s->auth = x->auth;
     s->cipher_key_len = x->ekey_len;
@@ -225,6 +229,14 @@ static struct esp_xform *peer_xform(const struct xfm *x, unsigned t, int dir)
     return esp_xform_new(
         d, x->cipher == FWD_CIPHER_3DES_CBC ? CRYPTO_CIPHER_3DES_CBC : CRYPTO_CIPHER_AES128_CBC, ek,
         x->ekey_len, ESP_INTEG_HMAC_SHA1_96, ak, x->akey_len);
+}
+
+static struct ah_xform *peer_ah_xform(const struct xfm *x, unsigned t, int dir)
+{
+    uint8_t ek[FWD_KEY_MAX], ak[FWD_KEY_MAX];
+
+    keys(t, dir, x, ek, ak);
+    return ah_xform_new(ESP_INTEG_HMAC_SHA1_96, ak, x->akey_len);
 }
 
 /* An ARP request from (mac, ip) for the appliance's address on port i: it
@@ -293,6 +305,7 @@ struct appl *appl_new(const struct schema *sch, const struct xfm *x, unsigned tu
     }
     a->order = xcalloc(tunnels, sizeof(*a->order));
     a->peer = xcalloc(tunnels, sizeof(*a->peer));
+    a->peer_ah = xcalloc(tunnels, sizeof(*a->peer_ah));
     a->peer_seq = xcalloc(tunnels, sizeof(*a->peer_seq));
     a->batch = xcalloc(BATCH, SLOT);
     c = conf_new(sch);
@@ -305,7 +318,9 @@ struct appl *appl_new(const struct schema *sch, const struct xfm *x, unsigned tu
     conf_free(c);
     for (unsigned t = 0; rc == 0 && t < tunnels; t++) {
         rc = tunnel_add(a, t, err, errlen);
-        if (rc == 0 && (a->peer[t] = peer_xform(x, t, FWD_DIR_IN)) == NULL) {
+        if (rc == 0 &&
+            (x->proto == FWD_PROTO_AH ? (a->peer_ah[t] = peer_ah_xform(x, t, FWD_DIR_IN)) == NULL
+                                      : (a->peer[t] = peer_xform(x, t, FWD_DIR_IN)) == NULL)) {
             snprintf(err, errlen, "peer transform: %s", crypto_strerror());
             rc = -1;
         }
@@ -356,9 +371,12 @@ void appl_free(struct appl *a)
         free(fw->ports);
         free(fw);
     }
-    for (unsigned t = 0; a->peer && t < a->nt; t++)
+    for (unsigned t = 0; a->peer && t < a->nt; t++) {
         esp_xform_free(a->peer[t]);
+        ah_xform_free(a->peer_ah[t]);
+    }
     free(a->peer);
+    free(a->peer_ah);
     free(a->peer_seq);
     free(a->order);
     free(a->batch);
@@ -378,7 +396,7 @@ const char *appl_probe(struct appl *a, const struct xfm *x, char *msg, size_t ms
     snprintf(ref.service_set, sizeof(ref.service_set), "SS1");
     ref.spi = s.spi;
     ref.dir = FWD_DIR_OUT;
-    ref.proto = FWD_PROTO_ESP;
+    ref.proto = x->proto;
     req(a, FWD_SA_DEL, &ref, sizeof(ref), NULL, msg, msglen);
     return NULL;
 }
@@ -411,12 +429,26 @@ size_t appl_lan_frame(struct appl *a, unsigned t, size_t inner, uint8_t *f, size
  * the packet sent (inner bytes to the tunnel's remote LAN). */
 static int check_sealed(struct appl *a, unsigned t, size_t inner, char *err, size_t errlen)
 {
-    struct esp_xform *xf = peer_xform(a->x, t, FWD_DIR_OUT);
+    struct esp_xform *xf;
     uint8_t *ip = sink.last + 14;
     size_t off, plen;
     uint8_t nh;
     int rc;
 
+    if (a->x->proto == FWD_PROTO_AH) {
+        struct ah_xform *ah = peer_ah_xform(a->x, t, FWD_DIR_OUT);
+        size_t hl = ah ? ah_xform_hdr_len(ah) : 0;
+        rc = ah && sink.last_len == 14 + 20 + hl + inner && ip[9] == IPPROTO_AH_ &&
+                     get32(ip + 16) == PEER_GW(t) && get32(ip + 24) == SPI_OUT(t) && ip[20] == 4 &&
+                     get32(ip + 20 + hl + 16) == (PEER_NET(t) | 1)
+                 ? ah_icv_verify(ah, ip, sink.last_len - 14)
+                 : ESP_ERR_LENGTH;
+        ah_xform_free(ah);
+        if (rc != ESP_OK)
+            snprintf(err, errlen, "the last frame out is not tunnel %u's AH packet (%d)", t, rc);
+        return rc == ESP_OK ? 0 : -1;
+    }
+    xf = peer_xform(a->x, t, FWD_DIR_OUT);
     if (xf == NULL || sink.last_len < 14 + 20 + 8 || get32(ip + 16) != PEER_GW(t) ||
         ip[9] != IPPROTO_ESP_ || get32(ip + 20) != SPI_OUT(t)) {
         esp_xform_free(xf);
@@ -494,11 +526,23 @@ static size_t peer_frame(struct appl *a, unsigned t, size_t inner, uint8_t *f, s
 {
     struct esp_xform *xf = a->peer[t];
     uint8_t *ip = f + 14, *esp = ip + 20;
-    size_t off = esp_payload_offset(xf), esplen;
+    size_t off, esplen;
 
     memcpy(f, a->fw->ports[1]->mac, 6);
     memcpy(f + 6, router_mac, 6);
     put16(f + 12, ETHTYPE_IPV4);
+    if (a->x->proto == FWD_PROTO_AH) {
+        struct ah_xform *ah = a->peer_ah[t];
+        size_t hl = ah_xform_hdr_len(ah);
+        if (udp4_build(ip + 20 + hl, cap - 34 - hl, PEER_NET(t) | 1, LAN_HOST, 40000, 9, inner - 28,
+                       64, 1) != inner)
+            return 0;
+        ip4_hdr_build(ip, 20 + hl + inner, IPPROTO_AH_, PEER_GW(t), WAN_GW, 64, 0, 1);
+        return ah_seal(ah, SPI_IN(t), ++a->peer_seq[t], 4, ip, 20 + hl + inner) == ESP_OK
+                   ? 34 + hl + inner
+                   : 0;
+    }
+    off = esp_payload_offset(xf);
     if (udp4_build(esp + off, cap - 34 - off, PEER_NET(t) | 1, LAN_HOST, 40000, 9, inner - 28, 64,
                    1) != inner ||
         esp_seal(xf, SPI_IN(t), ++a->peer_seq[t], 4, NULL, esp, inner, cap - 34, &esplen) != ESP_OK)
@@ -563,6 +607,6 @@ uint64_t appl_encrypted(const struct appl *a)
 
     for (; rt; rt = rt->next)
         for (struct tunnel *t = rt->tunnels; t; t = t->next)
-            n += t->st.enc_packets;
+            n += t->st.enc_packets + t->st.ah_out_packets;
     return n;
 }
