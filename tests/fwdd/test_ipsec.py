@@ -419,12 +419,25 @@ def ah_run(n, proto, enc, auth):
         for k in ("ah-authentication-failures", "replay-errors", "esp-authentication-failures",
                   "bad-headers", "bad-trailers"):
             assert t[k] == "0", t
-    return between[-1], keys
+    return between[-1], keys, bytes_used("a")
+
+
+def bytes_used(side):
+    """What the service-sets summary says A's PIC holds (its SAs included)."""
+    r = show(side, "show services service-sets summary")
+    used = [int(e.findtext("service-set-service-type-entry/service-set-bytes-used"))
+            for e in r.xml.iter("service-set-summary-information-entry")]
+    assert len(used) == 1, r.raw
+    return used[0]
 
 
 def test_ah_and_bundles():
+    used = []
     for n, (proto, enc, auth) in enumerate(AH_RUNS):
-        last, keys = ah_run(n, proto, enc, auth)
+        last, keys, u = ah_run(n, proto, enc, auth)
+        used.append(u)
+    # a bundle's ESP SAs and transforms count beside its AH SAs
+    assert used[1] > used[0] and used[2] > used[0], used
     # the last bundle: a replay and a tampered packet, counted by B and shown
     r = show("b", "clear services ipsec-vpn ipsec statistics")
     assert not r.error
