@@ -4,34 +4,50 @@
  * from MM5 to MM6; every phase-2 and informational exchange starts from
  * hash(last phase-1 block | M-ID)), zero padding to the block size, and
  * the datagrams out.  The callers own the IVs and commit a new IV only
- * once a message has been authenticated.  Called by main_mode.c,
- * quick_mode.c, informational.c and dpd.c.
+ * once a message has been authenticated.  The CBC context is keyed per
+ * message from the SA's Ka (a key schedule costs far less than an SA
+ * keeping two OpenSSL contexts for its whole life).  Called by
+ * main_mode.c, quick_mode.c, informational.c and dpd.c.
  */
 #include "ike.h"
 #include "log.h"
 
 #include <string.h>
 
+static struct cbc *sa_cbc(const struct ike_sa *sa, enum cbc_dir dir)
+{
+    size_t hl = ike_hlen(sa);
+
+    if (sa->skey == NULL)
+        return NULL;
+    return cbc_new(sa->c.cipher, dir, sa->skey + 2 * hl, crypto_cipher_key_len(sa->c.cipher));
+}
+
 int ike_decrypt(struct ike_sa *sa, const uint8_t *iv, const struct msg *m, uint8_t *plain,
                 uint8_t *next_iv)
 {
-    size_t bs;
+    size_t bs = ike_bs(sa);
+    struct cbc *cbc;
+    int r;
 
-    if (sa->cbc == NULL)
+    if (sa->skey == NULL || m->body_len == 0 || m->body_len % bs != 0)
         return -1;
-    bs = cbc_block_len(sa->cbc);
-    if (m->body_len == 0 || m->body_len % bs != 0)
+    if ((cbc = sa_cbc(sa, CBC_DECRYPT)) == NULL)
         return -1;
     memcpy(plain, m->body, m->body_len);
     memcpy(next_iv, m->body + m->body_len - bs, bs);
-    return cbc_decrypt(sa->cbc, iv, plain, m->body_len);
+    r = cbc_decrypt(cbc, iv, plain, m->body_len);
+    cbc_free(cbc);
+    return r;
 }
 
 int ike_encrypt(struct ike_sa *sa, uint8_t *iv, uint8_t exch, uint32_t msgid, struct msg_builder *b,
                 uint8_t *out, size_t cap, size_t *len)
 {
     struct msg_hdr h = {0};
-    size_t bs = cbc_block_len(sa->cbc), blen;
+    size_t bs = ike_bs(sa), blen;
+    struct cbc *cbc;
+    int r;
 
     mb_pad(b, bs);
     if (mb_finish(b, &blen) < 0 || ISAKMP_HDR_LEN + blen > cap) {
@@ -39,7 +55,10 @@ int ike_encrypt(struct ike_sa *sa, uint8_t *iv, uint8_t exch, uint32_t msgid, st
         return -1;
     }
     memcpy(out + ISAKMP_HDR_LEN, b->buf, blen);
-    if (cbc_encrypt(sa->cbc, iv, out + ISAKMP_HDR_LEN, blen) < 0) {
+    cbc = sa_cbc(sa, CBC_ENCRYPT);
+    r = cbc ? cbc_encrypt(cbc, iv, out + ISAKMP_HDR_LEN, blen) : -1;
+    cbc_free(cbc);
+    if (r < 0) {
         log_warnx("encryption failed: %s", crypto_strerror());
         return -1;
     }
@@ -73,11 +92,40 @@ static void send_dgram(struct kmd *k, const struct fwd_dgram *from, const uint8_
     k->io->send(k->io_arg, &d, pkt, len);
 }
 
+void path_dgram(const struct kmd_path *p, struct fwd_dgram *d)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->instance, sizeof(d->instance), "%s", p->instance ? p->instance : "");
+    snprintf(d->ingress, sizeof(d->ingress), "%s", p->ingress ? p->ingress : "");
+    d->src = p->src;
+    d->dst = p->dst;
+    d->sport = p->sport;
+    d->dport = p->dport;
+}
+
+void path_set(struct kmd *k, struct kmd_path *p, const struct fwd_dgram *d)
+{
+    char inst[FWD_NAME_LEN + 1], ingress[FWD_NAME_LEN + 1];
+
+    /* a punted datagram's names need not be terminated */
+    snprintf(inst, sizeof(inst), "%.*s", (int)sizeof(d->instance), d->instance);
+    snprintf(ingress, sizeof(ingress), "%.*s", (int)sizeof(d->ingress), d->ingress);
+    p->instance = katom(&k->atoms, inst);
+    p->ingress = katom(&k->atoms, ingress);
+    p->src = d->src;
+    p->dst = d->dst;
+    p->sport = d->sport;
+    p->dport = d->dport;
+}
+
 void ike_send(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len)
 {
+    struct fwd_dgram d;
+
     sa->out_bytes += len;
     sa->out_pkts++;
-    send_dgram(k, &sa->path, pkt, len);
+    path_dgram(&sa->path, &d);
+    send_dgram(k, &d, pkt, len);
 }
 
 void kmd_send_reply(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, size_t len)

@@ -100,9 +100,11 @@ void fail_record(struct kmd *k, const struct ike_sa *sa, const struct fwd_dgram 
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    if (sa)
-        record(k, &sa->path, sa->ss_name, sa_profile(sa), sa->id, exch, reason);
-    else
+    if (sa) {
+        struct fwd_dgram path;
+        path_dgram(&sa->path, &path);
+        record(k, &path, sa->ss_name, sa_profile(sa), ike_id(sa), exch, reason);
+    } else
         record(k, d, NULL, NULL, NULL, exch, reason);
 }
 
@@ -240,21 +242,25 @@ void fail_tunnel(struct kmd *k, const struct tunnel *t, const char *why)
     const struct qm *q = qm_of_tunnel(t);
     const char *exch;
     char reason[512];
+    struct fwd_dgram path;
 
     if (q)
         exch = q->state == QM_QM2_SENT ? "QM3" : "QM1";
     else
         exch = strncmp(why, "no QM3", 6) == 0 ? "QM3" : "QM1";
     enrich(k, t->ss_name, t->ike, why, reason, sizeof(reason));
-    record(k, &t->path, t->ss_name, t->profile, t->peer_id, exch, reason);
+    path_dgram(&t->path, &path);
+    record(k, &path, t->ss_name, t->profile, tunnel_id(t), exch, reason);
 }
 
 void fail_qm(struct kmd *k, const struct ike_sa *sa, const char *why)
 {
     char reason[512];
+    struct fwd_dgram path;
 
     enrich(k, sa->ss_name, sa, why, reason, sizeof(reason));
-    record(k, &sa->path, sa->ss_name, sa_profile(sa), sa->id, k->ctx_exch ? k->ctx_exch : "QM1",
+    path_dgram(&sa->path, &path);
+    record(k, &path, sa->ss_name, sa_profile(sa), ike_id(sa), k->ctx_exch ? k->ctx_exch : "QM1",
            reason);
 }
 

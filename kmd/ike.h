@@ -23,6 +23,7 @@
 #ifndef OPENSG_KMD_IKE_H
 #define OPENSG_KMD_IKE_H
 
+#include "index.h"
 #include "kmd.h"
 #include "msg.h"
 
@@ -56,14 +57,32 @@
 #define KMD_FAIL_MAX 64     /* negotiation failures kept (failures.c) */
 #define KMD_FAIL_PER_PEER 8 /* of them for one peer address */
 
-/* A copy of a datagram (response cache, last request). */
+/* A copy of a datagram (the response cache: what is sent again). */
 struct kmd_pkt {
     uint8_t *p;
     size_t len;
 };
 void pkt_set(struct kmd_pkt *k, const uint8_t *p, size_t len);
 void pkt_clear(struct kmd_pkt *k);
-bool pkt_equal(const struct kmd_pkt *k, const uint8_t *p, size_t len);
+
+/* What identifies the last request received, to recognise its
+ * retransmission: its length and the first 12 bytes of its SHA-256 (a
+ * match only ever sends the cached response again). */
+struct kmd_digest {
+    uint32_t len; /* 0: none */
+    uint8_t d[12];
+};
+void digest_set(struct kmd_digest *g, const uint8_t *p, size_t len);
+bool digest_equal(const struct kmd_digest *g, const uint8_t *p, size_t len);
+
+/* Where an IKE SA's or a tunnel's datagrams go: src is the peer, dst us,
+ * as last received; instance and ingress are atoms (index.h). */
+struct kmd_path {
+    const char *instance; /* routing instance, "" = default */
+    const char *ingress;  /* logical interface it arrived on */
+    struct fwd_addr src, dst;
+    uint16_t sport, dport;
+};
 
 /* One attribute of a chosen transform, kept to echo it (RFC 2409 5: the
  * responder returns the transform it accepted, unchanged). */
@@ -87,6 +106,16 @@ struct p1_choice {
     const struct dh_group *group;
     uint32_t life;     /* seconds offered, 0 = none */
     uint32_t lifetime; /* what kmd keeps: min(offered, configured) */
+};
+
+/* What an IKE SA keeps of its phase-1 transform (the echo of MM2 is
+ * built from the p1_choice and forgotten). */
+struct p1_sa {
+    enum crypto_cipher cipher;
+    enum crypto_hash hash;
+    const struct dh_group *group;
+    uint16_t group_id;
+    uint32_t lifetime;
 };
 
 /* One protocol of the phase-2 SA chosen from QM1 (RFC 2408 4.2: the
@@ -123,8 +152,28 @@ struct p2_choice {
     const char *enc_name, *auth_name; /* Junos words, for show ("none" for AH's cipher) */
 };
 
+/* What a tunnel keeps of its phase-2 choice (the echo of QM2 lives in
+ * the quick mode until QM2 is built). */
+struct p2_sa {
+    uint8_t fwd_proto; /* FWD_PROTO_ESP, _AH or _BUNDLE */
+    uint8_t nprotos;
+    uint8_t proto[2];    /* the protocols in the peer's order */
+    uint8_t peer_spi[4]; /* of proto[0], for refusal notifies */
+    uint8_t fwd_cipher, fwd_auth;
+    uint8_t ekey_len, akey_len;
+    bool responder_lifetime;
+    uint16_t aalg, encap;
+    enum crypto_cipher cipher;
+    unsigned keylen;
+    const struct dh_group *pfs;
+    uint32_t peer_life, lifetime;
+    uint64_t peer_kb;
+    const char *enc_name, *auth_name;
+};
+void p2_sa_of(const struct p2_choice *c, struct p2_sa *s);
+
 /* The words of a choice for logs and show: "esp", "ah", "bundle". */
-const char *p2_proto_word(const struct p2_choice *c);
+const char *p2_proto_word(uint8_t fwd_proto);
 
 enum ike_state {
     IKE_MM2_SENT, /* waiting for MM3 */
@@ -139,68 +188,109 @@ enum qm_state {
     QM_DONE,       /* kept a while for retransmitted QM1s */
 };
 
-struct qm {
-    struct qm *next;
-    uint32_t msgid;
-    enum qm_state state;
-    time_t started;
+/* A quick mode while it negotiates (QM1 to QM3): freed when it is done. */
+struct qm_nego {
     uint8_t iv[CRYPTO_MAX_BLOCK];
-    struct kmd_pkt last_in, last_out;
-    uint32_t tunnel; /* index of the tunnel it builds */
-    uint8_t proto;   /* protocol of QM1's first proposal (refusal notifies), 0 = ESP */
+    struct kmd_pkt last_out; /* QM2 */
     uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
     size_t ni_len, nr_len;
     uint8_t *idci, *idcr; /* ID payload bodies as received, NULL when absent */
     size_t idci_len, idcr_len;
     struct dh_keypair *dh; /* PFS */
     struct crypto_secret *gqm;
+    struct p2_choice c; /* what QM2 echoes */
 };
 
-struct ike_sa {
-    struct ike_sa *next;
-    uint32_t serial;
-    uint8_t icky[ISAKMP_COOKIE_LEN], rcky[ISAKMP_COOKIE_LEN];
-    enum ike_state state;
-    /* where it is bound (MM1) */
-    char ss_name[KMD_NAME];
-    const struct kmd_service_set *ss;
-    bool static_peer;
-    struct fwd_dgram path; /* as last received: src = peer, dst = us */
+struct qm {
+    struct qm *next;
+    uint32_t msgid;
+    enum qm_state state;
+    time_t started;
+    uint32_t tunnel;           /* index of the tunnel it builds */
+    uint8_t proto;             /* protocol of QM1's first proposal (refusal notifies), 0 = ESP */
+    struct kmd_digest last_in; /* QM1, then QM3 */
+    struct qm_nego *neg;       /* NULL once QM_DONE */
+};
+
+/* Main mode in progress (MM1 to MM6): freed when the SA is up. */
+struct ike_nego {
     struct crypto_secret *psk;
     char psk_from[KMD_NAME + 32]; /* where the key came from, for logs */
-    /* MM1 */
     uint8_t *sai_b;
     size_t sai_len;
-    struct p1_choice c;
-    bool natt, dpd;           /* RFC 3947 / RFC 3706 negotiated */
-    bool nat_peer, nat_local; /* NAT-D verdicts */
-    /* MM3/MM4 */
     uint8_t *gxi, *gxr;
     size_t glen;
     uint8_t ni[ISAKMP_NONCE_MAX], nr[KMD_NONCE_LEN];
     size_t ni_len, nr_len;
     struct ikev1_keys keys;
-    struct cbc *cbc;
-    uint8_t iv[CRYPTO_MAX_BLOCK];      /* phase-1 IV chain */
-    uint8_t p1_last[CRYPTO_MAX_BLOCK]; /* last CBC block of phase 1 */
-    /* MM5 */
-    uint8_t id_type;
-    char id[KMD_ID_STR];
+    uint8_t iv[CRYPTO_MAX_BLOCK]; /* phase-1 IV chain */
+};
+
+/* An IKE SA.  Once up it keeps what quick modes, informationals, DPD,
+ * show and a retransmitted MM5 need, no more: SKEYID_d, SKEYID_a and Ka
+ * (skey, sized for the negotiated hash and cipher; the CBC context is made
+ * per message), the last phase-1 block, MM6 until the peer shows it has it
+ * (its first authenticated phase-2 message). */
+struct ike_sa {
+    struct ike_sa *next;
+    uint32_t serial;
+    enum ike_state state;
+    uint8_t icky[ISAKMP_COOKIE_LEN], rcky[ISAKMP_COOKIE_LEN];
+    /* where it is bound (MM1) */
+    const char *ss_name; /* atom; "" until bound */
+    const struct kmd_service_set *ss;
+    bool static_peer;
+    bool natt, dpd;           /* RFC 3947 / RFC 3706 negotiated */
+    bool nat_peer, nat_local; /* NAT-D verdicts */
     bool initial_contact;
+    uint8_t id_type;
+    struct kmd_path path; /* as last received: src = peer, dst = us */
+    uint64_t mm1_key;     /* its key in k->sa_mm1 */
+    struct ike_nego *neg; /* NULL once up */
+    struct p1_sa c;
+    uint8_t *skey;                     /* SKEYID_d | SKEYID_a | Ka, from MM3 */
+    uint8_t p1_last[CRYPTO_MAX_BLOCK]; /* last CBC block of phase 1 */
+    kident *id;                        /* MM5; NULL before */
     /* retransmissions of main mode */
-    struct kmd_pkt last_in, last_out;
+    struct kmd_digest last_in;
+    struct kmd_pkt last_out;
     time_t created, up_at, expires;
     struct qm *qms;
     /* statistics for show */
     uint64_t in_bytes, out_bytes, in_pkts, out_pkts;
     unsigned p2_created, p2_deleted, p2_rekeys;
     unsigned del_rx, del_tx, dpd_rx, dpd_tx, dpd_ack_rx, invspi_rx, invspi_tx;
-    /* message IDs of authenticated quick modes and informationals: a
-     * message under one of them again (after its QM was forgotten) is a
-     * replay */
-    uint32_t seen_ids[KMD_SEEN_IDS];
-    unsigned nseen;
+    /* message IDs of authenticated quick modes and informationals (the
+     * last KMD_SEEN_IDS, a ring grown as needed): a message under one of
+     * them again (after its QM was forgotten) is a replay */
+    uint32_t *seen_ids;
+    unsigned nseen, seen_cap;
 };
+
+static inline const char *ike_id(const struct ike_sa *sa)
+{
+    return sa->id ? sa->id->s : "";
+}
+static inline size_t ike_hlen(const struct ike_sa *sa) /* SKEYID_* and HASH length */
+{
+    return crypto_hash_len(sa->c.hash);
+}
+static inline size_t ike_bs(const struct ike_sa *sa) /* cipher block */
+{
+    return crypto_cipher_block_len(sa->c.cipher);
+}
+/* The phase-2 keys of an established SA as lib/crypto takes them (SKEYID_d,
+ * SKEYID_a, Ka); wipe with ikev1_keys_wipe after use.  -1 without keys. */
+int ike_keys(const struct ike_sa *sa, struct ikev1_keys *out);
+/* MM3: keeps SKEYID_d, SKEYID_a and Ka of keys. */
+void ike_keep_keys(struct ike_sa *sa, const struct ikev1_keys *keys);
+/* The peer sent an authenticated phase-2 message: it has MM6, whose
+ * cache goes. */
+void ike_p1_confirmed(struct ike_sa *sa);
+/* MM6 sent: what main mode needed goes. */
+void ike_nego_done(struct ike_sa *sa);
+/* sa's path becomes d's (index by MM1 key kept in step). */
+void ike_set_path(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d);
 
 /* What fwdd holds for a tunnel. */
 enum {
@@ -214,31 +304,44 @@ enum {
 struct tunnel {
     struct tunnel *next;
     uint32_t index;
-    bool up;            /* QM3 done */
-    bool dying;         /* torn down, waiting for nothing: freed at once */
+    bool up;          /* QM3 done */
+    bool dying;       /* torn down, waiting for nothing: freed at once */
+    bool static_peer; /* of a static rule term: no pool, rule or route */
+    bool udp_encap;
     struct ike_sa *ike; /* NULL once its IKE SA is gone */
     uint32_t ike_serial;
-    char ss_name[KMD_NAME], profile[KMD_NAME], pool[KMD_NAME];
-    bool static_peer;                    /* of a static rule term: no pool, rule or route */
-    char rule[KMD_NAME], term[KMD_NAME]; /* that term */
-    char unit[FWD_NAME_LEN];             /* reserved pool unit (static: the inside unit) */
-    char instance[FWD_NAME_LEN];         /* VRF of the reverse route, "" = inet.0 */
-    struct fwd_dgram path;               /* peer and local endpoints */
-    bool udp_encap;
+    /* atoms ("" when none) */
+    const char *ss_name, *profile, *pool;
+    const char *rule, *term; /* a static peer's term */
+    const char *unit;        /* reserved pool unit (static: the inside unit) */
+    const char *instance;    /* VRF of the reverse route, "" = inet.0 */
+    struct kmd_path path;    /* peer and local endpoints */
     struct kmd_prefix lproxy, rproxy;
     uint8_t proto;
-    uint16_t lport, rport;
     uint8_t lid_type, rid_type;
-    char peer_id[KMD_ID_STR];
+    uint16_t lport, rport;
+    kident *peer_id;
     uint32_t spi_in, spi_out; /* host order: ESP's, or AH's for AH and bundles */
     uint32_t aux_in, aux_out; /* a bundle's ESP SPIs, else 0 */
-    struct p2_choice c;
-    uint8_t ekey_in[FWD_KEY_MAX], akey_in[FWD_KEY_MAX];
-    uint8_t ekey_out[FWD_KEY_MAX], akey_out[FWD_KEY_MAX];
+    struct p2_sa c;
     time_t created, expires;
     unsigned held;     /* T_* */
     uint32_t replaces; /* tunnel to tear down when this one is up */
+    uint8_t keys[];    /* ekey_in, akey_in, ekey_out, akey_out (c's lengths) */
 };
+
+static inline uint8_t *tunnel_ekey(const struct tunnel *t, bool in)
+{
+    return (uint8_t *)t->keys + (in ? 0 : t->c.ekey_len + t->c.akey_len);
+}
+static inline uint8_t *tunnel_akey(const struct tunnel *t, bool in)
+{
+    return tunnel_ekey(t, in) + t->c.ekey_len;
+}
+static inline const char *tunnel_id(const struct tunnel *t)
+{
+    return t->peer_id ? t->peer_id->s : "";
+}
 
 /* One negotiation failure (failures.c, `show ... ike negotiation-failures`). */
 struct kmd_failure {
@@ -261,6 +364,14 @@ struct kmd {
     struct kmd_config *cfg, *pending;
     struct ike_sa *sas;
     struct tunnel *tunnels;
+    /* indexes (index.h) */
+    struct kidx sa_ck;               /* IKE SAs by cookie pair */
+    struct kidx sa_mm1;              /* by initiator cookie, peer address and instance */
+    struct kidx sa_id;               /* by identity (kident pointer) */
+    struct kidx t_index;             /* tunnels by index */
+    struct kidx t_spi_in, t_spi_out; /* by SPI (a bundle: both of its SPIs) */
+    struct kidx t_id;                /* by identity */
+    struct kstrtab atoms, idents;
     uint32_t next_tunnel, next_serial;
     struct kmd_counters cnt;
     struct kmd_limits lim;
@@ -362,6 +473,9 @@ void ike_tick(struct kmd *k, time_t now);
 const char *ike_peer(const struct ike_sa *sa, char *buf, size_t len); /* "A:port" */
 struct qm *qm_find(struct ike_sa *sa, uint32_t msgid);
 void qm_free(struct qm *q);
+void qm_nego_free(struct qm_nego *n);
+/* sa's identity becomes the one formatted as s (MM5). */
+void ike_set_id(struct kmd *k, struct ike_sa *sa, const char *s);
 
 /* ---- crypt.c ---- */
 /* Decrypts m's body into plain (m->body_len bytes) with iv; *next_iv gets
@@ -379,6 +493,9 @@ int ike_open(struct kmd *k, struct ike_sa *sa, const uint8_t *iv, const uint8_t 
 /* The payloads after a leading HASH payload (quick mode / informational
  * HASH input); -1 if the message does not start with HASH. */
 int ike_hash_rest(const struct msg *m, const uint8_t **rest, size_t *len);
+/* The datagram header of path (instance, addresses and ports). */
+void path_dgram(const struct kmd_path *p, struct fwd_dgram *d);
+void path_set(struct kmd *k, struct kmd_path *p, const struct fwd_dgram *d);
 /* Sends a datagram to the SA's peer from the port it last used. */
 void ike_send(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len);
 /* Sends to the source of d (no SA: refusals of MM1, IKEv2). */
@@ -431,7 +548,12 @@ void natd_check(struct kmd *k, struct ike_sa *sa, const struct msg *m);
 void natd_build(const struct ike_sa *sa, struct msg_builder *b);
 
 /* ---- tunnel.c ---- */
-struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa);
+/* A tunnel of sa with room for the keys of choice c. */
+struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa, const struct p2_choice *c);
+/* The SPIs are set: into the SPI indexes (in: ours, out: the peer's). */
+void tunnel_index_spis(struct kmd *k, struct tunnel *t, bool in);
+/* Frees t (it must be unlinked from nothing else). */
+void tunnel_free(struct kmd *k, struct tunnel *t);
 struct tunnel *tunnel_find(struct kmd *k, uint32_t index);
 struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi);
 struct tunnel *tunnel_by_spi_in(struct kmd *k, uint32_t spi);

@@ -15,6 +15,7 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,9 +41,34 @@ const char *ike_peer(const struct ike_sa *sa, char *buf, size_t len)
     return buf;
 }
 
+static uint64_t ck_key(const uint8_t *icky, const uint8_t *rcky)
+{
+    return kidx_bytes(rcky, ISAKMP_COOKIE_LEN,
+                      kidx_bytes(icky, ISAKMP_COOKIE_LEN, KIDX_BYTES_INIT));
+}
+
+static uint64_t mm1_key(const uint8_t *icky, const struct fwd_addr *src, const char *instance)
+{
+    uint64_t h = kidx_bytes(icky, ISAKMP_COOKIE_LEN, KIDX_BYTES_INIT);
+
+    if (strcmp(instance, "default") == 0) /* inst_eq: the master instance */
+        instance = "";
+    h = kidx_bytes(&src->af, 1, h);
+    h = kidx_bytes(src->a, src->af == AF_INET6 ? 16 : 4, h);
+    return kidx_bytes(instance, strlen(instance), h);
+}
+
+static uint64_t ptr_key(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
 struct ike_sa *ike_find(struct kmd *k, const uint8_t *icky, const uint8_t *rcky)
 {
-    for (struct ike_sa *sa = k->sas; sa; sa = sa->next)
+    size_t it = 0;
+    struct ike_sa *sa;
+
+    while ((sa = kidx_next(&k->sa_ck, ck_key(icky, rcky), &it)) != NULL)
         if (memcmp(sa->icky, icky, ISAKMP_COOKIE_LEN) == 0 &&
             memcmp(sa->rcky, rcky, ISAKMP_COOKIE_LEN) == 0)
             return sa;
@@ -51,11 +77,36 @@ struct ike_sa *ike_find(struct kmd *k, const uint8_t *icky, const uint8_t *rcky)
 
 struct ike_sa *ike_find_mm1(struct kmd *k, const uint8_t *icky, const struct fwd_dgram *d)
 {
-    for (struct ike_sa *sa = k->sas; sa; sa = sa->next)
+    size_t it = 0;
+    struct ike_sa *sa;
+
+    while ((sa = kidx_next(&k->sa_mm1, mm1_key(icky, &d->src, d->instance), &it)) != NULL)
         if (memcmp(sa->icky, icky, ISAKMP_COOKIE_LEN) == 0 && addr_eq(&sa->path.src, &d->src) &&
             inst_eq(sa->path.instance, d->instance))
             return sa;
     return NULL;
+}
+
+void ike_set_path(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d)
+{
+    uint64_t key = mm1_key(sa->icky, &d->src, d->instance);
+
+    path_set(k, &sa->path, d);
+    if (key != sa->mm1_key) {
+        kidx_del(&k->sa_mm1, sa->mm1_key, sa);
+        kidx_add(&k->sa_mm1, key, sa);
+        sa->mm1_key = key;
+    }
+}
+
+void ike_set_id(struct kmd *k, struct ike_sa *sa, const char *s)
+{
+    if (sa->id) {
+        kidx_del(&k->sa_id, ptr_key(sa->id), sa);
+        kident_put(&k->idents, sa->id);
+    }
+    sa->id = kident_get(&k->idents, s);
+    kidx_add(&k->sa_id, ptr_key(sa->id), sa);
 }
 
 struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *icky)
@@ -63,31 +114,42 @@ struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *
     struct ike_sa *sa = calloc(1, sizeof(*sa));
     static const uint8_t zero[ISAKMP_COOKIE_LEN];
 
-    if (sa == NULL)
+    if (sa == NULL || (sa->neg = calloc(1, sizeof(*sa->neg))) == NULL)
         fatal("calloc");
     sa->serial = ++k->next_serial;
+    sa->ss_name = "";
     memcpy(sa->icky, icky, ISAKMP_COOKIE_LEN);
     do {
         if (crypto_random(sa->rcky, ISAKMP_COOKIE_LEN) < 0)
             fatalx("random: %s", crypto_strerror());
     } while (memcmp(sa->rcky, zero, ISAKMP_COOKIE_LEN) == 0 || ike_find(k, icky, sa->rcky));
-    sa->path = *d;
-    sa->path.len = 0;
+    path_set(k, &sa->path, d);
+    sa->mm1_key = mm1_key(icky, &d->src, d->instance);
     sa->created = kmd_now(k);
     sa->expires = sa->created + k->lim.halfopen_timeout;
     sa->next = k->sas;
     k->sas = sa;
+    kidx_add(&k->sa_ck, ck_key(sa->icky, sa->rcky), sa);
+    kidx_add(&k->sa_mm1, sa->mm1_key, sa);
     return sa;
+}
+
+void qm_nego_free(struct qm_nego *n)
+{
+    if (n == NULL)
+        return;
+    pkt_clear(&n->last_out);
+    free(n->idci);
+    free(n->idcr);
+    dh_keypair_free(n->dh);
+    crypto_secret_free(n->gqm);
+    crypto_wipe(n, sizeof(*n));
+    free(n);
 }
 
 void qm_free(struct qm *q)
 {
-    pkt_clear(&q->last_in);
-    pkt_clear(&q->last_out);
-    free(q->idci);
-    free(q->idcr);
-    dh_keypair_free(q->dh);
-    crypto_secret_free(q->gqm);
+    qm_nego_free(q->neg);
     crypto_wipe(q, sizeof(*q));
     free(q);
 }
@@ -100,6 +162,73 @@ struct qm *qm_find(struct ike_sa *sa, uint32_t msgid)
     return NULL;
 }
 
+static void nego_free(struct ike_nego *n)
+{
+    if (n == NULL)
+        return;
+    ikev1_keys_wipe(&n->keys);
+    crypto_secret_free(n->psk);
+    free(n->sai_b);
+    if (n->gxi)
+        crypto_wipe(n->gxi, n->glen);
+    if (n->gxr)
+        crypto_wipe(n->gxr, n->glen);
+    free(n->gxi);
+    free(n->gxr);
+    crypto_wipe(n, sizeof(*n));
+    free(n);
+}
+
+void ike_nego_done(struct ike_sa *sa)
+{
+    nego_free(sa->neg);
+    sa->neg = NULL;
+}
+
+static size_t skey_len(const struct ike_sa *sa)
+{
+    return 2 * ike_hlen(sa) + crypto_cipher_key_len(sa->c.cipher);
+}
+
+void ike_keep_keys(struct ike_sa *sa, const struct ikev1_keys *keys)
+{
+    size_t hl = keys->len;
+
+    if (sa->skey) {
+        crypto_wipe(sa->skey, skey_len(sa));
+        free(sa->skey);
+    }
+    if ((sa->skey = malloc(2 * hl + keys->ka_len)) == NULL)
+        fatal("malloc");
+    memcpy(sa->skey, keys->skeyid_d, hl);
+    memcpy(sa->skey + hl, keys->skeyid_a, hl);
+    memcpy(sa->skey + 2 * hl, keys->ka, keys->ka_len);
+}
+
+int ike_keys(const struct ike_sa *sa, struct ikev1_keys *out)
+{
+    size_t hl = ike_hlen(sa);
+
+    memset(out, 0, sizeof(*out));
+    if (sa->skey == NULL)
+        return -1;
+    out->hash = sa->c.hash;
+    out->cipher = sa->c.cipher;
+    out->len = hl;
+    memcpy(out->skeyid_d, sa->skey, hl);
+    memcpy(out->skeyid_a, sa->skey + hl, hl);
+    out->ka_len = crypto_cipher_key_len(sa->c.cipher);
+    memcpy(out->ka, sa->skey + 2 * hl, out->ka_len);
+    out->iv_len = ike_bs(sa);
+    return 0;
+}
+
+void ike_p1_confirmed(struct ike_sa *sa)
+{
+    pkt_clear(&sa->last_out);
+    memset(&sa->last_in, 0, sizeof(sa->last_in));
+}
+
 void ike_free(struct kmd *k, struct ike_sa *sa)
 {
     struct ike_sa **pp;
@@ -109,6 +238,8 @@ void ike_free(struct kmd *k, struct ike_sa *sa)
             *pp = sa->next;
             break;
         }
+    kidx_del(&k->sa_ck, ck_key(sa->icky, sa->rcky), sa);
+    kidx_del(&k->sa_mm1, sa->mm1_key, sa);
     while (sa->qms) {
         struct qm *q = sa->qms;
         struct tunnel *t = tunnel_find(k, q->tunnel);
@@ -117,20 +248,21 @@ void ike_free(struct kmd *k, struct ike_sa *sa)
             tunnel_refuse(k, t, "its IKE SA went away during quick mode");
         qm_free(q);
     }
-    for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (t->ike == sa)
-            t->ike = NULL;
-    ikev1_keys_wipe(&sa->keys);
-    cbc_free(sa->cbc);
-    crypto_secret_free(sa->psk);
-    free(sa->sai_b);
-    if (sa->gxi)
-        crypto_wipe(sa->gxi, sa->glen);
-    if (sa->gxr)
-        crypto_wipe(sa->gxr, sa->glen);
-    free(sa->gxi);
-    free(sa->gxr);
-    pkt_clear(&sa->last_in);
+    if (sa->id) { /* its tunnels (all of its identity) stay */
+        size_t it = 0;
+        struct tunnel *t;
+        while ((t = kidx_next(&k->t_id, ptr_key(sa->id), &it)) != NULL)
+            if (t->ike == sa)
+                t->ike = NULL;
+        kidx_del(&k->sa_id, ptr_key(sa->id), sa);
+        kident_put(&k->idents, sa->id);
+    }
+    nego_free(sa->neg);
+    if (sa->skey) {
+        crypto_wipe(sa->skey, skey_len(sa));
+        free(sa->skey);
+    }
+    free(sa->seen_ids);
     pkt_clear(&sa->last_out);
     crypto_wipe(sa, sizeof(*sa));
     free(sa);
@@ -151,7 +283,7 @@ void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *
     if (sa->state == IKE_UP) {
         k->cnt.ike_deleted++;
         log_info("IKE SA %s:%s with %s (id %s) in service set %s deleted: %s", ic, rc,
-                 ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name, why);
+                 ike_peer(sa, peer, sizeof(peer)), ike_id(sa), sa->ss_name, why);
     } else {
         log_info("IKE negotiation %s:%s with %s in service set %s abandoned: %s", ic, rc,
                  ike_peer(sa, peer, sizeof(peer)), sa->ss_name[0] ? sa->ss_name : "(none)", why);
@@ -225,8 +357,18 @@ bool ike_seen(const struct ike_sa *sa, uint32_t msgid)
     return false;
 }
 
+/* A ring of the last KMD_SEEN_IDS, allocated as it fills (4, 8, .. 32):
+ * most SAs see one or two quick modes. */
 void ike_remember(struct ike_sa *sa, uint32_t msgid)
 {
+    if (sa->nseen == sa->seen_cap && sa->seen_cap < KMD_SEEN_IDS) {
+        unsigned cap = sa->seen_cap ? sa->seen_cap * 2 : 4;
+        uint32_t *n = realloc(sa->seen_ids, cap * sizeof(*n));
+        if (n == NULL)
+            fatal("realloc");
+        sa->seen_ids = n;
+        sa->seen_cap = cap;
+    }
     sa->seen_ids[sa->nseen++ % KMD_SEEN_IDS] = msgid;
 }
 
@@ -270,7 +412,7 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
     const struct kmd_config *c = k->cfg;
     const struct kmd_service_set *best = NULL, *stat = NULL;
     const struct kmd_static_peer *sp = NULL;
-    unsigned best_load = 0;
+    unsigned best_load = UINT_MAX;
     const uint8_t *psk;
     size_t psk_len;
 
@@ -287,8 +429,14 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
         }
         if (ss->profile == NULL)
             continue;
+        if (best == NULL) { /* the load counts only when there is a choice */
+            best = ss;
+            continue;
+        }
+        if (best_load == UINT_MAX)
+            best_load = ss_load(k, best->name);
         load = ss_load(k, ss->name);
-        if (best == NULL || load < best_load) {
+        if (load < best_load) {
             best = ss;
             best_load = load;
         }
@@ -299,16 +447,18 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
     }
     if (best == NULL)
         return -1;
-    snprintf(sa->ss_name, sizeof(sa->ss_name), "%s", best->name);
+    sa->ss_name = katom(&k->atoms, best->name);
     sa->ss = best;
     if (sp && sp->ike_policy && sp->ike_policy->psk_len) {
         psk = sp->ike_policy->psk;
         psk_len = sp->ike_policy->psk_len;
-        snprintf(sa->psk_from, sizeof(sa->psk_from), "ike-policy %s", sp->ike_policy->name);
+        snprintf(sa->neg->psk_from, sizeof(sa->neg->psk_from), "ike-policy %s",
+                 sp->ike_policy->name);
     } else if (best->profile) {
         psk = best->profile->psk;
         psk_len = best->profile->psk_len;
-        snprintf(sa->psk_from, sizeof(sa->psk_from), "access profile %s", best->profile->name);
+        snprintf(sa->neg->psk_from, sizeof(sa->neg->psk_from), "access profile %s",
+                 best->profile->name);
     } else { /* a static peer whose ike-policy has no key, in a set without a profile */
         psk = NULL;
         psk_len = 0;
@@ -317,8 +467,8 @@ int ike_bind(struct kmd *k, struct ike_sa *sa, const char **why)
         *why = "no pre-shared key is configured";
         return -1;
     }
-    sa->psk = crypto_secret_dup(psk, psk_len);
-    if (sa->psk == NULL)
+    sa->neg->psk = crypto_secret_dup(psk, psk_len);
+    if (sa->neg->psk == NULL)
         fatal("crypto_secret_dup");
     return 0;
 }

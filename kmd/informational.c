@@ -51,22 +51,26 @@ static int send_protected(struct kmd *k, struct ike_sa *sa,
 {
     uint8_t body[KMD_PKT_MAX], out[KMD_PKT_MAX], iv[CRYPTO_MAX_BLOCK], *hp;
     struct msg_builder b;
-    size_t hl = sa->keys.len, len;
+    size_t hl = ike_hlen(sa), len;
     uint32_t msgid = 0;
+    struct ikev1_keys keys;
+    int r;
 
-    if (sa->state != IKE_UP || sa->cbc == NULL)
+    if (sa->state != IKE_UP || sa->skey == NULL)
         return -1;
     while (msgid == 0)
         if (crypto_random(&msgid, sizeof(msgid)) < 0)
             return -1;
-    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv) < 0)
+    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, ike_bs(sa), msgid, iv) < 0)
         return -1;
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
     add(&b, arg);
-    if (b.err || hp == NULL ||
-        ikev1_qm_hash1(&sa->keys, msgid, body + 4 + hl, b.len - 4 - hl, hp) < 0 ||
-        ike_encrypt(sa, iv, ISAKMP_EXCH_INFO, msgid, &b, out, sizeof(out), &len) < 0)
+    r = b.err || hp == NULL || ike_keys(sa, &keys) < 0 ? -1 : 0;
+    if (r == 0)
+        r = ikev1_qm_hash1(&keys, msgid, body + 4 + hl, b.len - 4 - hl, hp);
+    ikev1_keys_wipe(&keys);
+    if (r < 0 || ike_encrypt(sa, iv, ISAKMP_EXCH_INFO, msgid, &b, out, sizeof(out), &len) < 0)
         return -1;
     ike_send(k, sa, out, len);
     return 0;
@@ -139,7 +143,7 @@ static void delete_esp(struct kmd *k, struct ike_sa *sa, const struct msg_delete
         struct tunnel *t = tunnel_by_spi_out(k, spi);
         if (t == NULL)
             t = tunnel_by_spi_in(k, spi);
-        if (t == NULL || (t->ike != sa && strcmp(t->peer_id, sa->id) != 0)) {
+        if (t == NULL || (t->ike != sa && t->peer_id != sa->id)) {
             log_debug("%s: DELETE of unknown SPI %08x", ike_peer(sa, peer, sizeof(peer)), spi);
             continue;
         }
@@ -156,7 +160,8 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
     const uint8_t *rest;
     size_t rl;
     char why[300], peer[80], nb[40];
-    bool delete_self = false;
+    bool delete_self = false, hash_ok;
+    struct ikev1_keys keys;
 
     if (msg_parse(m, pkt, len, &err) != MSG_OK) {
         k->cnt.malformed++;
@@ -175,16 +180,19 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
         k->cnt.out_of_state++;
         return;
     }
-    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, m->hdr.msgid, iv) < 0 ||
+    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, ike_bs(sa), m->hdr.msgid, iv) < 0 ||
         ike_open(k, sa, iv, pkt, len, next, why, sizeof(why)) < 0) {
         k->cnt.malformed++;
         if (kmd_log_ok(k))
             log_info("informational from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)), why);
         return;
     }
-    if (ike_hash_rest(m, &rest, &rl) < 0 || m->pl[0].body_len != sa->keys.len ||
-        ikev1_qm_hash1(&sa->keys, m->hdr.msgid, rest, rl, hash) < 0 ||
-        !crypto_equal(hash, m->pl[0].body, sa->keys.len)) {
+    hash_ok = ike_keys(sa, &keys) == 0 && ike_hash_rest(m, &rest, &rl) == 0 &&
+              m->pl[0].body_len == keys.len &&
+              ikev1_qm_hash1(&keys, m->hdr.msgid, rest, rl, hash) == 0 &&
+              crypto_equal(hash, m->pl[0].body, keys.len);
+    ikev1_keys_wipe(&keys);
+    if (!hash_ok) {
         k->cnt.hash_failed++;
         if (kmd_log_ok(k))
             log_info("informational from %s dropped: HASH(1) does not verify",
@@ -199,8 +207,8 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
         return;
     }
     ike_remember(sa, m->hdr.msgid);
-    sa->path = *d;
-    sa->path.len = 0;
+    ike_p1_confirmed(sa);
+    ike_set_path(k, sa, d);
     for (unsigned i = 1; i < m->npl; i++) {
         const struct msg_payload *p = &m->pl[i];
         if (p->type == ISAKMP_PL_N) {
@@ -223,7 +231,7 @@ void info_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
                     struct ike_sa *o = ike_find(k, c, c + ISAKMP_COOKIE_LEN);
                     if (o == sa)
                         delete_self = true;
-                    else if (o && strcmp(o->id, sa->id) == 0)
+                    else if (o && o->id == sa->id)
                         ike_delete(k, o, false, "the peer sent DELETE");
                 }
             }

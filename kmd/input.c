@@ -35,9 +35,29 @@ void pkt_clear(struct kmd_pkt *k)
     k->len = 0;
 }
 
-bool pkt_equal(const struct kmd_pkt *k, const uint8_t *p, size_t len)
+static int sha256_12(const uint8_t *p, size_t len, uint8_t *out)
 {
-    return k->p != NULL && k->len == len && memcmp(k->p, p, len) == 0;
+    struct crypto_iov iov = {p, len};
+    uint8_t h[CRYPTO_MAX_HASH];
+    int r = crypto_hash_v(CRYPTO_HASH_SHA256, &iov, 1, h);
+
+    memcpy(out, h, 12);
+    return r;
+}
+
+void digest_set(struct kmd_digest *g, const uint8_t *p, size_t len)
+{
+    memset(g, 0, sizeof(*g));
+    if (len && len <= UINT32_MAX && sha256_12(p, len, g->d) == 0)
+        g->len = (uint32_t)len;
+}
+
+bool digest_equal(const struct kmd_digest *g, const uint8_t *p, size_t len)
+{
+    uint8_t d[12];
+
+    return g->len != 0 && g->len == len && sha256_12(p, len, d) == 0 &&
+           memcmp(d, g->d, sizeof(d)) == 0;
 }
 
 const char *addr_str(const struct fwd_addr *a, char *buf, size_t len)
@@ -87,6 +107,16 @@ struct kmd *kmd_new(const struct kmd_io *io, void *arg)
         fatal("calloc");
     k->io = io;
     k->io_arg = arg;
+    {
+        struct kidx *x[] = {&k->sa_ck,    &k->sa_mm1,    &k->sa_id, &k->t_index,
+                            &k->t_spi_in, &k->t_spi_out, &k->t_id};
+        for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++) {
+            uint64_t seed;
+            if (crypto_random(&seed, sizeof(seed)) < 0)
+                fatalx("random: %s", crypto_strerror());
+            kidx_init(x[i], seed);
+        }
+    }
     k->lim.halfopen_max = 4096;
     k->lim.halfopen_per_peer = 32;
     k->lim.halfopen_timeout = 30;
@@ -103,9 +133,17 @@ void kmd_free(struct kmd *k)
     while (k->tunnels) {
         struct tunnel *t = k->tunnels;
         k->tunnels = t->next;
-        crypto_wipe(t, sizeof(*t));
-        free(t);
+        tunnel_free(k, t);
     }
+    kidx_free(&k->sa_ck);
+    kidx_free(&k->sa_mm1);
+    kidx_free(&k->sa_id);
+    kidx_free(&k->t_index);
+    kidx_free(&k->t_spi_in);
+    kidx_free(&k->t_spi_out);
+    kidx_free(&k->t_id);
+    kstrtab_free(&k->idents);
+    kstrtab_free(&k->atoms);
     kmd_config_free(k->cfg);
     kmd_config_free(k->pending);
     if (k->keylog)

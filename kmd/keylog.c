@@ -56,7 +56,7 @@ void keylog_ike(struct kmd *k, const struct ike_sa *sa)
         return;
     hex_str(sa->icky, ISAKMP_COOKIE_LEN, ic);
     hex_str(sa->rcky, ISAKMP_COOKIE_LEN, rc);
-    hex_str(sa->keys.ka, sa->keys.ka_len, ka);
+    hex_str(sa->skey + 2 * ike_hlen(sa), crypto_cipher_key_len(sa->c.cipher), ka);
     fprintf(k->keylog, "# IKE SA %s:%s peer %s service set %s\n", ic, rc,
             ike_peer(sa, peer, sizeof(peer)), sa->ss_name);
     fprintf(k->keylog, "uat:ikev1_decryption_table:\"%s\",\"%s\"\n", ic, ka);
@@ -123,10 +123,10 @@ void keylog_esp(struct kmd *k, const struct tunnel *t)
             : bundle                       ? " (AH+ESP bundle: the ESP SAs)"
                                            : "");
     if (t->c.fwd_proto != FWD_PROTO_AH) {
-        esp_line(k->keylog, peer, me, v6, bundle ? t->aux_in : t->spi_in, t, t->ekey_in,
-                 t->akey_in);
-        esp_line(k->keylog, me, peer, v6, bundle ? t->aux_out : t->spi_out, t, t->ekey_out,
-                 t->akey_out);
+        esp_line(k->keylog, peer, me, v6, bundle ? t->aux_in : t->spi_in, t, tunnel_ekey(t, true),
+                 tunnel_akey(t, true));
+        esp_line(k->keylog, me, peer, v6, bundle ? t->aux_out : t->spi_out, t,
+                 tunnel_ekey(t, false), tunnel_akey(t, false));
     }
     fflush(k->keylog);
 }

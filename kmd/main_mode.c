@@ -40,6 +40,7 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     uint8_t out[KMD_PKT_MAX];
     struct msg_builder b;
     struct msg_hdr h = {0};
+    struct p1_choice c;
     char why[400];
     const char *bwhy;
     size_t olen;
@@ -50,7 +51,7 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
     if (sa) {
         sa->in_bytes += len;
         sa->in_pkts++;
-        if (pkt_equal(&sa->last_in, pkt, len) && sa->state == IKE_MM2_SENT) {
+        if (digest_equal(&sa->last_in, pkt, len) && sa->state == IKE_MM2_SENT) {
             k->cnt.retransmits++;
             ike_send(k, sa, sa->last_out.p, sa->last_out.len);
         } else {
@@ -85,7 +86,7 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         ike_free(k, sa);
         return;
     }
-    if (p1_choose(ike_policy(sa), m, &sap->u.sa, &sa->c, why, sizeof(why)) < 0) {
+    if (p1_choose(ike_policy(sa), m, &sap->u.sa, &c, why, sizeof(why)) < 0) {
         char a[INET6_ADDRSTRLEN], reason[512];
         k->cnt.no_proposal++;
         fail_p1_reason(ike_policy(sa), why, reason, sizeof(reason));
@@ -97,19 +98,20 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         ike_free(k, sa);
         return;
     }
-    sa->sai_len = sap->body_len;
-    sa->sai_b = malloc(sa->sai_len);
-    if (sa->sai_b == NULL)
+    sa->c = (struct p1_sa){c.cipher, c.hash, c.group, c.group_id, c.lifetime};
+    sa->neg->sai_len = sap->body_len;
+    sa->neg->sai_b = malloc(sa->neg->sai_len);
+    if (sa->neg->sai_b == NULL)
         fatal("malloc");
-    memcpy(sa->sai_b, sap->body, sa->sai_len);
+    memcpy(sa->neg->sai_b, sap->body, sa->neg->sai_len);
     sa->natt = msg_has_vid(m, ISAKMP_VID_NATT_RFC3947) && !sa->ss->no_nat_traversal;
     sa->dpd = msg_has_vid(m, ISAKMP_VID_DPD);
 
     mb_init_msg(&b, out, sizeof(out));
     mb_sa_begin(&b, ISAKMP_DOI_IPSEC, ISAKMP_SIT_IDENTITY_ONLY);
-    mb_proposal_begin(&b, sa->c.prop_num, ISAKMP_PROTO_ISAKMP, NULL, 0);
-    mb_transform_begin(&b, sa->c.xform_num, ISAKMP_XF_KEY_IKE);
-    attrs_echo(&b, sa->c.attrs, sa->c.nattrs);
+    mb_proposal_begin(&b, c.prop_num, ISAKMP_PROTO_ISAKMP, NULL, 0);
+    mb_transform_begin(&b, c.xform_num, ISAKMP_XF_KEY_IKE);
+    attrs_echo(&b, c.attrs, c.nattrs);
     mb_sa_end(&b);
     if (sa->natt)
         mb_vid_known(&b, ISAKMP_VID_NATT_RFC3947);
@@ -123,7 +125,7 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         return;
     }
     sa->state = IKE_MM2_SENT;
-    pkt_set(&sa->last_in, pkt, len);
+    digest_set(&sa->last_in, pkt, len);
     pkt_set(&sa->last_out, out, olen);
     ike_send(k, sa, out, olen);
     {
@@ -131,7 +133,7 @@ void mm1_input(struct kmd *k, const struct fwd_dgram *d, const uint8_t *pkt, siz
         log_debug("MM1 from %s: service set %s (%s), proposal %u transform %u, group %u, "
                   "lifetime %u s%s%s",
                   ike_peer(sa, peer, sizeof(peer)), sa->ss_name,
-                  sa->static_peer ? "static peer" : "dynamic peer", sa->c.prop_num, sa->c.xform_num,
+                  sa->static_peer ? "static peer" : "dynamic peer", c.prop_num, c.xform_num,
                   sa->c.group_id, sa->c.lifetime, sa->natt ? ", NAT-T" : "",
                   sa->dpd ? ", DPD" : "");
     }
@@ -152,6 +154,7 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     size_t olen;
     char peer[80];
     const char *fail = NULL;
+    struct ike_nego *n = sa->neg;
 
     if (msg_parse(m, pkt, len, &err) != MSG_OK || m->encrypted) {
         if (m->encrypted) /* an MM5 before MM3, or a replay */
@@ -165,10 +168,10 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
                      m->encrypted ? "encrypted" : err.reason);
         return;
     }
-    sa->glen = dh_group_len(sa->c.group);
+    n->glen = dh_group_len(sa->c.group);
     ke = msg_find(m, ISAKMP_PL_KE, 0);
     nonce = msg_find(m, ISAKMP_PL_NONCE, 0);
-    if (ke == NULL || nonce == NULL || ke->body_len != sa->glen) {
+    if (ke == NULL || nonce == NULL || ke->body_len != n->glen) {
         k->cnt.malformed++;
         fail_record(k, sa, NULL, "MM3", "MM3 dropped: %s",
                     ke && nonce ? "KE length does not match the group" : "no KE or nonce");
@@ -177,40 +180,40 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
                      ke && nonce ? "KE length does not match the group" : "no KE or nonce");
         return;
     }
-    sa->ni_len = nonce->body_len;
-    memcpy(sa->ni, nonce->body, sa->ni_len);
-    sa->gxi = malloc(sa->glen);
-    sa->gxr = malloc(sa->glen);
-    gxy = crypto_secret_new(sa->glen);
-    if (sa->gxi == NULL || sa->gxr == NULL || gxy == NULL)
+    n->ni_len = nonce->body_len;
+    memcpy(n->ni, nonce->body, n->ni_len);
+    n->gxi = malloc(n->glen);
+    n->gxr = malloc(n->glen);
+    gxy = crypto_secret_new(n->glen);
+    if (n->gxi == NULL || n->gxr == NULL || gxy == NULL)
         fatal("malloc");
-    memcpy(sa->gxi, ke->body, sa->glen);
-    sa->nr_len = KMD_NONCE_LEN;
-    if ((dh = dh_keypair(sa->c.group, 0)) == NULL || crypto_random(sa->nr, sa->nr_len) < 0) {
+    memcpy(n->gxi, ke->body, n->glen);
+    n->nr_len = KMD_NONCE_LEN;
+    if ((dh = dh_keypair(sa->c.group, 0)) == NULL || crypto_random(n->nr, n->nr_len) < 0) {
         fail = crypto_strerror();
         goto out;
     }
-    memcpy(sa->gxr, dh_public(dh), sa->glen);
-    if (dh_shared(dh, sa->gxi, sa->glen, gxy->data) < 0) {
+    memcpy(n->gxr, dh_public(dh), n->glen);
+    if (dh_shared(dh, n->gxi, n->glen, gxy->data) < 0) {
         fail = "the peer's public value is not in the group";
         goto out;
     }
-    in = (struct ikev1_mm_input){sa->c.hash, sa->c.cipher, sa->psk->data, sa->psk->len, sa->ni,
-                                 sa->nr,     sa->ni_len,   sa->nr_len,    sa->gxi,      sa->gxr,
-                                 sa->glen,   gxy->data,    gxy->len,      sa->icky,     sa->rcky,
-                                 sa->sai_b,  sa->sai_len};
-    if (ikev1_phase1_psk(&in, &sa->keys) < 0 ||
-        (sa->cbc = cbc_new(sa->c.cipher, CBC_BOTH, sa->keys.ka, sa->keys.ka_len)) == NULL) {
+    in = (struct ikev1_mm_input){sa->c.hash, sa->c.cipher, n->psk->data, n->psk->len, n->ni,
+                                 n->nr,      n->ni_len,    n->nr_len,    n->gxi,      n->gxr,
+                                 n->glen,    gxy->data,    gxy->len,     sa->icky,    sa->rcky,
+                                 n->sai_b,   n->sai_len};
+    if (ikev1_phase1_psk(&in, &n->keys) < 0) {
         fail = crypto_strerror();
         goto out;
     }
-    memcpy(sa->iv, sa->keys.iv, sa->keys.iv_len);
+    ike_keep_keys(sa, &n->keys);
+    memcpy(n->iv, n->keys.iv, n->keys.iv_len);
     if (sa->natt)
         natd_check(k, sa, m);
 
     mb_init_msg(&b, out, sizeof(out));
-    mb_ke(&b, sa->gxr, sa->glen, sa->glen);
-    mb_nonce(&b, sa->nr, sa->nr_len);
+    mb_ke(&b, n->gxr, n->glen, n->glen);
+    mb_nonce(&b, n->nr, n->nr_len);
     if (sa->natt)
         natd_build(sa, &b);
     memcpy(h.icookie, sa->icky, ISAKMP_COOKIE_LEN);
@@ -222,7 +225,7 @@ static void mm3(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         goto out;
     }
     sa->state = IKE_MM4_SENT;
-    pkt_set(&sa->last_in, pkt, len);
+    digest_set(&sa->last_in, pkt, len);
     pkt_set(&sa->last_out, out, olen);
     ike_send(k, sa, out, olen);
     keylog_ike(k, sa);
@@ -232,8 +235,11 @@ out:
     if (fail) {
         fail_record(k, sa, NULL, "MM3", "abandoned: %s", fail);
         log_info("IKE with %s abandoned at MM3: %s", ike_peer(sa, peer, sizeof(peer)), fail);
-        if (strstr(fail, "group"))
-            info_send_plain(k, &sa->path, sa->icky, sa->rcky, ISAKMP_N_INVALID_KEY_INFORMATION);
+        if (strstr(fail, "group")) {
+            struct fwd_dgram path;
+            path_dgram(&sa->path, &path);
+            info_send_plain(k, &path, sa->icky, sa->rcky, ISAKMP_N_INVALID_KEY_INFORMATION);
+        }
         ike_free(k, sa);
     }
 }
@@ -286,18 +292,43 @@ static bool id_allowed(const struct kmd_ike_policy *pol, const struct msg_idval 
  * holds for the same identity goes, without a DELETE nobody would read. */
 static void initial_contact(struct kmd *k, struct ike_sa *sa)
 {
-    struct ike_sa *o, *next;
+    uint64_t key = (uint64_t)(uintptr_t)sa->id;
+    uint32_t *tun = NULL;
+    struct ike_sa **sas = NULL;
+    size_t nt = 0, ns = 0, it = 0;
+    void *v;
 
-    for (struct tunnel *t = k->tunnels, *tn; t; t = tn) {
-        tn = t->next;
-        if (t->ike != sa && strcmp(t->peer_id, sa->id) == 0)
+    /* collected first: a teardown changes the indexes */
+    while ((v = kidx_next(&k->t_id, key, &it)) != NULL) {
+        const struct tunnel *t = v;
+        if (t->ike == sa)
+            continue;
+        if ((tun = realloc(tun, (nt + 1) * sizeof(*tun))) == NULL)
+            fatal("realloc");
+        tun[nt++] = t->index;
+    }
+    for (it = 0; (v = kidx_next(&k->sa_id, key, &it)) != NULL;) {
+        struct ike_sa *o = v;
+        if (o == sa || o->state != IKE_UP)
+            continue;
+        if ((sas = realloc(sas, (ns + 1) * sizeof(*sas))) == NULL)
+            fatal("realloc");
+        sas[ns++] = o;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        struct tunnel *t = tunnel_find(k, tun[i]);
+        if (t)
             tunnel_teardown(k, t, false, "INITIAL-CONTACT from the same identity");
     }
-    for (o = k->sas; o; o = next) {
-        next = o->next;
-        if (o != sa && o->state == IKE_UP && strcmp(o->id, sa->id) == 0)
-            ike_delete(k, o, false, "INITIAL-CONTACT from the same identity");
+    for (size_t i = 0; i < ns; i++) {
+        bool still = false; /* not freed by an earlier deletion */
+        for (it = 0; !still && (v = kidx_next(&k->sa_id, key, &it)) != NULL;)
+            still = v == sas[i];
+        if (still)
+            ike_delete(k, sas[i], false, "INITIAL-CONTACT from the same identity");
     }
+    free(tun);
+    free(sas);
 }
 
 static void mm5_fail(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, uint16_t notify,
@@ -306,11 +337,11 @@ static void mm5_fail(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d
     char peer[80];
 
     if (notify == ISAKMP_N_PAYLOAD_MALFORMED || notify == ISAKMP_N_INVALID_HASH_INFORMATION)
-        fail_record(k, sa, NULL, "MM5", "%s%s (key from %s)", fmt, detail, sa->psk_from);
+        fail_record(k, sa, NULL, "MM5", "%s%s (key from %s)", fmt, detail, sa->neg->psk_from);
     else
         fail_record(k, sa, NULL, "MM5", "%s%s", fmt, detail);
     log_info("IKE with %s refused at MM5 (service set %s, key from %s): %s%s",
-             ike_peer(sa, peer, sizeof(peer)), sa->ss_name, sa->psk_from, fmt, detail);
+             ike_peer(sa, peer, sizeof(peer)), sa->ss_name, sa->neg->psk_from, fmt, detail);
     info_send_plain(k, d, sa->icky, sa->rcky, notify);
     ike_free(k, sa);
 }
@@ -331,11 +362,12 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
     size_t olen, alen = sa->path.dst.af == AF_INET6 ? 16 : 4;
     struct msg_err err;
     enum msg_rc rc;
+    struct ike_nego *n = sa->neg;
 
     /* not encrypted, or not whole cipher blocks: malformed or out of
      * order, not a wrong key (the SA stays) */
     rc = msg_parse(m, pkt, len, &err);
-    if (rc != MSG_OK || !m->encrypted || m->body_len % cbc_block_len(sa->cbc) != 0) {
+    if (rc != MSG_OK || !m->encrypted || m->body_len % ike_bs(sa) != 0) {
         const char *what = "not whole cipher blocks";
         if (rc != MSG_OK)
             what = err.reason;
@@ -349,7 +381,7 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
             log_info("MM5 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)), what);
         return;
     }
-    if (ike_open(k, sa, sa->iv, pkt, len, iv, reason, sizeof(reason)) < 0) {
+    if (ike_open(k, sa, n->iv, pkt, len, iv, reason, sizeof(reason)) < 0) {
         k->cnt.auth_failed++;
         mm5_fail(k, sa, d, ISAKMP_N_PAYLOAD_MALFORMED,
                  "MM5 does not decrypt (the pre-shared keys differ?): ", reason);
@@ -363,16 +395,16 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
                  "MM5 has no ID or HASH (the pre-shared keys differ?)", "");
         return;
     }
-    in.sai_b = sa->sai_b;
-    in.sai_len = sa->sai_len;
-    in.gxi = sa->gxi;
-    in.gxr = sa->gxr;
-    in.g_len = sa->glen;
+    in.sai_b = n->sai_b;
+    in.sai_len = n->sai_len;
+    in.gxi = n->gxi;
+    in.gxr = n->gxr;
+    in.g_len = n->glen;
     in.cky_i = sa->icky;
     in.cky_r = sa->rcky;
-    if (hp->body_len != sa->keys.len ||
-        ikev1_hash_i(&sa->keys, &in, idp->body, idp->body_len, hash) < 0 ||
-        !crypto_equal(hash, hp->body, sa->keys.len)) {
+    if (hp->body_len != n->keys.len ||
+        ikev1_hash_i(&n->keys, &in, idp->body, idp->body_len, hash) < 0 ||
+        !crypto_equal(hash, hp->body, n->keys.len)) {
         k->cnt.auth_failed++;
         mm5_fail(k, sa, d, ISAKMP_N_INVALID_HASH_INFORMATION,
                  "HASH_I mismatch: the peer's pre-shared key differs", "");
@@ -384,7 +416,8 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
         return;
     }
     sa->id_type = v.type;
-    msg_id_format(&v, sa->id, sizeof(sa->id));
+    msg_id_format(&v, reason, sizeof(reason));
+    ike_set_id(k, sa, reason);
     if (v.type != ISAKMP_ID_IPV4_ADDR && v.type != ISAKMP_ID_IPV6_ADDR &&
         v.type != ISAKMP_ID_FQDN && v.type != ISAKMP_ID_USER_FQDN && v.type != ISAKMP_ID_KEY_ID) {
         k->cnt.bad_id++;
@@ -395,44 +428,39 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
     if (!id_allowed(ike_policy(sa), &v)) {
         k->cnt.bad_id++;
         mm5_fail(k, sa, d, ISAKMP_N_INVALID_ID_INFORMATION,
-                 "identity not allowed by the ike-policy remote-id: ", sa->id);
+                 "identity not allowed by the ike-policy remote-id: ", ike_id(sa));
         return;
     }
     for (unsigned i = 0; i < msg_count(m, ISAKMP_PL_N); i++)
         if (msg_find(m, ISAKMP_PL_N, i)->u.n.type == ISAKMP_N_INITIAL_CONTACT)
             sa->initial_contact = true;
     /* authenticated: the peer may have floated to 4500 */
-    memcpy(sa->iv, iv, sa->keys.iv_len);
-    sa->path = *d;
-    sa->path.len = 0;
+    memcpy(n->iv, iv, n->keys.iv_len);
+    ike_set_path(k, sa, d);
 
     /* IDir_b: type, protocol 0, port 0, our address (RFC 2407 4.6.2) */
     memset(idr, 0, sizeof(idr));
     idr[0] = alen == 16 ? ISAKMP_ID_IPV6_ADDR : ISAKMP_ID_IPV4_ADDR;
     memcpy(idr + 4, sa->path.dst.a, alen);
-    if (ikev1_hash_r(&sa->keys, &in, idr, 4 + alen, hash) < 0) {
+    if (ikev1_hash_r(&n->keys, &in, idr, 4 + alen, hash) < 0) {
         mm5_fail(k, sa, d, ISAKMP_N_PAYLOAD_MALFORMED, "HASH_R: ", crypto_strerror());
         return;
     }
     mb_init(&b, body, sizeof(body));
     mb_id(&b, idr[0], 0, 0, idr + 4, alen);
-    mb_hash(&b, hash, sa->keys.len);
-    if (ike_encrypt(sa, sa->iv, ISAKMP_EXCH_IDPROT, 0, &b, out, sizeof(out), &olen) < 0) {
+    mb_hash(&b, hash, n->keys.len);
+    if (ike_encrypt(sa, n->iv, ISAKMP_EXCH_IDPROT, 0, &b, out, sizeof(out), &olen) < 0) {
         ike_free(k, sa);
         return;
     }
-    memcpy(sa->p1_last, sa->iv, sa->keys.iv_len);
+    memcpy(sa->p1_last, n->iv, n->keys.iv_len);
     sa->state = IKE_UP;
     sa->up_at = kmd_now(k);
     sa->expires = sa->up_at + sa->c.lifetime;
-    pkt_set(&sa->last_in, pkt, len);
+    digest_set(&sa->last_in, pkt, len);
     pkt_set(&sa->last_out, out, olen);
     ike_send(k, sa, out, olen);
-    crypto_wipe(sa->gxi, sa->glen);
-    crypto_wipe(sa->gxr, sa->glen);
-    free(sa->gxi);
-    free(sa->gxr);
-    sa->gxi = sa->gxr = NULL;
+    ike_nego_done(sa);
     k->cnt.ike_established++;
     {
         char ic[17], rc[17];
@@ -440,7 +468,7 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
         hex_str(sa->rcky, ISAKMP_COOKIE_LEN, rc);
         log_info("IKE SA %s:%s with %s (id %s) established in service set %s: %s %s group%u, "
                  "lifetime %u s%s%s",
-                 ic, rc, ike_peer(sa, peer, sizeof(peer)), sa->id, sa->ss_name,
+                 ic, rc, ike_peer(sa, peer, sizeof(peer)), ike_id(sa), sa->ss_name,
                  crypto_cipher_name(sa->c.cipher), crypto_hash_name(sa->c.hash), sa->c.group_id,
                  sa->c.lifetime, sa->nat_peer || sa->nat_local ? ", NAT-T" : "",
                  sa->initial_contact ? ", initial contact" : "");
@@ -452,7 +480,7 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
 void mm_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const uint8_t *pkt,
               size_t len)
 {
-    if (pkt_equal(&sa->last_in, pkt, len)) {
+    if (digest_equal(&sa->last_in, pkt, len)) {
         k->cnt.retransmits++;
         if (sa->last_out.len)
             ike_send(k, sa, sa->last_out.p, sa->last_out.len);

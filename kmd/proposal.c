@@ -263,11 +263,34 @@ static const char *auth_word(unsigned aalg, uint8_t *fwd, size_t *klen)
     return NULL;
 }
 
-const char *p2_proto_word(const struct p2_choice *c)
+const char *p2_proto_word(uint8_t fwd_proto)
 {
-    return c->fwd_proto == FWD_PROTO_AH       ? "ah"
-           : c->fwd_proto == FWD_PROTO_BUNDLE ? "bundle"
-                                              : "esp";
+    return fwd_proto == FWD_PROTO_AH ? "ah" : fwd_proto == FWD_PROTO_BUNDLE ? "bundle" : "esp";
+}
+
+void p2_sa_of(const struct p2_choice *c, struct p2_sa *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->fwd_proto = c->fwd_proto;
+    s->nprotos = (uint8_t)c->nprotos;
+    for (unsigned i = 0; i < c->nprotos && i < 2; i++)
+        s->proto[i] = c->p[i].proto;
+    memcpy(s->peer_spi, c->p[0].peer_spi, sizeof(s->peer_spi));
+    s->fwd_cipher = c->fwd_cipher;
+    s->fwd_auth = c->fwd_auth;
+    s->ekey_len = (uint8_t)c->ekey_len; /* <= FWD_KEY_MAX */
+    s->akey_len = (uint8_t)c->akey_len;
+    s->responder_lifetime = c->responder_lifetime;
+    s->aalg = c->aalg;
+    s->encap = c->encap;
+    s->cipher = c->cipher;
+    s->keylen = c->keylen;
+    s->pfs = c->pfs;
+    s->peer_life = c->peer_life;
+    s->lifetime = c->lifetime;
+    s->peer_kb = c->peer_kb;
+    s->enc_name = c->enc_name;
+    s->auth_name = c->auth_name;
 }
 
 /* "esp aes-128-cbc/hmac-sha1-96", "ah hmac-sha1-96", "bundle
@@ -277,7 +300,7 @@ static void p2_describe(const struct p2_choice *c, char *buf, size_t len)
     if (c->fwd_proto == FWD_PROTO_AH)
         snprintf(buf, len, "ah %s", c->auth_name);
     else
-        snprintf(buf, len, "%s %s/%s", p2_proto_word(c), c->enc_name, c->auth_name);
+        snprintf(buf, len, "%s %s/%s", p2_proto_word(c->fwd_proto), c->enc_name, c->auth_name);
 }
 
 /* A CBC cipher with an HMAC (without one in a bundle: AH authenticates);
@@ -504,7 +527,7 @@ static int bundle_of(const struct p2_choice *ah, const struct p2_choice *esp, bo
  * `authentication-algorithm` ESP's integrity or AH's. */
 static bool conf_p2_ok(const struct kmd_ipsec_proposal *cp, const struct p2_choice *c)
 {
-    if (strcmp(cp->protocol[0] ? cp->protocol : "esp", p2_proto_word(c)) != 0)
+    if (strcmp(cp->protocol[0] ? cp->protocol : "esp", p2_proto_word(c->fwd_proto)) != 0)
         return false;
     if (c->fwd_proto == FWD_PROTO_AH)
         return cp->enc_alg[0] == '\0' && conf_ok(cp->auth_alg, c->auth_name);

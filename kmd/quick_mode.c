@@ -100,14 +100,13 @@ static int proxy_from_id(const struct msg_id *id, struct kmd_prefix *p, uint8_t 
     return 0;
 }
 
+/* Done (QM3, or refused): only what recognises its retransmissions stays
+ * for KMD_QM_KEEP seconds (message ID, digest of its last request). */
 static void qm_done(struct qm *q)
 {
     q->state = QM_DONE;
-    pkt_clear(&q->last_out);
-    dh_keypair_free(q->dh);
-    q->dh = NULL;
-    crypto_secret_free(q->gqm);
-    q->gqm = NULL;
+    qm_nego_free(q->neg);
+    q->neg = NULL;
 }
 
 /* Refusal before a tunnel exists: log, record, notify, keep the QM as
@@ -120,7 +119,7 @@ static void refuse(struct kmd *k, struct ike_sa *sa, struct qm *q, uint16_t noti
     k->cnt.tunnels_refused++;
     snprintf(reason, sizeof(reason), "%s%s", what, why);
     log_info("tunnel with %s (id %s, service set %s) refused: %s", ike_peer(sa, peer, sizeof(peer)),
-             sa->id, sa->ss_name, reason);
+             ike_id(sa), sa->ss_name, reason);
     fail_qm(k, sa, reason);
     if (notify)
         info_send_notify(k, sa, q->proto ? q->proto : ISAKMP_PROTO_IPSEC_ESP, spi, spi ? 4 : 0,
@@ -155,30 +154,35 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     const struct kmd_profile *prof = sa->ss->profile;
     const struct kmd_static_peer *sp = ike_static_peer(sa);
     const uint8_t *spi = NULL;
+    struct ikev1_keys keys;
+    bool hash_ok;
 
-    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, sa->keys.iv_len, msgid, iv0) < 0 ||
+    if (ikev1_phase2_iv(sa->c.hash, sa->p1_last, ike_bs(sa), msgid, iv0) < 0 ||
         ike_open(k, sa, iv0, pkt, len, next, why, sizeof(why)) < 0) {
         k->cnt.malformed++;
         if (kmd_log_ok(k))
             log_info("QM1 from %s dropped: %s", ike_peer(sa, peer, sizeof(peer)), why);
         return;
     }
-    if (ike_hash_rest(m, &rest, &rl) < 0 || m->pl[0].body_len != sa->keys.len ||
-        ikev1_qm_hash1(&sa->keys, msgid, rest, rl, hash) < 0 ||
-        !crypto_equal(hash, m->pl[0].body, sa->keys.len)) {
+    hash_ok = ike_keys(sa, &keys) == 0 && ike_hash_rest(m, &rest, &rl) == 0 &&
+              m->pl[0].body_len == keys.len && ikev1_qm_hash1(&keys, msgid, rest, rl, hash) == 0 &&
+              crypto_equal(hash, m->pl[0].body, keys.len);
+    ikev1_keys_wipe(&keys);
+    if (!hash_ok) {
         k->cnt.hash_failed++;
         if (kmd_log_ok(k))
             log_info("QM1 from %s dropped: HASH(1) does not verify",
                      ike_peer(sa, peer, sizeof(peer)));
         return;
     }
+    ike_p1_confirmed(sa);
     q = calloc(1, sizeof(*q));
-    if (q == NULL)
+    if (q == NULL || (q->neg = calloc(1, sizeof(*q->neg))) == NULL)
         fatal("calloc");
     q->msgid = msgid;
     q->started = kmd_now(k);
-    memcpy(q->iv, next, sa->keys.iv_len);
-    pkt_set(&q->last_in, pkt, len);
+    memcpy(q->neg->iv, next, ike_bs(sa));
+    digest_set(&q->last_in, pkt, len);
     q->next = sa->qms;
     sa->qms = q;
 
@@ -196,8 +200,8 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         spi = p0->spi_size == 4 ? p0->spi : NULL;
         q->proto = p0->proto;
     }
-    q->ni_len = nonce->body_len;
-    memcpy(q->ni, nonce->body, q->ni_len);
+    q->neg->ni_len = nonce->body_len;
+    memcpy(q->neg->ni, nonce->body, q->neg->ni_len);
     if (msg_count(m, ISAKMP_PL_ID) == 2) {
         idci = msg_find(m, ISAKMP_PL_ID, 0);
         idcr = msg_find(m, ISAKMP_PL_ID, 1);
@@ -256,33 +260,33 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         if (!inst_eq(o->instance, sa->ss->inside_instance) || !prefix_overlap(&o->rproxy, &rp) ||
             !prefix_overlap(&o->lproxy, &lp))
             continue;
-        if (o->ike == sa || strcmp(o->peer_id, sa->id) == 0 || sa->initial_contact) {
+        if (o->ike == sa || o->peer_id == sa->id || sa->initial_contact) {
             if (old == NULL && o->up)
                 old = o;
             if (o->up)
                 continue;
         }
         k->cnt.bad_id++;
-        snprintf(why, sizeof(why), "remote %s is already held by %.120s (tunnel %u)", r, o->peer_id,
-                 o->index);
+        snprintf(why, sizeof(why), "remote %s is already held by %.120s (tunnel %u)", r,
+                 tunnel_id(o), o->index);
         refuse(k, sa, q, ISAKMP_N_INVALID_ID_INFORMATION, spi, "", why);
         return;
     }
     if (c.pfs) {
         size_t gl = dh_group_len(c.pfs);
-        q->gqm = crypto_secret_new(gl);
-        if (q->gqm == NULL)
+        q->neg->gqm = crypto_secret_new(gl);
+        if (q->neg->gqm == NULL)
             fatal("crypto_secret_new");
-        if ((q->dh = dh_keypair(c.pfs, 0)) == NULL ||
-            dh_shared(q->dh, ke->body, gl, q->gqm->data) < 0) {
+        if ((q->neg->dh = dh_keypair(c.pfs, 0)) == NULL ||
+            dh_shared(q->neg->dh, ke->body, gl, q->neg->gqm->data) < 0) {
             refuse(k, sa, q, ISAKMP_N_INVALID_KEY_INFORMATION, c.p[0].peer_spi,
                    "PFS: ", "the peer's public value is not in the group");
             return;
         }
     }
-    t = tunnel_new(k, sa);
+    t = tunnel_new(k, sa, &c);
     q->tunnel = t->index;
-    t->c = c;
+    q->neg->c = c;
     for (unsigned n = 0; n < c.nprotos; n++) { /* AH's SPI first, a bundle's ESP aux */
         const uint8_t *ps = c.p[n].peer_spi;
         uint32_t v = (uint32_t)ps[0] << 24 | (uint32_t)ps[1] << 16 | (uint32_t)ps[2] << 8 | ps[3];
@@ -291,6 +295,7 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
         else
             t->spi_out = v;
     }
+    tunnel_index_spis(k, t, false);
     t->udp_encap = c.encap == ISAKMP_ENCAP_UDP_TUNNEL;
     t->rproxy = rp;
     t->lproxy = lp;
@@ -301,12 +306,13 @@ static void qm1(struct kmd *k, struct ike_sa *sa, const uint8_t *pkt, size_t len
     t->lport = lport;
     t->replaces = old ? old->index : 0;
     if (idci) {
-        q->idci = malloc(idci->body_len);
-        q->idcr = malloc(idcr->body_len);
-        if (q->idci == NULL || q->idcr == NULL)
+        struct qm_nego *n = q->neg;
+        n->idci = malloc(idci->body_len);
+        n->idcr = malloc(idcr->body_len);
+        if (n->idci == NULL || n->idcr == NULL)
             fatal("malloc");
-        memcpy(q->idci, idci->body, q->idci_len = idci->body_len);
-        memcpy(q->idcr, idcr->body, q->idcr_len = idcr->body_len);
+        memcpy(n->idci, idci->body, n->idci_len = idci->body_len);
+        memcpy(n->idcr, idcr->body, n->idcr_len = idcr->body_len);
     }
     q->state = QM_WAIT_POOL;
     if (t->static_peer) /* no pool: the service set's inside unit */
@@ -330,29 +336,32 @@ static void u32be(uint8_t *p, uint32_t v)
 static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t *out, size_t cap,
                      size_t *olen)
 {
+    struct qm_nego *n = q->neg;
     uint8_t body[KMD_PKT_MAX], spi[2][4], *hp, life[12];
     struct msg_builder b;
-    size_t hl = sa->keys.len, ll = 0;
-    const struct p2_proto *pp = t->c.p;
+    size_t hl = ike_hlen(sa), ll = 0;
+    const struct p2_proto *pp = n->c.p;
+    struct ikev1_keys keys;
+    int r;
 
     mb_init(&b, body, sizeof(body));
     hp = mb_hash(&b, NULL, hl);
     mb_sa_begin(&b, ISAKMP_DOI_IPSEC, ISAKMP_SIT_IDENTITY_ONLY);
-    for (unsigned n = 0; n < t->c.nprotos; n++) { /* a bundle: same number, the peer's order */
-        u32be(spi[n], t->c.fwd_proto == FWD_PROTO_BUNDLE && pp[n].proto == ISAKMP_PROTO_IPSEC_ESP
+    for (unsigned i = 0; i < n->c.nprotos; i++) { /* a bundle: same number, the peer's order */
+        u32be(spi[i], t->c.fwd_proto == FWD_PROTO_BUNDLE && pp[i].proto == ISAKMP_PROTO_IPSEC_ESP
                           ? t->aux_in
                           : t->spi_in);
-        mb_proposal_begin(&b, pp[n].prop_num, pp[n].proto, spi[n], 4);
-        mb_transform_begin(&b, pp[n].xform_num, pp[n].id);
-        attrs_echo(&b, pp[n].attrs, pp[n].nattrs);
+        mb_proposal_begin(&b, pp[i].prop_num, pp[i].proto, spi[i], 4);
+        mb_transform_begin(&b, pp[i].xform_num, pp[i].id);
+        attrs_echo(&b, pp[i].attrs, pp[i].nattrs);
     }
     mb_sa_end(&b);
-    mb_nonce(&b, q->nr, q->nr_len);
-    if (q->dh)
-        mb_ke(&b, dh_public(q->dh), dh_group_len(t->c.pfs), dh_group_len(t->c.pfs));
-    if (q->idci) {
-        mb_raw(&b, ISAKMP_PL_ID, q->idci, q->idci_len);
-        mb_raw(&b, ISAKMP_PL_ID, q->idcr, q->idcr_len);
+    mb_nonce(&b, n->nr, n->nr_len);
+    if (n->dh)
+        mb_ke(&b, dh_public(n->dh), dh_group_len(t->c.pfs), dh_group_len(t->c.pfs));
+    if (n->idci) {
+        mb_raw(&b, ISAKMP_PL_ID, n->idci, n->idci_len);
+        mb_raw(&b, ISAKMP_PL_ID, n->idcr, n->idcr_len);
     }
     if (t->c.responder_lifetime) { /* RFC 2407 4.6.3.1: life type, duration */
         life[0] = 0x80;
@@ -373,35 +382,37 @@ static int qm2_build(struct ike_sa *sa, struct qm *q, struct tunnel *t, uint8_t 
             u32be(life + 8, t->c.lifetime);
             ll = 12;
         }
-        for (unsigned n = 0; n < t->c.nprotos; n++) /* one per SA (RFC 2407 4.6.3.1) */
-            mb_notify(&b, ISAKMP_DOI_IPSEC, pp[n].proto, spi[n], 4, ISAKMP_N_RESPONDER_LIFETIME,
+        for (unsigned i = 0; i < n->c.nprotos; i++) /* one per SA (RFC 2407 4.6.3.1) */
+            mb_notify(&b, ISAKMP_DOI_IPSEC, pp[i].proto, spi[i], 4, ISAKMP_N_RESPONDER_LIFETIME,
                       life, ll);
     }
-    if (b.err || hp == NULL ||
-        ikev1_qm_hash2(&sa->keys, q->msgid, q->ni, q->ni_len, body + 4 + hl, b.len - 4 - hl, hp) <
-            0)
+    r = b.err || hp == NULL || ike_keys(sa, &keys) < 0 ? -1 : 0;
+    if (r == 0)
+        r = ikev1_qm_hash2(&keys, q->msgid, n->ni, n->ni_len, body + 4 + hl, b.len - 4 - hl, hp);
+    ikev1_keys_wipe(&keys);
+    if (r < 0)
         return -1;
-    return ike_encrypt(sa, q->iv, ISAKMP_EXCH_QUICK, q->msgid, &b, out, cap, olen);
+    return ike_encrypt(sa, n->iv, ISAKMP_EXCH_QUICK, q->msgid, &b, out, cap, olen);
 }
 
 /* RFC 2409 5.5: KEYMAT per protocol and SPI.  ESP: its cipher key, then
  * its integrity key.  AH: its integrity key.  A bundle: AH's integrity key
  * under spi, ESP's cipher key under aux. */
-static int keymat(struct ike_sa *sa, const struct ikev1_qm_input *qi, const struct p2_choice *c,
-                  uint32_t spi, uint32_t aux, uint8_t *ekey, uint8_t *akey)
+static int keymat(const struct ikev1_keys *keys, const struct ikev1_qm_input *qi,
+                  const struct p2_sa *c, uint32_t spi, uint32_t aux, uint8_t *ekey, uint8_t *akey)
 {
     uint8_t km[2 * FWD_KEY_MAX];
     int r = 0;
 
     if (c->fwd_proto == FWD_PROTO_ESP) {
-        r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_ESP, spi, km, c->ekey_len + c->akey_len);
+        r = ikev1_keymat(keys, qi, ISAKMP_PROTO_IPSEC_ESP, spi, km, c->ekey_len + c->akey_len);
         memcpy(ekey, km, c->ekey_len);
         memcpy(akey, km + c->ekey_len, c->akey_len);
     } else {
-        r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_AH, spi, km, c->akey_len);
+        r = ikev1_keymat(keys, qi, ISAKMP_PROTO_IPSEC_AH, spi, km, c->akey_len);
         memcpy(akey, km, c->akey_len);
         if (r == 0 && c->fwd_proto == FWD_PROTO_BUNDLE) {
-            r = ikev1_keymat(&sa->keys, qi, ISAKMP_PROTO_IPSEC_ESP, aux, km, c->ekey_len);
+            r = ikev1_keymat(keys, qi, ISAKMP_PROTO_IPSEC_ESP, aux, km, c->ekey_len);
             memcpy(ekey, km, c->ekey_len);
         }
     }
@@ -415,9 +426,12 @@ void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char 
     struct ike_sa *sa = t->ike;
     struct qm *q = qm_of(sa, t->index);
     struct ikev1_qm_input qi;
+    struct ikev1_keys keys;
+    struct qm_nego *n;
     uint8_t out[KMD_PKT_MAX];
     size_t olen;
     char why[200];
+    int r;
 
     if (q == NULL || q->state != QM_WAIT_POOL) {
         tunnel_refuse(k, t, "its quick mode went away");
@@ -429,28 +443,34 @@ void qm_pool_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char 
                      t->ss_name);
         else
             snprintf(why, sizeof(why), "fwdd refused the pool reservation: %s", msg);
-        info_send_notify(k, sa, t->c.p[0].proto, t->c.p[0].peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-                         NULL, 0);
+        info_send_notify(k, sa, t->c.proto[0], t->c.peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL,
+                         0);
         qm_done(q);
         tunnel_refuse(k, t, why);
         return;
     }
-    snprintf(t->unit, sizeof(t->unit), "%s", unit[0] ? unit : sa->ss->inside_unit);
+    t->unit = katom(&k->atoms, unit[0] ? unit : sa->ss->inside_unit);
     if (!t->static_peer)
         t->held |= T_POOL;
     t->spi_in = tunnel_new_spi(k);
     if (t->c.fwd_proto == FWD_PROTO_BUNDLE)
         t->aux_in = tunnel_new_spi(k);
-    q->nr_len = KMD_NONCE_LEN;
+    tunnel_index_spis(k, t, true);
+    n = q->neg;
+    n->nr_len = KMD_NONCE_LEN;
     qi = (struct ikev1_qm_input){
-        q->ni, q->nr, q->ni_len, q->nr_len, q->gqm ? q->gqm->data : NULL, q->gqm ? q->gqm->len : 0};
-    if (crypto_random(q->nr, q->nr_len) < 0 ||
-        keymat(sa, &qi, &t->c, t->spi_in, t->aux_in, t->ekey_in, t->akey_in) < 0 ||
-        keymat(sa, &qi, &t->c, t->spi_out, t->aux_out, t->ekey_out, t->akey_out) < 0)
+        n->ni, n->nr, n->ni_len, n->nr_len, n->gqm ? n->gqm->data : NULL, n->gqm ? n->gqm->len : 0};
+    r = crypto_random(n->nr, n->nr_len) < 0 || ike_keys(sa, &keys) < 0 ? -1 : 0;
+    if (r == 0)
+        r = keymat(&keys, &qi, &t->c, t->spi_in, t->aux_in, tunnel_ekey(t, true),
+                   tunnel_akey(t, true));
+    if (r == 0)
+        r = keymat(&keys, &qi, &t->c, t->spi_out, t->aux_out, tunnel_ekey(t, false),
+                   tunnel_akey(t, false));
+    ikev1_keys_wipe(&keys);
+    if (r < 0 || qm2_build(sa, q, t, out, sizeof(out), &olen) < 0)
         goto fail;
-    if (qm2_build(sa, q, t, out, sizeof(out), &olen) < 0)
-        goto fail;
-    pkt_set(&q->last_out, out, olen);
+    pkt_set(&n->last_out, out, olen);
     q->state = QM_WAIT_SA_IN;
     if (tunnel_install_in(k, t) < 0) {
         qm_done(q);
@@ -477,14 +497,14 @@ void qm_sa_in_reply(struct kmd *k, struct tunnel *t, uint32_t status, const char
         snprintf(why, sizeof(why), "fwdd refused the inbound SA: %s",
                  status == KMD_FWD_LOST ? "connection lost" : msg);
         k->cnt.fwd_errors += status != KMD_FWD_LOST;
-        info_send_notify(k, sa, t->c.p[0].proto, t->c.p[0].peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN,
-                         NULL, 0);
+        info_send_notify(k, sa, t->c.proto[0], t->c.peer_spi, 4, ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL,
+                         0);
         qm_done(q);
         tunnel_refuse(k, t, why);
         return;
     }
     q->state = QM_QM2_SENT;
-    ike_send(k, sa, q->last_out.p, q->last_out.len);
+    ike_send(k, sa, q->neg->last_out.p, q->neg->last_out.len);
 }
 
 static void qm3(struct kmd *k, struct ike_sa *sa, struct qm *q, const struct fwd_dgram *d,
@@ -494,22 +514,28 @@ static void qm3(struct kmd *k, struct ike_sa *sa, struct qm *q, const struct fwd
     uint8_t next[CRYPTO_MAX_BLOCK], hash[CRYPTO_MAX_HASH];
     char why[300], peer[80];
     struct tunnel *t;
+    struct qm_nego *n = q->neg;
+    struct ikev1_keys keys;
+    bool ok;
 
-    if (ike_open(k, sa, q->iv, pkt, len, next, why, sizeof(why)) < 0 || m->npl == 0 ||
-        m->pl[0].type != ISAKMP_PL_HASH || m->pl[0].body_len != sa->keys.len ||
-        ikev1_qm_hash3(&sa->keys, q->msgid, q->ni, q->ni_len, q->nr, q->nr_len, hash) < 0 ||
-        !crypto_equal(hash, m->pl[0].body, sa->keys.len)) {
+    ok = ike_open(k, sa, n->iv, pkt, len, next, why, sizeof(why)) == 0 && m->npl != 0 &&
+         m->pl[0].type == ISAKMP_PL_HASH && ike_keys(sa, &keys) == 0;
+    if (ok)
+        ok = m->pl[0].body_len == keys.len &&
+             ikev1_qm_hash3(&keys, q->msgid, n->ni, n->ni_len, n->nr, n->nr_len, hash) == 0 &&
+             crypto_equal(hash, m->pl[0].body, keys.len);
+    ikev1_keys_wipe(&keys);
+    if (!ok) {
         k->cnt.hash_failed++;
         if (kmd_log_ok(k))
             log_info("QM3 from %s dropped: it does not decrypt or HASH(3) does not verify",
                      ike_peer(sa, peer, sizeof(peer)));
         return;
     }
-    memcpy(q->iv, next, sa->keys.iv_len);
-    pkt_set(&q->last_in, pkt, len);
+    (void)next; /* the exchange ends: its IV goes with it */
+    digest_set(&q->last_in, pkt, len);
     qm_done(q);
-    sa->path = *d;
-    sa->path.len = 0;
+    ike_set_path(k, sa, d);
     t = qm_tunnel(k, q);
     if (t == NULL)
         return;
@@ -535,10 +561,10 @@ void qm_input(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, const
         qm1(k, sa, pkt, len, h.msgid);
         return;
     }
-    if (pkt_equal(&q->last_in, pkt, len)) {
+    if (digest_equal(&q->last_in, pkt, len)) {
         k->cnt.retransmits++;
-        if (q->state == QM_QM2_SENT && q->last_out.len)
-            ike_send(k, sa, q->last_out.p, q->last_out.len);
+        if (q->state == QM_QM2_SENT && q->neg && q->neg->last_out.len)
+            ike_send(k, sa, q->neg->last_out.p, q->neg->last_out.len);
         return;
     }
     if (q->state == QM_QM2_SENT)

@@ -139,7 +139,7 @@ static void ike_sa_xml(struct kmd *k, struct buf *b, const struct ike_sa *sa, bo
         eln(b, 6, "ike-sa-local-port", sa->path.dport);
         el(b, 6, "ike-sa-remote-address", addr_str(&sa->path.src, s, sizeof(s)));
         eln(b, 6, "ike-sa-remote-port", sa->path.sport);
-        el(b, 6, "ike-sa-remote-identity", sa->id);
+        el(b, 6, "ike-sa-remote-identity", ike_id(sa));
         expires(s, sizeof(s), (long long)(sa->expires - now));
         el(b, 6, "ike-sa-lifetime", s);
         buf_puts(b, "      <ike-sa-algorithms>\n");

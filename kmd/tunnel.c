@@ -21,9 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+static uint64_t ptr_key(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
 struct tunnel *tunnel_find(struct kmd *k, uint32_t index)
 {
-    for (struct tunnel *t = k->tunnels; index && t; t = t->next)
+    size_t it = 0;
+    struct tunnel *t;
+
+    while (index && (t = kidx_next(&k->t_index, index, &it)) != NULL)
         if (t->index == index)
             return t;
     return NULL;
@@ -31,7 +39,10 @@ struct tunnel *tunnel_find(struct kmd *k, uint32_t index)
 
 struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 {
-    for (struct tunnel *t = k->tunnels; t; t = t->next)
+    size_t it = 0;
+    struct tunnel *t;
+
+    while ((t = kidx_next(&k->t_spi_out, spi, &it)) != NULL)
         if (t->spi_out == spi || (t->aux_out && t->aux_out == spi))
             return t;
     return NULL;
@@ -39,10 +50,43 @@ struct tunnel *tunnel_by_spi_out(struct kmd *k, uint32_t spi)
 
 struct tunnel *tunnel_by_spi_in(struct kmd *k, uint32_t spi)
 {
-    for (struct tunnel *t = k->tunnels; t; t = t->next)
+    size_t it = 0;
+    struct tunnel *t;
+
+    while ((t = kidx_next(&k->t_spi_in, spi, &it)) != NULL)
         if ((t->spi_in && t->spi_in == spi) || (t->aux_in && t->aux_in == spi))
             return t;
     return NULL;
+}
+
+void tunnel_index_spis(struct kmd *k, struct tunnel *t, bool in)
+{
+    struct kidx *x = in ? &k->t_spi_in : &k->t_spi_out;
+    uint32_t spi = in ? t->spi_in : t->spi_out, aux = in ? t->aux_in : t->aux_out;
+
+    if (spi)
+        kidx_add(x, spi, t);
+    if (aux && aux != spi)
+        kidx_add(x, aux, t);
+}
+
+static void unindex(struct kmd *k, struct tunnel *t)
+{
+    kidx_del(&k->t_index, t->index, t);
+    kidx_del(&k->t_spi_in, t->spi_in, t);
+    kidx_del(&k->t_spi_in, t->aux_in, t);
+    kidx_del(&k->t_spi_out, t->spi_out, t);
+    kidx_del(&k->t_spi_out, t->aux_out, t);
+    if (t->peer_id)
+        kidx_del(&k->t_id, ptr_key(t->peer_id), t);
+}
+
+void tunnel_free(struct kmd *k, struct tunnel *t)
+{
+    unindex(k, t);
+    kident_put(&k->idents, t->peer_id);
+    crypto_wipe(t, sizeof(*t) + 2 * ((size_t)t->c.ekey_len + t->c.akey_len));
+    free(t);
 }
 
 uint32_t tunnel_new_spi(struct kmd *k)
@@ -56,33 +100,38 @@ uint32_t tunnel_new_spi(struct kmd *k)
     return spi;
 }
 
-struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa)
+struct tunnel *tunnel_new(struct kmd *k, struct ike_sa *sa, const struct p2_choice *c)
 {
-    struct tunnel *t = calloc(1, sizeof(*t));
+    struct tunnel *t = calloc(1, sizeof(*t) + 2 * (c->ekey_len + c->akey_len));
 
     if (t == NULL)
         fatal("calloc");
+    p2_sa_of(c, &t->c);
     do
         t->index = ++k->next_tunnel;
     while (t->index == 0 || tunnel_find(k, t->index));
     t->ike = sa;
     t->ike_serial = sa->serial;
-    snprintf(t->ss_name, sizeof(t->ss_name), "%s", sa->ss_name);
+    t->ss_name = sa->ss_name;
+    t->profile = t->pool = t->rule = t->term = t->unit = "";
     if (ike_static_peer(sa)) {
         const struct kmd_static_peer *sp = ike_static_peer(sa);
         t->static_peer = true;
-        snprintf(t->rule, sizeof(t->rule), "%s", sp->rule);
-        snprintf(t->term, sizeof(t->term), "%s", sp->term);
+        t->rule = katom(&k->atoms, sp->rule);
+        t->term = katom(&k->atoms, sp->term);
     } else {
-        snprintf(t->profile, sizeof(t->profile), "%s", sa->ss->profile->name);
-        snprintf(t->pool, sizeof(t->pool), "%s", sa->ss->profile->interface_id);
+        t->profile = katom(&k->atoms, sa->ss->profile->name);
+        t->pool = katom(&k->atoms, sa->ss->profile->interface_id);
     }
-    snprintf(t->instance, sizeof(t->instance), "%s", sa->ss->inside_instance);
-    snprintf(t->peer_id, sizeof(t->peer_id), "%s", sa->id);
+    t->instance = katom(&k->atoms, sa->ss->inside_instance);
+    t->peer_id = kident_ref(sa->id);
     t->path = sa->path;
     t->created = kmd_now(k);
     t->next = k->tunnels;
     k->tunnels = t;
+    kidx_add(&k->t_index, t->index, t);
+    if (t->peer_id)
+        kidx_add(&k->t_id, ptr_key(t->peer_id), t);
     return t;
 }
 
@@ -130,8 +179,8 @@ static void fill_sa(struct kmd *k, const struct tunnel *t, uint8_t dir, struct f
     s->remote = t->path.src;
     s->local.plen = s->remote.plen = s->local.af == AF_INET6 ? 128 : 32;
     selector(t, &s->sel);
-    memcpy(s->cipher_key, in ? t->ekey_in : t->ekey_out, t->c.ekey_len);
-    memcpy(s->auth_key, in ? t->akey_in : t->akey_out, t->c.akey_len);
+    memcpy(s->cipher_key, tunnel_ekey(t, in), t->c.ekey_len);
+    memcpy(s->auth_key, tunnel_akey(t, in), t->c.akey_len);
     if (t->c.peer_kb) {
         s->hard_bytes = t->c.peer_kb * 1024;
         s->soft_bytes = s->hard_bytes / 10 * 9;
@@ -223,7 +272,7 @@ static void describe(const struct tunnel *t, char *buf, size_t len)
     char peer[INET6_ADDRSTRLEN], r[64], l[64];
 
     snprintf(buf, len, "tunnel %u with %s (id %.120s, service set %s, remote %s local %s)",
-             t->index, addr_str(&t->path.src, peer, sizeof(peer)), t->peer_id, t->ss_name,
+             t->index, addr_str(&t->path.src, peer, sizeof(peer)), tunnel_id(t), t->ss_name,
              prefix_str(&t->rproxy, r, sizeof(r)), prefix_str(&t->lproxy, l, sizeof(l)));
 }
 
@@ -253,8 +302,9 @@ void tunnel_activate(struct kmd *k, struct tunnel *t)
     if (t->c.fwd_proto == FWD_PROTO_BUNDLE)
         snprintf(aux, sizeof(aux), " (AH), ESP in %08x out %08x", t->aux_in, t->aux_out);
     log_info("%s established: %s %s %s%s, inside %s, SPI in %08x out %08x%s, lifetime %u s%s", d,
-             p2_proto_word(&t->c), t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "", t->unit,
-             t->spi_in, t->spi_out, aux, t->c.lifetime, t->udp_encap ? ", UDP-encapsulated" : "");
+             p2_proto_word(t->c.fwd_proto), t->c.enc_name, t->c.auth_name, t->c.pfs ? " PFS" : "",
+             t->unit, t->spi_in, t->spi_out, aux, t->c.lifetime,
+             t->udp_encap ? ", UDP-encapsulated" : "");
     keylog_esp(k, t);
 }
 
@@ -303,11 +353,11 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
     if (notify_peer && t->up && t->ike && t->ike->state == IKE_UP) {
         for (unsigned n = 0; n < t->c.nprotos; n++) { /* a bundle: D(AH) and D(ESP) */
             bool aux =
-                t->c.fwd_proto == FWD_PROTO_BUNDLE && t->c.p[n].proto == ISAKMP_PROTO_IPSEC_ESP;
+                t->c.fwd_proto == FWD_PROTO_BUNDLE && t->c.proto[n] == ISAKMP_PROTO_IPSEC_ESP;
             uint32_t v = aux ? t->aux_in : t->spi_in;
             uint8_t spi[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
                               (uint8_t)v};
-            info_send_delete(k, t->ike, t->c.p[n].proto, spi, 4, 1);
+            info_send_delete(k, t->ike, t->c.proto[n], spi, 4, 1);
         }
     }
     release(k, t);
@@ -329,8 +379,7 @@ void tunnel_teardown(struct kmd *k, struct tunnel *t, bool notify_peer, const ch
             *pp = t->next;
             break;
         }
-    crypto_wipe(t, sizeof(*t));
-    free(t);
+    tunnel_free(k, t);
 }
 
 void tunnel_refuse(struct kmd *k, struct tunnel *t, const char *why)
@@ -414,7 +463,7 @@ void tunnel_reply(struct kmd *k, uint32_t index, enum req_kind kind, uint32_t st
             return;
         }
         if (unit[0])
-            snprintf(t->unit, sizeof(t->unit), "%s", unit);
+            t->unit = katom(&k->atoms, unit);
         t->held |= T_POOL;
         install_sa(k, t, FWD_DIR_IN, REQ_RE_SA_IN);
         install_rest(k, t);
@@ -502,10 +551,13 @@ void kmd_fwd_down(struct kmd *k)
 static struct tunnel *tunnel_of_ref(struct kmd *k, const struct fwd_sa_ref *ref)
 {
     uint32_t spi = ntohl(ref->spi);
+    bool in = ref->dir == FWD_DIR_IN;
+    size_t it = 0;
+    struct tunnel *t;
 
-    for (struct tunnel *t = k->tunnels; t; t = t->next)
-        if (strcmp(t->ss_name, ref->service_set) == 0 &&
-            (ref->dir == FWD_DIR_IN ? t->spi_in : t->spi_out) == spi)
+    while ((t = kidx_next(in ? &k->t_spi_in : &k->t_spi_out, spi, &it)) != NULL)
+        if (strncmp(t->ss_name, ref->service_set, sizeof(ref->service_set)) == 0 &&
+            (in ? t->spi_in : t->spi_out) == spi)
             return t;
     return NULL;
 }

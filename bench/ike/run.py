@@ -26,7 +26,14 @@ ratios OpenSG / charon (targets: CPU <= 0.5, memory <= 0.25).  Not part of
 the test command; --smoke runs N = 20 once.
 
   bench/ike/run.py [--smoke] [--build DIR] [-n N ...] [--repeat R]
-                   [--charon-short-exponents] [--perf FILE]
+                   [--charon-short-exponents] [--perf FILE] [--heap]
+                   [--massif FILE]
+
+--heap also reads the heap in use of kmd and fwdd (glibc malloc_stats()
+called through gdb, after the RSS reads) before and after the N tunnels
+and prints it per tunnel; --massif runs kmd under valgrind's massif
+(a detailed snapshot FILE.N.up when the N tunnels are up, FILE.N.out at
+exit; the CPU and RSS figures then mean nothing).
 """
 import argparse
 import json
@@ -107,12 +114,28 @@ class Lab(Topo):
         return r
 
 
+def heap_in_use(pid, log):
+    """glibc's heap in use (all arenas and mmapped chunks) of process pid:
+    malloc_stats() called through gdb prints it on the process's stderr,
+    which is log."""
+    before = len(read(log))
+    r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex",
+                        "call (void)malloc_stats()"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    found = []
+    wait_for(lambda: found.extend(re.findall(
+        r"Total \(incl\. mmap\):\s*system bytes\s*=\s*\d+\s*in use bytes\s*=\s*(\d+)",
+        read(log)[before:])) or found, timeout=10, what=f"malloc_stats of {pid}: {r.stdout[-500:]}")
+    return int(found[-1])
+
+
 class OpenSG:
     name = "OpenSG"
     gw = OSG_GW
 
-    def __init__(self, lab):
+    def __init__(self, lab, massif=None):
         self.lab = lab
+        self.massif = massif
         self.app = self.kmd = self.fwdd = self.client = None
 
     def start(self):
@@ -129,8 +152,11 @@ class OpenSG:
         wait_for(lambda: not self.fwdd.alive() or not c.command(
             "show route table vrf-n1.inet.0").error, what="fwdd configured")
         assert self.fwdd.alive(), read(self.fwdd.log)
-        self.kmd = self.app.start(["taskset", "-c", RESP_CPU, exe("kmd/kmd"), "--root",
-                                   self.app.root], "kmd")
+        wrap = ["valgrind", "--tool=massif", "--threshold=0.01",
+                f"--massif-out-file={self.massif}.out"] \
+            if self.massif else []
+        self.kmd = self.app.start(["taskset", "-c", RESP_CPU] + wrap + [
+            exe("kmd/kmd"), "--root", self.app.root], "kmd")
         wait_for(lambda: not self.kmd.alive() or (
             "connected to fwdd" in read(self.kmd.log) and not c.command(
                 "show services ipsec-vpn ike security-associations").error),
@@ -139,6 +165,16 @@ class OpenSG:
 
     def pids(self):
         return [self.kmd.proc.pid, self.fwdd.proc.pid]
+
+    def heap(self):
+        return [heap_in_use(d.proc.pid, d.log) for d in (self.kmd, self.fwdd)]
+
+    def snapshot(self):
+        """kmd under massif: a detailed snapshot now, with the tunnels up
+        (massif's own peak is the schema load at start-up)."""
+        if self.massif:
+            sh("vgdb", f"--pid={self.kmd.proc.pid}", "detailed_snapshot",
+               f"{self.massif}.up", timeout=120)
 
     def tunnels_logged(self):
         return count_in(self.kmd.log, r"tunnel \d+ with \S+ [^\n]* established: esp")
@@ -252,13 +288,14 @@ def settle(pids, target, logged, timeout):
         last = now
 
 
-def one(lab, resp, n, window, perf=None):
+def one(lab, resp, n, window, perf=None, heap=False):
     resp.start()
     try:
         ikeload(lab, resp.gw, WARM_FIRST, WARM_LNET, WARM, window)
         pids = resp.pids()
         settle(pids, WARM, resp.tunnels_logged, 30)
         c0, m0 = [cpu(p) for p in pids], [rss(p) for p in pids]
+        h0 = resp.heap() if heap and hasattr(resp, "heap") else None
         rec = None
         if perf:
             rec = subprocess.Popen(["perf", "record", "-g", "-o", f"{perf}.{resp.name}.{n}",
@@ -268,6 +305,9 @@ def one(lab, resp, n, window, perf=None):
         load = ikeload(lab, resp.gw, FIRST, LNET, n, window)
         settle(pids, WARM + n, resp.tunnels_logged, 60 + n)
         c1, m1 = [cpu(p) for p in pids], [rss(p) for p in pids]
+        h1 = resp.heap() if h0 else None
+        if hasattr(resp, "snapshot"):
+            resp.snapshot()
         if rec:
             rec.send_signal(signal.SIGINT)
             rec.wait(60)
@@ -277,6 +317,8 @@ def one(lab, resp, n, window, perf=None):
         res = dict(resp=resp.name, n=n, cpu=[b - a for a, b in zip(c0, c1)],
                    rss=[b - a for a, b in zip(m0, m1)], rss0=m0, wall=load["wall"], load=load,
                    state=state)
+        if h0:
+            res["heap"] = [b - a for a, b in zip(h0, h1)]
     except Exception:
         print(f"--- {resp.name}'s log (end) ---\n{resp.log_tail()}", flush=True)
         resp.finish()
@@ -305,6 +347,9 @@ def main():
     ap.add_argument("--charon-short-exponents", action="store_true",
                     help="charon.dh_exponent_ansi_x9_42 = no (information)")
     ap.add_argument("--perf", help="perf record -g the responders into FILE.NAME.N")
+    ap.add_argument("--heap", action="store_true",
+                    help="heap in use of kmd and fwdd per tunnel (malloc_stats through gdb)")
+    ap.add_argument("--massif", help="kmd under valgrind massif, output FILE.N")
     args = ap.parse_args()
     os.environ["OPENSG_BUILD"] = os.path.abspath(args.build)
     if os.geteuid() != 0:
@@ -326,9 +371,14 @@ def main():
         for n in sizes:
             for _ in range(args.repeat):
                 pair = []
-                for resp in (OpenSG(lab), Charon(lab, extra)):
-                    r = one(lab, resp, n, args.window, args.perf)
+                osg = OpenSG(lab, f"{args.massif}.{n}" if args.massif else None)
+                for resp in (osg, Charon(lab, extra)):
+                    r = one(lab, resp, n, args.window, args.perf, args.heap)
                     print(fmt_row(r), flush=True)
+                    if "heap" in r:
+                        print(f"{'heap':>7} {n:>6}  kmd {r['heap'][0] / n / 1024:.2f} KB, "
+                              f"fwdd {r['heap'][1] / n / 1024:.2f} KB per tunnel (in use)",
+                              flush=True)
                     pair.append(r)
                 o, c = pair
                 cpu_ratio = (sum(o["cpu"]) / n) / (sum(c["cpu"]) / n)

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "checks.h"
 #include "checks_priv.h"
 #include "groups.h"
@@ -27,7 +29,6 @@
 /* A test function: cmocka's state is unused. */
 #define TEST(name) static void name(void **state __attribute__((unused)))
 
-static struct schema *sch;
 static char *sg1_text;
 
 static char *read_file(const char *path)
@@ -48,24 +49,16 @@ static char *read_file(const char *path)
 
 static int setup(void **state)
 {
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL) {
-        fprintf(stderr, "schema: %s\n", err);
+    if (schema_setup(state) < 0)
         return -1;
-    }
     sg1_text = read_file(SOURCE_DIR "/docs/examples/sg1.conf");
     return sg1_text ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    (void)state;
-    schema_free(sch);
     free(sg1_text);
-    return 0;
+    return schema_teardown(state);
 }
 
 /* sg1.conf as a tree */

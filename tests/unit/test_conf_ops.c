@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "groups.h"
 #include "ops.h"
 #include "path.h"
@@ -21,26 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct schema *sch;
-
 static int setup(void **state)
 {
-    char err[512];
     static uint64_t seed = 42;
 
-    (void)state;
     secret9_set_rand(secret9_seeded_rand, &seed);
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
+    return schema_setup(state);
 }
 
 static void set(struct conf *c, const char *line)
@@ -527,5 +515,5 @@ int main(void)
         cmocka_unit_test(test_insert),         cmocka_unit_test(test_load_modes),
         cmocka_unit_test(test_groups),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, schema_teardown);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "daemon.h"
 #include "diffxml.h"
 #include "ipc.h"
@@ -30,8 +32,6 @@
 #include <unistd.h>
 
 #define DEADLINE_MS 3000
-
-static struct schema *sch;
 
 struct fix {
     char root[64];
@@ -239,21 +239,8 @@ static const char diff_text[] = "interfaces { ge-0/0/0 { description lan; unit 0
 
 static int group_setup(void **state)
 {
-    char err[512];
-
-    (void)state;
     log_init("test_daemon", 0, 0);
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
+    return schema_setup(state);
 }
 
 /* A root with mgd listening and the daemon connected (HELLO checked). */
@@ -595,5 +582,5 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(test_late_mgd, setup, teardown, &no_mgd),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, schema_teardown);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "delta.h"
 #include "ops.h"
 #include "path.h"
@@ -23,26 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct schema *sch;
-
 static int setup(void **state)
 {
-    char err[512];
     static uint64_t seed = 7;
 
-    (void)state;
     secret9_set_rand(secret9_seeded_rand, &seed);
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
+    return schema_setup(state);
 }
 
 static char *text(const struct cnode *root)
@@ -300,5 +288,5 @@ int main(void)
         cmocka_unit_test(test_no_change_is_empty),
         cmocka_unit_test(test_bad_text_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, schema_teardown);
 }

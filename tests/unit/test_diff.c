@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "diff.h"
 #include "path.h"
 #include "render.h"
@@ -22,26 +24,6 @@
 
 #define PSK_OLD "$9$2GgZjHkPQ39.PhrvLVb.P5Tz6"
 #define PSK_NEW "$9$UQiqf36A1RSTzRSreXxDik.Tzn/CuBI"
-
-static struct schema *sch;
-
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
 
 static void set(struct conf *c, const char *line)
 {
@@ -554,5 +536,5 @@ int main(void)
         cmocka_unit_test(test_banner_again),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

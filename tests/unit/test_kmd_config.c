@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "buf.h"
 #include "config.h"
 #include "groups.h"
@@ -18,24 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct schema *sch;
-
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
 
 static struct conf *sg1(void)
 {
@@ -130,5 +114,5 @@ int main(void)
         cmocka_unit_test(test_sg1),
         cmocka_unit_test(test_defaults_and_hex_key),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

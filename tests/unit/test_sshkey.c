@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "schema.h"
 #include "sshkey.h"
 
@@ -34,26 +36,6 @@ static const char RSA1024[] =
     "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDuBhqRrRxyDaWrv0e2ze5PjoFzDkIwlzMuhZRU5xo1"
     "1XDPyh+6OioQygZDZ/cyg0nHie/l59PZuDyZHg5pvuZV0cUtx+qesMH8lQgpdiouxcxT52wifeaIhwxX"
     "DmndP9/syB2RkFNMv2AAGfxbqrCX1HMwaKTy3eHEmSv16dRD9w==";
-
-static struct schema *sch;
-
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
 
 /* line with its character at `at` replaced by c ('\0': cut there). */
 static char *edited(const char *line, size_t at, char c)
@@ -168,5 +150,5 @@ int main(void)
         cmocka_unit_test(test_reasons),
         cmocka_unit_test(test_schema_types),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

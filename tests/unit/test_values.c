@@ -12,31 +12,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "schema_fixture.h"
+
 #include "schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct schema *sch;
-
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
 
 static void test_values_tsv(void **state)
 {
@@ -95,5 +77,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_tsv),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }
