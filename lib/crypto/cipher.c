@@ -49,7 +49,10 @@ struct slots {
     bool registered;
 };
 
-static _Thread_local struct slots tls;
+/* initial-exec: lib/crypto is a static library linked into executables,
+ * so the slots are found without a __tls_get_addr call per packet (the
+ * PIC default, global-dynamic, makes one). */
+static _Thread_local struct slots tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t slots_key;
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t next_id = 1;
@@ -94,15 +97,15 @@ static int slot_key(struct slot *s, const EVP_CIPHER *evp, const uint8_t *key, u
     if (s->ctx == NULL) {
         if ((s->ctx = EVP_CIPHER_CTX_new()) == NULL)
             return -1;
-        if (!EVP_CipherInit_ex2(s->ctx, evp, NULL, NULL, enc, NULL) ||
+        if (!EVP_CipherInit_ex2(s->ctx, evp, key, iv, enc, NULL) ||
             !EVP_CIPHER_CTX_set_padding(s->ctx, 0)) {
             EVP_CIPHER_CTX_free(s->ctx);
             s->ctx = NULL;
             return -1;
         }
-    }
-    if (!EVP_CipherInit_ex2(s->ctx, NULL, key, iv, enc, NULL))
+    } else if (!EVP_CipherInit_ex2(s->ctx, NULL, key, iv, enc, NULL)) {
         return -1;
+    }
     s->id = id;
     return 0;
 }
