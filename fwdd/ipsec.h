@@ -84,7 +84,8 @@ struct ipsec_sa {
     uint16_t sport, dport; /* UDP encapsulation: ours, the peer's */
     uint32_t seq;          /* outbound: last sequence number sent */
     int inflight;          /* packets with its PIC's worker (pic.h) */
-    int dead;              /* deleted: freed when inflight drops to 0 */
+    uint16_t dead;         /* deleted: freed when inflight drops to 0 */
+    uint16_t xf_lines;     /* cache lines of xf's block (sa_prefetch) */
     struct esp_xform *xf;  /* ESP (NULL for AH) */
     struct ah_xform *ah;   /* AH (ahsa.c) */
     struct ipsec_sa *esp;  /* AH of a bundle: the ESP SA inside (owned; not hashed, not in
@@ -103,6 +104,7 @@ struct ipsec_sa {
     unsigned fired;        /* lifetime events sent (1 << enum fwd_event) */
     struct sa_route route; /* outbound */
     struct sa_sel sel;
+    struct addr sel1[2]; /* sel's storage when it has one prefix a side (kmd's SAs) */
     uint32_t soft_seconds, hard_seconds;
     int64_t installed; /* ipsec_clock() when added */
 };
@@ -121,7 +123,7 @@ struct tunnel {
     uint64_t inside_gen;
     struct sa_counters st; /* shown and cleared by show_ipsec.c */
     struct addr local, remote;
-    char rule[64], term[64];
+    char *rule, *term;            /* manual: the static term's names (NULL for kmd's) */
     char inside[FWD_UNITNAMELEN]; /* ipsec-inside-interface */
     struct fwd_sa *spec;          /* manual: what the SAs were built from (wiped) */
     size_t nspec;
@@ -194,6 +196,14 @@ struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_
  * (host order) in instance inst, or NULL. */
 struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instance *inst,
                               uint32_t dst);
+/* Start loading sa's transform (its HMAC states and key: one block)
+ * while the packet is checked and copied into its job: with 10,000
+ * tunnels it is cold in memory (docs/bench-esp.md). */
+static inline void sa_prefetch(const struct ipsec_sa *sa)
+{
+    for (unsigned i = 0; i < sa->xf_lines; i++)
+        __builtin_prefetch((const char *)sa->xf + 64 * i);
+}
 /* The outbound SA a tunnel encapsulates with (the newest), or NULL. */
 struct ipsec_sa *tunnel_out_sa(const struct tunnel *t);
 /* Anti-replay (RFC 4303 3.4.3): 0 if seq may be accepted; update after

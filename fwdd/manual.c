@@ -296,8 +296,8 @@ static void manual_build(struct fwdd *fw, struct ss_rt *rt, const struct ss_rule
     t->seen = 1;
     t->index = ++ipsec_get(fw)->next_manual;
     svc_tunnel_owner(fw, t);
-    snprintf(t->rule, sizeof(t->rule), "%s", r->name);
-    snprintf(t->term, sizeof(t->term), "%s", term->name);
+    if ((t->rule = strdup(r->name)) == NULL || (t->term = strdup(term->name)) == NULL)
+        fatal("strdup");
     snprintf(t->inside, sizeof(t->inside), "%s",
              term->inside[0] ? term->inside : rt->ss->inside_name);
     memcpy(&t->local, &spec[0].local, sizeof(t->local));

@@ -212,6 +212,27 @@ void sel_free(struct sa_sel *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* sa's selectors: in the SA when one prefix a side (no allocation, and
+ * no pointer to follow to a cold line per inbound packet), else copied. */
+static void sa_sel_set(struct ipsec_sa *sa, const struct sa_sel *s)
+{
+    if (s->nsrc > 1 || s->ndst > 1) {
+        sel_copy(&sa->sel, s);
+        return;
+    }
+    sa->sel = *s;
+    sa->sel.src = &sa->sel1[0];
+    sa->sel.dst = &sa->sel1[1];
+    memcpy(sa->sel.src, s->src, s->nsrc * sizeof(*s->src));
+    memcpy(sa->sel.dst, s->dst, s->ndst * sizeof(*s->dst));
+}
+
+static void sa_sel_free(struct ipsec_sa *sa)
+{
+    if (sa->sel.src != &sa->sel1[0])
+        sel_free(&sa->sel);
+}
+
 struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *s,
                         const struct sa_sel *sel, char *msg, size_t msglen)
 {
@@ -250,8 +271,9 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
         sa->iv_len = esp_xform_iv_len(sa->xf);
         sa->icv_len = esp_xform_icv_len(sa->xf);
         sa->block = esp_xform_block_len(sa->xf);
+        sa->xf_lines = (uint16_t)((esp_xform_size(sa->xf) + 63) / 64);
     }
-    sel_copy(&sa->sel, sel);
+    sa_sel_set(sa, sel);
     sa->replay = s->dir == FWD_DIR_IN && !s->no_anti_replay;
     sa->win_bits = s->replay_window ? (s->replay_window + 63u) / 64u * 64u : 64;
     sa->win = sa->win_bits == 64 ? &sa->win1 : calloc(sa->win_bits / 64, sizeof(*sa->win));
@@ -265,7 +287,7 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     sa->tunnel_mtu = s->tunnel_mtu;
     sa->clear_df = s->clear_df;
     if (s->proto != FWD_PROTO_ESP && ah_sa_init(sa, s, msg, msglen) < 0) {
-        sel_free(&sa->sel);
+        sa_sel_free(sa);
         free(sa);
         return NULL;
     }
@@ -303,7 +325,7 @@ void sa_free(struct ipsec_sa *sa)
 {
     esp_xform_free(sa->xf);
     ah_sa_free(sa);
-    sel_free(&sa->sel);
+    sa_sel_free(sa);
     if (sa->win != &sa->win1)
         free(sa->win);
     free(sa);
@@ -553,6 +575,8 @@ void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone)
         crypto_wipe(t->spec, t->nspec * sizeof(*t->spec));
     free(t->spec);
     sel_free(&t->msel);
+    free(t->rule);
+    free(t->term);
     free(t);
 }
 

@@ -13,8 +13,10 @@
 struct ah_xform {
     enum esp_integ integ;
     size_t icv_len;
-    struct hmac_pre *mac;
+    struct hmac_pre *mac; /* in the same block, after the struct */
 };
+
+#define MAC_OFF (((sizeof(struct ah_xform)) + 15) & ~(size_t)15)
 
 static enum crypto_hash integ_hash(enum esp_integ i)
 {
@@ -33,13 +35,14 @@ struct ah_xform *ah_xform_new(enum esp_integ integ, const uint8_t *key, size_t k
                          esp_integ_key_len(integ), key_len);
         return NULL;
     }
-    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
+    if ((xf = OPENSSL_zalloc(MAC_OFF + hmac_pre_size())) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
     xf->integ = integ;
     xf->icv_len = esp_integ_icv_len(integ);
-    if ((xf->mac = hmac_pre_new(integ_hash(integ), key, key_len)) == NULL) {
+    xf->mac = (struct hmac_pre *)((uint8_t *)xf + MAC_OFF);
+    if (hmac_pre_init(xf->mac, integ_hash(integ), key, key_len) != 0) {
         ah_xform_free(xf);
         return NULL;
     }
@@ -50,13 +53,13 @@ void ah_xform_free(struct ah_xform *xf)
 {
     if (xf == NULL)
         return;
-    hmac_pre_free(xf->mac); /* wiped */
-    OPENSSL_clear_free(xf, sizeof(*xf));
+    OPENSSL_clear_free(xf, MAC_OFF + hmac_pre_size()); /* the states wiped */
 }
 
 size_t ah_xform_size(const struct ah_xform *xf)
 {
-    return sizeof(*xf) + hmac_pre_size();
+    (void)xf;
+    return MAC_OFF + hmac_pre_size();
 }
 
 size_t ah_xform_icv_len(const struct ah_xform *xf)

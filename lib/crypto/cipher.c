@@ -1,15 +1,31 @@
 /*
- * cipher.c: keyed, reusable CBC and AES-GCM contexts (see cipher.h).  Each
- * direction has its own EVP_CIPHER_CTX keyed at creation; a call only sets
- * the IV or nonce (EVP_CipherInit_ex2 with no cipher and no key keeps the
- * key schedule) for the first message; after that a CBC context is not
- * re-initialised at all: its chaining value (the last ciphertext block it
+ * cipher.c: keyed CBC and AES-GCM contexts (see cipher.h).
+ *
+ * A struct cbc or struct gcm holds its key (and a number naming it), not
+ * an OpenSSL context: OpenSSL 3.0's EVP_CIPHER_CTX with its provider
+ * context is 650 bytes for AES-CBC and 1,170 for AES-GCM, per SA, and at
+ * 10,000 tunnels every one of them is cold in memory when its packet
+ * comes.  Instead each thread has one context per (cipher, direction)
+ * (struct slot), which remembers whose key it holds: a call with the same
+ * key as the slot's last one costs nothing more than before; a call with
+ * another key re-keys the slot (EVP_CipherInit_ex2 with key and IV:
+ * about 110 ns for AES-128-CBC, 210 to 270 for AES-GCM, 340 to 530 for
+ * 3DES; docs/crypto.md).
+ *
+ * CBC: after the first call a slot is not re-initialised at all while it
+ * keeps its key: its chaining value (the last ciphertext block it
  * processed) is known, so the first block is corrected by XOR with
  * (IV ^ chaining value) instead - before encryption, after decryption -
  * which gives exactly CBC under the caller's IV.  Setting an IV costs
  * about 85 ns in OpenSSL 3.0 (OSSL_PARAM lookups); the XOR costs nothing.
+ *
+ * The slots of a thread are freed when it exits (a pthread key's
+ * destructor); the main thread's at exit through the same key.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -17,53 +33,144 @@
 #include "cipher.h"
 #include "crypto_int.h"
 
-struct chain {
-    uint8_t v[CRYPTO_MAX_BLOCK]; /* the context's IV: its last ciphertext block */
-    bool known;
+#define KEY_MAX 32
+#define GCM_SIZES 3 /* AES-128, -192, -256 */
+
+/* A thread's context for one cipher and direction, and whose key it holds. */
+struct slot {
+    EVP_CIPHER_CTX *ctx;
+    uint64_t id;                 /* the struct cbc / gcm keyed in it; 0: none */
+    uint8_t v[CRYPTO_MAX_BLOCK]; /* CBC: its IV, the last ciphertext block */
+    bool known;                  /* v is valid */
 };
+
+struct slots {
+    struct slot cbc[CRYPTO_CIPHER_COUNT][2], gcm[GCM_SIZES][2]; /* [..][enc] */
+    bool registered;
+};
+
+/* initial-exec: lib/crypto is a static library linked into executables,
+ * so the slots are found without a __tls_get_addr call per packet (the
+ * PIC default, global-dynamic, makes one). */
+static _Thread_local struct slots tls __attribute__((tls_model("initial-exec")));
+static pthread_key_t slots_key;
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t next_id = 1;
+
+static void slots_free(void *p)
+{
+    struct slots *t = p;
+
+    for (int c = 0; c < CRYPTO_CIPHER_COUNT; c++)
+        for (int e = 0; e < 2; e++)
+            EVP_CIPHER_CTX_free(t->cbc[c][e].ctx); /* OpenSSL clears the key schedule */
+    for (int g = 0; g < GCM_SIZES; g++)
+        for (int e = 0; e < 2; e++)
+            EVP_CIPHER_CTX_free(t->gcm[g][e].ctx);
+    memset(t, 0, sizeof(*t));
+}
+
+static void main_exit(void)
+{
+    slots_free(&tls);
+}
+
+static void slots_init(void)
+{
+    if (pthread_key_create(&slots_key, slots_free) != 0)
+        abort();
+    atexit(main_exit); /* the thread that calls exit() runs no key destructor */
+}
+
+/* Slot s keyed with (evp, key, id) for direction enc, its IV iv (NULL: as
+ * it is).  -1 with the error recorded. */
+static int slot_key(struct slot *s, const EVP_CIPHER *evp, const uint8_t *key, uint64_t id, int enc,
+                    const uint8_t *iv)
+{
+    if (!tls.registered) {
+        pthread_once(&slots_once, slots_init);
+        pthread_setspecific(slots_key, &tls);
+        tls.registered = true;
+    }
+    s->id = 0;
+    s->known = false;
+    if (s->ctx == NULL) {
+        if ((s->ctx = EVP_CIPHER_CTX_new()) == NULL)
+            return -1;
+        if (!EVP_CipherInit_ex2(s->ctx, evp, key, iv, enc, NULL) ||
+            !EVP_CIPHER_CTX_set_padding(s->ctx, 0)) {
+            EVP_CIPHER_CTX_free(s->ctx);
+            s->ctx = NULL;
+            return -1;
+        }
+    } else if (!EVP_CipherInit_ex2(s->ctx, NULL, key, iv, enc, NULL)) {
+        return -1;
+    }
+    s->id = id;
+    return 0;
+}
+
+/* A struct cbc or gcm is freed: this thread's slots that hold its key
+ * lose the schedule (other threads' are replaced at their next re-key;
+ * docs/crypto.md). */
+static void forget(struct slot s[2], uint64_t id)
+{
+    for (int e = 0; e < 2; e++)
+        if (s[e].ctx != NULL && s[e].id == id) {
+            EVP_CIPHER_CTX_free(s[e].ctx); /* clears it */
+            memset(&s[e], 0, sizeof(s[e]));
+        }
+}
 
 struct cbc {
     enum crypto_cipher cipher;
-    size_t block;
-    EVP_CIPHER_CTX *enc, *dec;
-    struct chain cenc, cdec;
+    uint8_t block, key_len;
+    uint8_t dir; /* enum cbc_dir */
+    uint64_t id;
+    uint8_t key[KEY_MAX];
 };
 
-static EVP_CIPHER_CTX *keyed_ctx(const EVP_CIPHER *evp, const uint8_t *key, int enc)
+int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
+             size_t key_len)
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    const EVP_CIPHER *evp;
 
-    if (ctx == NULL || !EVP_CipherInit_ex2(ctx, evp, key, NULL, enc, NULL) ||
-        !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
-        EVP_CIPHER_CTX_free(ctx);
-        return NULL;
+    memset(cbc, 0, sizeof(*cbc));
+    if ((evp = crypto_evp_cipher(c)) == NULL)
+        return -1;
+    if (key_len != crypto_cipher_key_len(c)) {
+        crypto_set_error("%s needs a %zu-byte key, not %zu", crypto_cipher_name(c),
+                         crypto_cipher_key_len(c), key_len);
+        return -1;
     }
-    return ctx;
+    cbc->cipher = c;
+    cbc->block = (uint8_t)crypto_cipher_block_len(c);
+    cbc->key_len = (uint8_t)key_len;
+    cbc->dir = (uint8_t)dir;
+    cbc->id = atomic_fetch_add(&next_id, 1);
+    memcpy(cbc->key, key, key_len);
+    /* Key this thread's slots now: a key OpenSSL refuses fails here, not
+     * with the first packet (and the first packet finds it keyed). */
+    if (((dir & CBC_ENCRYPT) && slot_key(&tls.cbc[c][1], evp, key, cbc->id, 1, NULL) != 0) ||
+        ((dir & CBC_DECRYPT) && slot_key(&tls.cbc[c][0], evp, key, cbc->id, 0, NULL) != 0)) {
+        crypto_set_error("%s: cannot set up the key", crypto_cipher_name(c));
+        cbc_wipe(cbc);
+        return -1;
+    }
+    return 0;
 }
 
 struct cbc *cbc_new(enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key, size_t key_len)
 {
-    const EVP_CIPHER *evp;
     struct cbc *cbc;
 
     crypto_clear_error();
-    if ((evp = crypto_evp_cipher(c)) == NULL)
-        return NULL;
-    if (key_len != crypto_cipher_key_len(c)) {
-        crypto_set_error("%s needs a %zu-byte key, not %zu", crypto_cipher_name(c),
-                         crypto_cipher_key_len(c), key_len);
-        return NULL;
-    }
     if ((cbc = OPENSSL_zalloc(sizeof(*cbc))) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
-    cbc->cipher = c;
-    cbc->block = crypto_cipher_block_len(c);
-    if (((dir & CBC_ENCRYPT) && (cbc->enc = keyed_ctx(evp, key, 1)) == NULL) ||
-        ((dir & CBC_DECRYPT) && (cbc->dec = keyed_ctx(evp, key, 0)) == NULL)) {
-        crypto_set_error("%s: cannot set up the key", crypto_cipher_name(c));
-        cbc_free(cbc);
+    if (cbc_init(cbc, c, dir, key, key_len) != 0) {
+        OPENSSL_free(cbc);
         return NULL;
     }
     return cbc;
@@ -75,14 +182,14 @@ static void xor_block(uint8_t *b, const uint8_t *x, size_t n)
         b[i] ^= x[i];
 }
 
-static int run(struct cbc *cbc, EVP_CIPHER_CTX *ctx, struct chain *ch, const uint8_t *iv,
-               uint8_t *buf, size_t len)
+static int run(struct cbc *cbc, int enc, const uint8_t *iv, uint8_t *buf, size_t len)
 {
     uint8_t fix[CRYPTO_MAX_BLOCK], last[CRYPTO_MAX_BLOCK];
     size_t bl = cbc->block;
-    int outl = 0, enc = ch == &cbc->cenc, known = ch->known;
+    struct slot *ch = &tls.cbc[cbc->cipher][enc];
+    int outl = 0, known;
 
-    if (ctx == NULL) {
+    if (!(cbc->dir & (enc ? CBC_ENCRYPT : CBC_DECRYPT))) {
         crypto_set_error("%s context not keyed for this direction",
                          crypto_cipher_name(cbc->cipher));
         return -1;
@@ -94,8 +201,14 @@ static int run(struct cbc *cbc, EVP_CIPHER_CTX *ctx, struct chain *ch, const uin
     }
     if (len == 0)
         return 0;
-    if (!known && !EVP_CipherInit_ex2(ctx, NULL, NULL, iv, -1, NULL)) {
+    known = ch->id == cbc->id && ch->known;
+    if (!known && ch->id == cbc->id && !EVP_CipherInit_ex2(ch->ctx, NULL, NULL, iv, -1, NULL)) {
         crypto_set_error("%s: cannot set the IV", crypto_cipher_name(cbc->cipher));
+        return -1;
+    }
+    if (ch->id != cbc->id &&
+        slot_key(ch, crypto_evp_cipher(cbc->cipher), cbc->key, cbc->id, enc, iv) != 0) {
+        crypto_set_error("%s: cannot set the key", crypto_cipher_name(cbc->cipher));
         return -1;
     }
     if (known) { /* fix = IV ^ chaining value (iv may point into buf) */
@@ -107,7 +220,7 @@ static int run(struct cbc *cbc, EVP_CIPHER_CTX *ctx, struct chain *ch, const uin
     memcpy(last, buf + len - bl, bl); /* decryption: the next chaining value */
     ch->known = false;
     /* In place is allowed: in and out are the same buffer exactly. */
-    if (!EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) || (size_t)outl != len) {
+    if (!EVP_CipherUpdate(ch->ctx, buf, &outl, buf, (int)len) || (size_t)outl != len) {
         crypto_set_error("%s failed", crypto_cipher_name(cbc->cipher));
         return -1;
     }
@@ -120,12 +233,12 @@ static int run(struct cbc *cbc, EVP_CIPHER_CTX *ctx, struct chain *ch, const uin
 
 int cbc_encrypt(struct cbc *cbc, const uint8_t *iv, uint8_t *buf, size_t len)
 {
-    return run(cbc, cbc->enc, &cbc->cenc, iv, buf, len);
+    return run(cbc, 1, iv, buf, len);
 }
 
 int cbc_decrypt(struct cbc *cbc, const uint8_t *iv, uint8_t *buf, size_t len)
 {
-    return run(cbc, cbc->dec, &cbc->cdec, iv, buf, len);
+    return run(cbc, 0, iv, buf, len);
 }
 
 enum crypto_cipher cbc_cipher(const struct cbc *cbc)
@@ -143,27 +256,67 @@ size_t cbc_size(void)
     return sizeof(struct cbc);
 }
 
+void cbc_wipe(struct cbc *cbc)
+{
+    if (cbc->id != 0)
+        forget(tls.cbc[cbc->cipher], cbc->id);
+    OPENSSL_cleanse(cbc, sizeof(*cbc));
+}
+
 void cbc_free(struct cbc *cbc)
 {
     if (cbc == NULL)
         return;
-    EVP_CIPHER_CTX_free(cbc->enc);
-    EVP_CIPHER_CTX_free(cbc->dec);
+    cbc_wipe(cbc);
     OPENSSL_free(cbc);
 }
 
 /* --- AES-GCM ---------------------------------------------------------- */
 
+static const char *const gcm_names[GCM_SIZES] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
+
 struct gcm {
-    const char *name;
-    EVP_CIPHER_CTX *enc, *dec;
+    uint8_t size; /* (key_len - 16) / 8: gcm_names, the slot */
+    uint8_t dir;  /* enum cbc_dir */
+    uint64_t id;
+    uint8_t key[KEY_MAX];
 };
+
+/* This thread's slot of g's size and direction, keyed for g with nonce
+ * (NULL: none yet); NULL with the error recorded. */
+static EVP_CIPHER_CTX *gcm_slot(const struct gcm *g, int enc, const uint8_t *nonce)
+{
+    struct slot *s = &tls.gcm[g->size][enc];
+    const char *name = gcm_names[g->size];
+    EVP_CIPHER *evp = NULL;
+    OSSL_LIB_CTX *lib;
+    int r;
+
+    if (s->id == g->id) {
+        if (nonce != NULL && !EVP_CipherInit_ex2(s->ctx, NULL, NULL, nonce, -1, NULL)) {
+            crypto_set_error("%s: cannot set the nonce", name);
+            return NULL;
+        }
+        return s->ctx;
+    }
+    /* Fetched when a thread first makes this slot, not per packet; the
+     * context keeps its own reference. */
+    if (s->ctx == NULL &&
+        ((lib = crypto_libctx()) == NULL || (evp = EVP_CIPHER_fetch(lib, name, NULL)) == NULL)) {
+        crypto_set_error("%s is not available", name);
+        return NULL;
+    }
+    r = slot_key(s, evp, g->key, g->id, enc, nonce);
+    EVP_CIPHER_free(evp);
+    if (r != 0) {
+        crypto_set_error("%s: cannot set up the key", name);
+        return NULL;
+    }
+    return s->ctx;
+}
 
 struct gcm *gcm_new(enum cbc_dir dir, const uint8_t *key, size_t key_len)
 {
-    static const char *const names[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
-    OSSL_LIB_CTX *lib;
-    EVP_CIPHER *evp;
     struct gcm *g;
 
     crypto_clear_error();
@@ -171,54 +324,51 @@ struct gcm *gcm_new(enum cbc_dir dir, const uint8_t *key, size_t key_len)
         crypto_set_error("AES-GCM needs a 16, 24 or 32-byte key, not %zu", key_len);
         return NULL;
     }
-    if ((lib = crypto_libctx()) == NULL)
+    if (crypto_init() != 0)
         return NULL;
-    /* Fetched per context (per SA), not per packet; the contexts keep
-     * their own reference. */
-    if ((evp = EVP_CIPHER_fetch(lib, names[(key_len - 16) / 8], NULL)) == NULL) {
-        crypto_set_error("%s is not available", names[(key_len - 16) / 8]);
-        return NULL;
-    }
     if ((g = OPENSSL_zalloc(sizeof(*g))) == NULL) {
         crypto_set_error("out of memory");
-        EVP_CIPHER_free(evp);
         return NULL;
     }
-    g->name = names[(key_len - 16) / 8];
-    if (((dir & CBC_ENCRYPT) && (g->enc = keyed_ctx(evp, key, 1)) == NULL) ||
-        ((dir & CBC_DECRYPT) && (g->dec = keyed_ctx(evp, key, 0)) == NULL)) {
-        crypto_set_error("%s: cannot set up the key", g->name);
+    g->size = (uint8_t)((key_len - 16) / 8);
+    g->dir = (uint8_t)dir;
+    g->id = atomic_fetch_add(&next_id, 1);
+    memcpy(g->key, key, key_len);
+    /* Key this thread's slots now (see cbc_new). */
+    if (((dir & CBC_ENCRYPT) && gcm_slot(g, 1, NULL) == NULL) ||
+        ((dir & CBC_DECRYPT) && gcm_slot(g, 0, NULL) == NULL)) {
         gcm_free(g);
-        g = NULL;
+        return NULL;
     }
-    EVP_CIPHER_free(evp);
     return g;
 }
 
-static int gcm_run(struct gcm *g, EVP_CIPHER_CTX *ctx, const uint8_t *nonce, const uint8_t *aad,
-                   size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag)
+static int gcm_run(struct gcm *g, int enc, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                   uint8_t *buf, size_t len, uint8_t *tag)
 {
-    int outl = 0, enc;
+    const char *name = gcm_names[g->size];
+    EVP_CIPHER_CTX *ctx;
+    int outl = 0;
 
-    if (ctx == NULL) {
-        crypto_set_error("%s context not keyed for this direction", g->name);
+    if (!(g->dir & (enc ? CBC_ENCRYPT : CBC_DECRYPT))) {
+        crypto_set_error("%s context not keyed for this direction", name);
         return -1;
     }
-    enc = ctx == g->enc;
     if (len > INT_MAX || aad_len > INT_MAX) {
-        crypto_set_error("%s: %zu bytes is too long", g->name, len > aad_len ? len : aad_len);
+        crypto_set_error("%s: %zu bytes is too long", name, len > aad_len ? len : aad_len);
         return -1;
     }
-    if (!EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, -1, NULL) ||
-        (aad_len && !EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len)) ||
+    if ((ctx = gcm_slot(g, enc, nonce)) == NULL)
+        return -1;
+    if ((aad_len && !EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len)) ||
         (len && (!EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) || (size_t)outl != len)) ||
         (!enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, GCM_TAG_LEN, tag))) {
-        crypto_set_error("%s failed", g->name);
+        crypto_set_error("%s failed", name);
         return -1;
     }
     if (!EVP_CipherFinal_ex(ctx, buf + len, &outl)) {
         if (enc) {
-            crypto_set_error("%s failed", g->name);
+            crypto_set_error("%s failed", name);
             return -1;
         }
         crypto_wipe(buf, len); /* unauthenticated plaintext never leaves */
@@ -226,7 +376,7 @@ static int gcm_run(struct gcm *g, EVP_CIPHER_CTX *ctx, const uint8_t *nonce, con
         return GCM_ERR_TAG;
     }
     if (enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, GCM_TAG_LEN, tag)) {
-        crypto_set_error("%s: cannot read the tag", g->name);
+        crypto_set_error("%s: cannot read the tag", name);
         return -1;
     }
     return 0;
@@ -235,22 +385,21 @@ static int gcm_run(struct gcm *g, EVP_CIPHER_CTX *ctx, const uint8_t *nonce, con
 int gcm_seal(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
              size_t len, uint8_t *tag)
 {
-    return gcm_run(g, g->enc, nonce, aad, aad_len, buf, len, tag);
+    return gcm_run(g, 1, nonce, aad, aad_len, buf, len, tag);
 }
 
 int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, uint8_t *buf,
              size_t len, const uint8_t *tag)
 {
-    return gcm_run(g, g->dec, nonce, aad, aad_len, buf, len, (uint8_t *)tag);
+    return gcm_run(g, 0, nonce, aad, aad_len, buf, len, (uint8_t *)tag);
 }
 
 void gcm_free(struct gcm *g)
 {
     if (g == NULL)
         return;
-    EVP_CIPHER_CTX_free(g->enc);
-    EVP_CIPHER_CTX_free(g->dec);
-    OPENSSL_free(g);
+    forget(tls.gcm[g->size], g->id);
+    OPENSSL_clear_free(g, sizeof(*g));
 }
 
 size_t gcm_size(void)

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "cipher.h"
 #include "crypto.h"
 
 /* NULL if crypto_init() failed. */
@@ -27,5 +28,18 @@ void crypto_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* Clear the recorded error (and OpenSSL's queue) at the start of a
  * control-plane entry point. */
 void crypto_clear_error(void);
+
+/* In place, for the transforms (esp.c, ah.c) that keep their cipher and
+ * HMAC state in their own allocation, one block per SA: build into
+ * memory of cbc_size() / hmac_pre_size() bytes (aligned as malloc does);
+ * 0, or -1 with the error recorded.  _wipe clears without freeing (the
+ * key, and this thread's cipher slots holding it: cipher.c). */
+struct cbc;
+struct hmac_pre;
+int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
+             size_t key_len);
+void cbc_wipe(struct cbc *cbc);
+int hmac_pre_init(struct hmac_pre *m, enum crypto_hash h, const uint8_t *key, size_t key_len);
+void hmac_pre_wipe(struct hmac_pre *m);
 
 #endif

@@ -32,6 +32,10 @@ static const struct integ_info integs[ESP_INTEG_COUNT] = {
     [ESP_INTEG_HMAC_SHA256_128] = {"hmac-sha-256-128", CRYPTO_HASH_SHA256, 32, 16},
 };
 
+/* One allocation per transform: the struct, then the HMAC states and
+ * the CBC key (cbc_init, hmac_pre_init), each at a 16-byte offset. */
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
 struct esp_xform {
     enum esp_dir dir;
     const struct integ_info *integ; /* NULL for GCM */
@@ -57,26 +61,48 @@ const char *esp_integ_name(enum esp_integ i)
     return (unsigned)i < ESP_INTEG_COUNT ? integs[i].name : "unknown";
 }
 
-struct esp_xform *esp_xform_new_cipher_only(enum esp_dir dir, enum crypto_cipher cipher,
-                                            const uint8_t *ekey, size_t ekey_len)
+static size_t cbc_xform_size(int with_mac)
+{
+    return ALIGN16(sizeof(struct esp_xform)) + (with_mac ? ALIGN16(hmac_pre_size()) : 0) +
+           cbc_size();
+}
+
+/* The CBC part of a transform, in one block with room for the HMAC's
+ * states when with_mac (esp_xform_new sets them up). */
+static struct esp_xform *cbc_xform_new(enum esp_dir dir, enum crypto_cipher cipher,
+                                       const uint8_t *ekey, size_t ekey_len, int with_mac)
 {
     struct esp_xform *xf;
+    uint8_t *p;
 
-    crypto_clear_error();
     if (crypto_init() != 0)
         return NULL;
-    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
+    if ((xf = OPENSSL_zalloc(cbc_xform_size(with_mac))) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
+    p = (uint8_t *)xf + ALIGN16(sizeof(*xf));
+    if (with_mac) {
+        xf->mac = (struct hmac_pre *)p;
+        p += ALIGN16(hmac_pre_size());
+    }
     xf->dir = dir;
     xf->block = xf->iv_len = crypto_cipher_block_len(cipher);
-    xf->cbc = cbc_new(cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey, ekey_len);
-    if (xf->cbc == NULL) {
+    if (cbc_init((struct cbc *)p, cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey,
+                 ekey_len) != 0) {
+        xf->mac = NULL;
         esp_xform_free(xf);
         return NULL;
     }
+    xf->cbc = (struct cbc *)p;
     return xf;
+}
+
+struct esp_xform *esp_xform_new_cipher_only(enum esp_dir dir, enum crypto_cipher cipher,
+                                            const uint8_t *ekey, size_t ekey_len)
+{
+    crypto_clear_error();
+    return cbc_xform_new(dir, cipher, ekey, ekey_len, 0);
 }
 
 struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, const uint8_t *ekey,
@@ -91,11 +117,11 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
                          esp_integ_key_len(integ), akey_len);
         return NULL;
     }
-    if ((xf = esp_xform_new_cipher_only(dir, cipher, ekey, ekey_len)) == NULL)
+    if ((xf = cbc_xform_new(dir, cipher, ekey, ekey_len, 1)) == NULL)
         return NULL;
     xf->integ = &integs[integ];
     xf->icv_len = xf->integ->icv_len;
-    if ((xf->mac = hmac_pre_new(xf->integ->hash, akey, akey_len)) == NULL) {
+    if (hmac_pre_init(xf->mac, xf->integ->hash, akey, akey_len) != 0) {
         esp_xform_free(xf);
         return NULL;
     }
@@ -136,8 +162,14 @@ void esp_xform_free(struct esp_xform *xf)
 {
     if (xf == NULL)
         return;
-    cbc_free(xf->cbc);
-    hmac_pre_free(xf->mac); /* wiped */
+    if (xf->cbc) { /* in xf's block (cbc_xform_new) */
+        size_t size = cbc_xform_size(xf->mac != NULL);
+        cbc_wipe(xf->cbc);
+        if (xf->mac)
+            hmac_pre_wipe(xf->mac);
+        OPENSSL_clear_free(xf, size);
+        return;
+    }
     gcm_free(xf->gcm);
     OPENSSL_clear_free(xf, sizeof(*xf));
 }
@@ -149,8 +181,7 @@ bool esp_xform_is_gcm(const struct esp_xform *xf)
 
 size_t esp_xform_size(const struct esp_xform *xf)
 {
-    return sizeof(*xf) + (xf->cbc ? cbc_size() : 0) + (xf->mac ? hmac_pre_size() : 0) +
-           (xf->gcm ? gcm_size() : 0);
+    return xf->cbc ? cbc_xform_size(xf->mac != NULL) : sizeof(*xf) + (xf->gcm ? gcm_size() : 0);
 }
 
 size_t esp_xform_iv_len(const struct esp_xform *xf)

@@ -55,19 +55,15 @@ static void h_final(enum crypto_hash h, union hstate *s, uint8_t *out)
         SHA256_Final(out, &s->sha256);
 }
 
-struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key_len)
+int hmac_pre_init(struct hmac_pre *m, enum crypto_hash h, const uint8_t *key, size_t key_len)
 {
     uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
-    struct hmac_pre *m;
     union hstate s;
 
+    memset(m, 0, sizeof(*m));
     if (h != CRYPTO_HASH_MD5 && h != CRYPTO_HASH_SHA1 && h != CRYPTO_HASH_SHA256) {
         crypto_set_error("HMAC-%s: not an ESP integrity hash", crypto_hash_name(h));
-        return NULL;
-    }
-    if ((m = OPENSSL_zalloc(sizeof(*m))) == NULL) {
-        crypto_set_error("out of memory");
-        return NULL;
+        return -1;
     }
     m->hash = h;
     if (key_len > HMAC_BLOCK) { /* RFC 2104 2: a longer key is hashed first */
@@ -88,6 +84,21 @@ struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key
     OPENSSL_cleanse(k, sizeof(k));
     OPENSSL_cleanse(pad, sizeof(pad));
     OPENSSL_cleanse(&s, sizeof(s));
+    return 0;
+}
+
+struct hmac_pre *hmac_pre_new(enum crypto_hash h, const uint8_t *key, size_t key_len)
+{
+    struct hmac_pre *m;
+
+    if ((m = OPENSSL_zalloc(sizeof(*m))) == NULL) {
+        crypto_set_error("out of memory");
+        return NULL;
+    }
+    if (hmac_pre_init(m, h, key, key_len) != 0) {
+        OPENSSL_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -111,6 +122,11 @@ void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len,
     struct crypto_iov iov = {data, len};
 
     hmac_pre_compute_v(m, &iov, 1, out);
+}
+
+void hmac_pre_wipe(struct hmac_pre *m)
+{
+    OPENSSL_cleanse(m, sizeof(*m));
 }
 
 void hmac_pre_free(struct hmac_pre *m)
