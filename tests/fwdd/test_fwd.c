@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../schema_fixture.h"
+
 #include "arp.h"
 #include "nd.h"
 #include "fwdd.h"
@@ -30,8 +32,6 @@
 #include <sys/socket.h>
 
 #define TEST(name) static void name(void **state __attribute__((unused)))
-
-static struct schema *sch;
 
 static const char *base_conf =
     "interfaces {\n"
@@ -456,24 +456,6 @@ TEST(random_frames_never_crash)
     fw_free(fw);
 }
 
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,5 +467,5 @@ int main(void)
         cmocka_unit_test(ipv6_path),
         cmocka_unit_test(random_frames_never_crash),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

@@ -440,24 +440,6 @@ TEST(state_goes_with_its_unit_and_service_set)
     box_free(B);
 }
 
-static int setup(void **state)
-{
-    char err[512];
-
-    (void)state;
-    sch = schema_load(SCHEMA_DIR, err, sizeof(err));
-    if (sch == NULL)
-        fprintf(stderr, "schema: %s\n", err);
-    return sch ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    schema_free(sch);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,5 +449,5 @@ int main(void)
         cmocka_unit_test(send_from_a_local_gateway),
         cmocka_unit_test(state_goes_with_its_unit_and_service_set),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

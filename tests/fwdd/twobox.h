@@ -9,6 +9,7 @@
 #ifndef TESTS_FWDD_TWOBOX_H
 #define TESTS_FWDD_TWOBOX_H
 
+#include "../schema_fixture.h"
 #include "arp.h"
 #include "fwdd.h"
 #include "ipsec.h"
@@ -31,8 +32,6 @@ struct box {
     struct fwdd *fw;
     int peer[2]; /* the test's end of port 0 (LAN) and port 1 (WAN) */
 };
-
-static struct schema *sch;
 
 static struct conf *load(const char *text)
 {

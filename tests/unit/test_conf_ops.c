@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "schema_fixture.h"
+#include "../schema_fixture.h"
 
 #include "groups.h"
 #include "ops.h"

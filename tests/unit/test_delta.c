@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "schema_fixture.h"
+#include "../schema_fixture.h"
 
 #include "delta.h"
 #include "ops.h"

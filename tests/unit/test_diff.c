@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "schema_fixture.h"
+#include "../schema_fixture.h"
 
 #include "diff.h"
 #include "path.h"

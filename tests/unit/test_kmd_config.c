@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "schema_fixture.h"
+#include "../schema_fixture.h"
 
 #include "buf.h"
 #include "config.h"

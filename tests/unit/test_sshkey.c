@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "schema_fixture.h"
+#include "../schema_fixture.h"
 
 #include "schema.h"
 #include "sshkey.h"

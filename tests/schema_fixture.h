@@ -1,7 +1,7 @@
 /*
  * schema_fixture.h: the schema of schema/ for the CMocka groups of the
- * unit tests: `sch`, loaded by schema_setup() (the loader's error on
- * stderr) and freed by schema_teardown().  Include after cmocka.h.
+ * unit and fwdd tests: `sch`, loaded by schema_setup() (the loader's error
+ * on stderr) and freed by schema_teardown().  Include after cmocka.h.
  */
 #ifndef OPENSG_TESTS_SCHEMA_FIXTURE_H
 #define OPENSG_TESTS_SCHEMA_FIXTURE_H
