@@ -107,7 +107,7 @@ const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *
         d4 = get32(ip + 16);
     else
         return NULL;
-    uh = ptab_hash_str(u->name, 0);
+    uh = u->name_hash ? u->name_hash : ptab_hash_str(u->name, 0);
     for (int plen = v6 ? 128 : 32; plen >= 0; plen--) {
         const struct dyn_rule *r;
         size_t it = 0;

@@ -138,13 +138,11 @@ void esp_seal_run(struct pjob *j)
         return; /* AH alone: the inner packet is already right after the AH header */
     j->len = out;
     total = j->hdr + out;
-    ip4_hdr_build(buf, total,
-                  sa->ah                       ? IPPROTO_AH_
-                  : sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_
-                                               : IPPROTO_ESP_,
-                  addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, j->ipid);
-    buf[1] = j->tos;
-    ip4_set_csum(buf);
+    ip4_hdr_build_tos(buf, total, j->tos,
+                      sa->ah                       ? IPPROTO_AH_
+                      : sa->encap == FWD_ENCAP_UDP ? IPPROTO_UDP_
+                                                   : IPPROTO_ESP_,
+                      addr_v4(&sa->local), addr_v4(&sa->remote), 64, 0, j->ipid);
     if (sa->encap == FWD_ENCAP_UDP) {
         put16(buf + 20, sa->sport);
         put16(buf + 22, sa->dport);

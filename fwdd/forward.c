@@ -216,8 +216,7 @@ void ip4_input(struct fwdd *fw, struct unit *in, uint8_t *ip, size_t len)
     struct instance *inst = in->inst;
     const struct rt_dest *d;
     const struct route *r;
-    struct addr dst;
-    int err;
+    int err, local;
 
     if ((err = pkt_ipv4(ip, len, &h)) != PKT_OK) {
         fwd_drop(fw, ip_drop_reason(err));
@@ -228,8 +227,8 @@ void ip4_input(struct fwdd *fw, struct unit *in, uint8_t *ip, size_t len)
         fwd_drop(fw, DROP_MARTIAN);
         return;
     }
-    if (h.dst == 0xffffffffu || is_broadcast_for(in, h.dst) ||
-        inst_is_local4(fw->cur, inst, h.dst)) {
+    d = inst_route4(fw->cur, inst, h.dst, &local);
+    if (h.dst == 0xffffffffu || is_broadcast_for(in, h.dst) || local) {
         fw->st.local_in++;
         local4_input(fw, in, inst, ip, len);
         return;
@@ -243,8 +242,7 @@ void ip4_input(struct fwdd *fw, struct unit *in, uint8_t *ip, size_t len)
         fwd_drop(fw, DROP_TTL);
         return;
     }
-    addr_set_v4(&dst, h.dst, 32);
-    if ((d = rtable_lookup(inst->inet, &dst)) == NULL || (r = rt_active(d)) == NULL || r->sel < 0) {
+    if (d == NULL || (r = rt_active(d)) == NULL || r->sel < 0) {
         icmp4_reply_error(fw, in, inst, ip, len, ICMP_UNREACH_, ICMP_UNREACH_NET_, 0);
         fwd_drop(fw, DROP_NO_ROUTE);
         return;

@@ -151,6 +151,7 @@ enum svc_domain { DOM_NONE, DOM_INSIDE, DOM_OUTSIDE };
 /* A logical interface (unit) of a generation. */
 struct unit {
     char name[FWD_UNITNAMELEN];
+    uint64_t name_hash; /* ptab_hash_str(name, 0); 0: not computed */
     struct ifd *ifd;
     uint32_t num;
     unsigned disabled : 1, inet : 1, inet6 : 1, shared : 1, dedicated : 1;
@@ -167,6 +168,7 @@ struct instance {
     int is_master;
     char type[16]; /* vrf, virtual-router, "" */
     struct rtable *inet, *inet6;
+    struct rc4 *rc4; /* rcache.c */
 };
 
 struct gen {
@@ -224,6 +226,13 @@ unsigned unit_mtu(const struct unit *u);
 /* 1 if a (host order) is the appliance's address in instance in: an
  * interface address or a service set's local gateway. */
 int inst_is_local4(const struct gen *g, const struct instance *in, uint32_t a);
+/* rcache.c: inst_is_local4 into *local and the route of dst in the
+ * instance's inet table (rtable_lookup; NULL: none), remembered until a
+ * route table changes. */
+struct rt_dest;
+const struct rt_dest *inst_route4(const struct gen *g, struct instance *in, uint32_t dst,
+                                  int *local);
+void inst_cache_free(struct instance *in);
 /* The config / prepare / apply cycle (main.c calls it through dmn_ops). */
 int fw_prepare(struct fwdd *fw, const struct conf *newc, char *err, size_t errlen);
 void fw_apply(struct fwdd *fw);

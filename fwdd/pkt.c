@@ -4,6 +4,7 @@
 #include "pkt.h"
 #include "pktutil.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 const char *pkt_err_name(enum pkt_err e)
@@ -159,24 +160,48 @@ int pkt_l4(const uint8_t *l4, size_t len, uint8_t proto, struct l4_info *t)
 uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    uint64_t s = sum;
+    uint64_t s = 0, w;
+    uint32_t t;
 
-    /* 32-bit words: 2^16 = 1 modulo 0xffff, so the folded sum is the same */
-    while (len >= 4) {
-        s += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    /* RFC 1071: the ones' complement sum does not depend on the byte
+     * order of the words summed, so 8 bytes are added at a time in the
+     * machine's order (with the carries kept), folded to 16 bits and
+     * put into network order at the end. */
+    while (len >= 8) {
+        memcpy(&w, p, 8);
+        s += w;
+        s += s < w; /* end-around carry */
+        p += 8;
+        len -= 8;
+    }
+    if (len >= 4) {
+        memcpy(&t, p, 4);
+        s += t;
+        s += s < t;
         p += 4;
         len -= 4;
     }
-    while (len >= 2) {
-        s += (uint32_t)p[0] << 8 | p[1];
+    if (len >= 2) {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        s += h;
+        s += s < h;
         p += 2;
         len -= 2;
     }
-    if (len)
-        s += (uint32_t)p[0] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
+    if (len) { /* the last byte is the high one of a word, in network order */
+        uint8_t b[2] = {p[0], 0};
+        uint16_t h;
+        memcpy(&h, b, 2);
+        s += h;
+        s += s < h;
+    }
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    return sum + ntohs((uint16_t)s);
 }
 
 uint16_t csum_fold(uint32_t sum)

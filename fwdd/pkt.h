@@ -137,6 +137,9 @@ size_t udp4_build(uint8_t *out, size_t cap, uint32_t src, uint32_t dst, uint16_t
 /* The IPv4 header fields common to the builders. */
 void ip4_hdr_build(uint8_t *ip, size_t tot_len, uint8_t proto, uint32_t src, uint32_t dst,
                    uint8_t ttl, int df, uint16_t id);
+/* The same with this TOS. */
+void ip4_hdr_build_tos(uint8_t *ip, size_t tot_len, uint8_t tos, uint8_t proto, uint32_t src,
+                       uint32_t dst, uint8_t ttl, int df, uint16_t id);
 
 /* --- IPv6 builders (icmp6.c) ---------------------------------------- */
 

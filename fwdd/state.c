@@ -80,6 +80,7 @@ static void read_unit(struct unit *u, struct ifd *d, const struct cnode *un)
     u->ifd = d;
     u->num = (uint32_t)strtoul(cfg_key(un), NULL, 10);
     snprintf(u->name, sizeof(u->name), "%s.%u", d->name, u->num);
+    u->name_hash = ptab_hash_str(u->name, 0); /* kmd's rules are indexed by it */
     u->disabled = cfg_flag(un, "disable");
     if (cfg_child(fam, "inet")) {
         u->inet = 1;
@@ -226,6 +227,7 @@ void gen_free(struct gen *g)
     for (size_t i = 0; i < g->ninsts; i++) {
         rtable_free(g->insts[i].inet);
         rtable_free(g->insts[i].inet6);
+        inst_cache_free(&g->insts[i]);
     }
     svc_free(g->svc);
     free(g->ifds);

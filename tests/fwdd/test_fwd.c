@@ -208,6 +208,49 @@ static int64_t fake_now(void)
     return now_value;
 }
 
+/* inst_route4 (rcache.c) answers as rtable_lookup and inst_is_local4 do,
+ * from its cache too, and forgets what a route change made wrong. */
+TEST(route_cache_follows_route_changes)
+{
+    struct fwdd *fw = fw_new();
+    struct kroute_spec k = {.instance = "", .unit = "ms-1/0/0.1", .tunnel = 7, .pref = 1};
+    struct instance *inst;
+    const struct rt_dest *d;
+    struct addr a;
+    int local;
+
+    commit(fw, base_conf);
+    inst = gen_instance(fw->cur, NULL);
+    for (int pass = 0; pass < 2; pass++) /* filled, then from the cache */
+        for (uint32_t i = 0; i < 2000; i++) {
+            uint32_t x = i < 1000 ? 0x0a010100u + i % 256u : i * 2654435761u;
+            addr_set_v4(&a, x, 32);
+            d = inst_route4(fw->cur, inst, x, &local);
+            assert_ptr_equal(d, rtable_lookup(inst->inet, &a));
+            assert_int_equal(local, inst_is_local4(fw->cur, inst, x));
+        }
+    d = inst_route4(fw->cur, inst, 0x0a0101feu, &local); /* 10.1.1.254 */
+    assert_int_equal(local, 1);
+    d = inst_route4(fw->cur, inst, 0x0a4d0101u, &local); /* 10.77.1.1 */
+    assert_int_equal(local, 0);
+    prefix_parse("10.77.0.0/16", &k.prefix);
+    assert_int_equal(fw_kroute_add(fw, &k), 0);
+    d = inst_route4(fw->cur, inst, 0x0a4d0101u, &local);
+    assert_non_null(d);
+    assert_int_equal(d->prefix.plen, 16);
+    assert_int_equal(fw_kroute_del(fw, &k), 0);
+    addr_set_v4(&a, 0x0a4d0101u, 32);
+    assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
+                     rtable_lookup(inst->inet, &a));
+    /* a new generation has instances, and caches, of its own */
+    commit(fw, base_conf);
+    inst = gen_instance(fw->cur, NULL);
+    assert_null(inst->rc4);
+    assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
+                     rtable_lookup(inst->inet, &a));
+    fw_free(fw);
+}
+
 TEST(kmd_routes_and_ages_survive_commits)
 {
     struct fwdd *fw = fw_new();
@@ -462,6 +505,7 @@ int main(void)
         cmocka_unit_test(tables_from_configuration),
         cmocka_unit_test(prepare_builds_aside_apply_swaps_abort_drops),
         cmocka_unit_test(kmd_routes_and_ages_survive_commits),
+        cmocka_unit_test(route_cache_follows_route_changes),
         cmocka_unit_test(hostile_frames_are_dropped_and_counted),
         cmocka_unit_test(arp_is_answered_and_learned),
         cmocka_unit_test(ipv6_path),
