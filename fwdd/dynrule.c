@@ -89,10 +89,10 @@ struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel)
     return NULL;
 }
 
-const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u,
-                                     const uint8_t *ip, size_t len)
+struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, const uint8_t *ip,
+                               size_t len)
 {
-    const struct dyn_rule *best = NULL;
+    struct dyn_rule *best = NULL;
     struct addr dst, p;
     uint64_t uh;
     uint32_t d4 = 0;
@@ -109,7 +109,7 @@ const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *
         return NULL;
     uh = u->name_hash ? u->name_hash : ptab_hash_str(u->name, 0);
     for (int plen = v6 ? 128 : 32; plen >= 0; plen--) {
-        const struct dyn_rule *r;
+        struct dyn_rule *r;
         size_t it = 0;
         uint64_t key;
 

@@ -109,7 +109,9 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         fwd_drop(c->fw, DROP_ESP_SEQ);
         return;
     }
-    if ((j = pjob_get(c->fw, sa->tun->w, hdr, at - hdr + len)) == NULL) {
+    /* sealed where it was received when it can be (pic.h), else copied */
+    if ((j = pjob_take_rx(c->fw, sa->tun->w, ip, at, hdr, at - hdr + len)) == NULL &&
+        (j = pjob_get(c->fw, sa->tun->w, hdr, at - hdr + len)) == NULL) {
         fwd_drop(c->fw, DROP_PIC_BUSY);
         return;
     }
@@ -123,7 +125,8 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
     j->tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
     j->depth = c->depth;
     j->len = j->ilen = len;
-    memcpy(j->buf + at, ip, len);
+    if (j->buf + at != ip)
+        memcpy(j->buf + at, ip, len);
     pic_submit(c->fw, j);
 }
 

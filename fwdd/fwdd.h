@@ -202,6 +202,7 @@ struct fwdd {
     int pic_threads;     /* run them on threads (fwdd); 0: in the caller */
     struct pjob *pool;   /* recycled jobs (pic.c) */
     size_t npool;
+    struct pjob *rx_job; /* the job frames are received into (pic.h) */
 };
 
 /* state.c: a generation from the configuration view. */

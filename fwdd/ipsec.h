@@ -132,13 +132,16 @@ struct tunnel {
     struct tunnel *next;
 };
 
-struct dyn_rule {
-    char inside[FWD_UNITNAMELEN];
+struct dyn_rule {    /* the fields a packet reads first */
+    uint64_t key;    /* in the index (dynrule.c) */
+    uint64_t order;  /* installation order */
+    struct addr dst; /* storage of sel's single prefixes */
     uint32_t tunnel;
+    struct tunnel *tun; /* tunnel_find's answer while tunnel_epoch is tun_epoch */
+    uint64_t tun_epoch;
     struct sa_sel sel;
-    struct addr src, dst; /* storage of sel's single prefixes */
-    uint64_t order;       /* installation order */
-    uint64_t key;         /* in the index (dynrule.c) */
+    struct addr src;
+    char inside[FWD_UNITNAMELEN];
     struct dyn_rule *next, *prev;
 };
 
@@ -217,6 +220,9 @@ void sa_counters_fill(const struct ipsec_sa *sa, struct fwd_sa_counters *c);
 void sa_tick(struct fwdd *fw);
 
 struct tunnel *tunnel_find(struct fwdd *fw, struct ss_rt *rt, uint32_t index, int manual);
+/* Moves whenever a tunnel is made or freed: pointers to tunnels kept
+ * beside it (struct dyn_rule) are good while it has not moved. */
+extern uint64_t tunnel_epoch;
 /* The dynamic tunnel with this index, made if needed. */
 struct tunnel *tunnel_get(struct fwdd *fw, struct ss_rt *rt, uint32_t index);
 /* Index a tunnel that manual.c made (tunnel_get does it for kmd's). */
@@ -249,8 +255,8 @@ void dynrule_flush(struct ss_rt *rt);
 struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel);
 /* The first rule in installation order that a packet routed to unit u
  * matches, or NULL. */
-const struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u,
-                                     const uint8_t *ip, size_t len);
+struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, const uint8_t *ip,
+                               size_t len);
 
 /* --- ahsa.c / ahout.c / ahin.c: AH (RFC 4302) and AH+ESP bundles ---------- */
 

@@ -96,8 +96,10 @@ static void complete(struct fwdd *fw, struct pjob *j)
     } else {
         ah_open_done(fw, j);
     }
-    if (j->buf != j->data && !j->ext)
-        free(j->buf);
+    if (((uintptr_t)j->buf < (uintptr_t)j->data ||
+         (uintptr_t)j->buf >= (uintptr_t)j->data + sizeof(j->data)) &&
+        !j->ext)
+        free(j->buf); /* not its own data (a receive job's buf is inside it) */
     if (fw->npool < POOL_MAX) {
         j->next = fw->pool;
         fw->pool = j;
@@ -189,20 +191,61 @@ struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len)
     return j;
 }
 
+uint8_t *fwd_rx_frame(struct fwdd *fw, size_t *room)
+{
+    struct pjob *j = fw->rx_job;
+
+    if (j == NULL) { /* made ready when taken (pjob_take_rx), or not at all */
+        if ((j = fw->pool) != NULL) {
+            fw->pool = j->next;
+            fw->npool--;
+        } else if ((j = malloc(sizeof(*j))) == NULL) {
+            fatal("malloc");
+        }
+        fw->rx_job = j;
+    }
+    *room = sizeof(j->data) - FWD_RX_HEAD - FWD_RX_TAIL;
+    return j->data + FWD_RX_HEAD;
+}
+
+struct pjob *pjob_take_rx(struct fwdd *fw, struct picw *w, const uint8_t *p, size_t before,
+                          size_t hdr, size_t len)
+{
+    struct pjob *j = fw->rx_job;
+    uintptr_t lo, hi, at = (uintptr_t)p;
+
+    if (j == NULL)
+        return NULL;
+    lo = (uintptr_t)j->data;
+    hi = lo + sizeof(j->data);
+    if (at < lo + before || at > hi || hdr + len + FWD_RX_TAIL > hi - (at - before))
+        return NULL;
+    if (w && w->running && w->queued >= PIC_QUEUE_MAX)
+        return NULL;
+    fw->rx_job = NULL;
+    memset(j, 0, offsetof(struct pjob, err));
+    j->w = w;
+    j->hdr = hdr;
+    j->buf = j->data + (at - before - lo);
+    j->cap = hi - (at - before);
+    return j;
+}
+
 struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind kind, uint8_t *pkt,
                           size_t len)
 {
     struct picw *w = sa->tun->w;
     int copy = w && w->running;
-    struct pjob *j = pjob_get(fw, w, 0, copy ? len : 0);
+    struct pjob *j = copy ? pjob_take_rx(fw, w, pkt, 0, 0, len) : NULL;
 
-    if (j == NULL)
+    if (j == NULL && (j = pjob_get(fw, w, 0, copy ? len : 0)) == NULL)
         return NULL;
     j->kind = kind;
     j->sa = sa;
     j->len = len;
     if (copy) {
-        memcpy(j->buf, pkt, len);
+        if (j->buf != pkt)
+            memcpy(j->buf, pkt, len);
     } else {
         j->buf = pkt;
         j->ext = 1;
@@ -279,6 +322,8 @@ void pic_free_all(struct fwdd *fw)
         pthread_cond_destroy(&w->cv);
         free(w);
     }
+    free(fw->rx_job);
+    fw->rx_job = NULL;
     while (fw->pool) {
         struct pjob *j = fw->pool;
         fw->pool = j->next;

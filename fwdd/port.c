@@ -5,6 +5,7 @@
 #include "arp.h"
 #include "nd.h"
 #include "log.h"
+#include "pic.h"
 
 #include <event2/event.h>
 
@@ -99,6 +100,8 @@ static int has_ipv4(const char *ifname, char *err, size_t errlen)
     return found;
 }
 
+/* A frame goes into the receive job (pic.h) when it fits there, else on
+ * into a buffer for the largest (GSO) frames, where it is made whole. */
 static void port_read(evutil_socket_t fd, short what, void *arg)
 {
     struct port *p = arg;
@@ -110,9 +113,12 @@ static void port_read(evutil_socket_t fd, short what, void *arg)
         fatal("malloc");
     for (int i = 0; i < RX_BUDGET; i++) {
         struct sockaddr_ll sll;
-        struct iovec iov = {rx, sizeof(*rx)};
+        size_t room;
+        uint8_t *f = fwd_rx_frame(fw, &room), *frame = f;
+        struct iovec iov[3] = {
+            {&rx->vh, sizeof(rx->vh)}, {f, room}, {rx->frame + room, sizeof(rx->frame) - room}};
         struct msghdr mh = {
-            .msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = &iov, .msg_iovlen = 1};
+            .msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = iov, .msg_iovlen = 3};
         ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
 
         if (n < 0) {
@@ -135,7 +141,12 @@ static void port_read(evutil_socket_t fd, short what, void *arg)
             fwd_drop(fw, DROP_OTHERHOST);
             continue;
         }
-        fwd_frame_input(fw, p, rx->frame, (size_t)n - sizeof(rx->vh), &rx->vh);
+        n -= (ssize_t)sizeof(rx->vh);
+        if ((size_t)n > room) {
+            memcpy(rx->frame, f, room);
+            frame = rx->frame;
+        }
+        fwd_frame_input(fw, p, frame, (size_t)n, &rx->vh);
     }
 }
 

@@ -495,6 +495,8 @@ void sa_tick(struct fwdd *fw)
 
 /* --- tunnels ------------------------------------------------------------ */
 
+uint64_t tunnel_epoch = 1;
+
 struct tunnel *tunnel_find(struct fwdd *fw, struct ss_rt *rt, uint32_t index, int manual)
 {
     struct tunnel *t;
@@ -520,6 +522,7 @@ static void tunnel_insert(struct fwdd *fw, struct tunnel *t, struct tunnel **pp)
     if (t->index > rt->tunnels_max)
         rt->tunnels_max = t->index;
     ptab_add(&ipsec_get(fw)->tunnels, key_tunnel(rt, t->index, t->manual), t);
+    tunnel_epoch++;
 }
 
 void tunnel_link(struct fwdd *fw, struct tunnel *t)
@@ -552,6 +555,7 @@ void tunnel_free(struct fwdd *fw, struct tunnel *t, int gone)
 {
     struct tunnel *prev = NULL;
 
+    tunnel_epoch++;
     for (struct tunnel **pp = &t->rt->tunnels; *pp; prev = *pp, pp = &(*pp)->next)
         if (*pp == t) {
             *pp = t->next;

@@ -457,10 +457,14 @@ void svc_input(struct fwdd *fw, struct unit *in, struct unit *u, uint8_t *ip, si
         matched = 1;
         t = static_tunnel(ss->rt, rule, term);
     } else if (u != ss->outside) {
-        const struct dyn_rule *r = dynrule_match(ss->rt, u, ip, len);
+        struct dyn_rule *r = dynrule_match(ss->rt, u, ip, len);
         if (r) {
             matched = 1;
-            t = tunnel_find(fw, ss->rt, r->tunnel, 0);
+            if (r->tun_epoch != tunnel_epoch) {
+                r->tun = tunnel_find(fw, ss->rt, r->tunnel, 0);
+                r->tun_epoch = tunnel_epoch;
+            }
+            t = r->tun;
         }
     }
     if (!matched) {

@@ -17,7 +17,8 @@
  * veth reference, veth.c) go to the real sendmsg().
  *
  * Encrypt: a LAN frame to the remote LAN of tunnel t is copied into the
- * receive buffer and handed to fwd_frame_input(); fwdd routes it to the
+ * receive buffer (fwd_rx_frame, as port_read receives) and handed to
+ * fwd_frame_input(); fwdd routes it to the
  * pool unit, picks the tunnel by kmd's rule, seals it and sends it to the
  * router.  Decrypt: ESP from remote gateway t, sealed by a peer (the same
  * lib/crypto, the SA's mirror keys, sequence numbers in order) in batches
@@ -35,6 +36,7 @@
 #include "ipsec.h"
 #include "log.h"
 #include "nd.h"
+#include "pic.h"
 #include "pktutil.h"
 #include "port.h"
 #include "render.h"
@@ -467,7 +469,7 @@ static int check_sealed(struct appl *a, unsigned t, size_t inner, char *err, siz
 
 double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen)
 {
-    static uint8_t tmpl[2048], rx[FWD_FRAME_MAX]; /* rx: the port's receive buffer */
+    static uint8_t tmpl[2048];
     struct fwdd *fw = a->fw;
     size_t flen = appl_lan_frame(a, 0, inner, tmpl, sizeof(tmpl));
     uint32_t *dst = calloc(a->nt, sizeof(*dst));
@@ -494,6 +496,8 @@ double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
         memcpy(before, fw->st.drop, sizeof(before));
         t0 = cpu_ns();
         for (size_t i = 0; i < n; i++) {
+            size_t room;
+            uint8_t *rx = fwd_rx_frame(fw, &room); /* where port_read receives */
             t = a->order[i % a->nt];
             memcpy(rx, tmpl, flen);
             put32(rx + 14 + 16, dst[t]);
@@ -553,7 +557,6 @@ static size_t peer_frame(struct appl *a, unsigned t, size_t inner, uint8_t *f, s
 
 double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen)
 {
-    static uint8_t rx[FWD_FRAME_MAX];
     struct fwdd *fw = a->fw;
     const size_t stride = SLOT;
     double best = -1;
@@ -578,6 +581,8 @@ double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
             }
             t0 = cpu_ns();
             for (k = 0; k < m; k++) {
+                size_t room;
+                uint8_t *rx = fwd_rx_frame(fw, &room);
                 memcpy(rx, a->batch + k * stride, flen);
                 fwd_frame_input(fw, fw->ports[1], rx, flen, NULL);
             }
