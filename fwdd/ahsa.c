@@ -124,6 +124,7 @@ int ah_sa_init(struct ipsec_sa *sa, const struct fwd_sa *s, char *msg, size_t ms
         return -1;
     }
     sa->icv_len = ah_xform_icv_len(sa->ah);
+    sa->xf_lines = (uint16_t)((ah_xform_size(sa->ah) + 63) / 64);
     if (s->proto == FWD_PROTO_BUNDLE && (sa->esp = bundle_esp(sa, s, msg, msglen)) == NULL) {
         ah_xform_free(sa->ah);
         sa->ah = NULL;

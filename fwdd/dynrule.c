@@ -130,3 +130,51 @@ struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, con
     }
     return best;
 }
+
+/* The keys an IPv4 packet to d4 probes, longest prefix first: *n of them. */
+static void v4_keys(const struct ss_rt *rt, const struct unit *u, uint32_t d4, uint64_t *keys,
+                    int *n)
+{
+    uint64_t uh = u->name_hash ? u->name_hash : ptab_hash_str(u->name, 0);
+    struct addr p;
+
+    *n = 0;
+    for (int plen = 32; plen >= 0 && *n < 4; plen--) {
+        if (rt->rule_plens[0][plen] == 0)
+            continue;
+        addr_set_v4(&p, plen ? d4 & (0xffffffffu << (32 - plen)) : 0, (unsigned)plen);
+        keys[(*n)++] = key_of(uh, &p);
+    }
+}
+
+void dynrule_prefetch(const struct ss_rt *rt, const struct unit *u, uint32_t d4, int rules)
+{
+    uint64_t keys[4];
+    int n;
+
+    if (rt->rules == NULL)
+        return;
+    v4_keys(rt, u, d4, keys, &n);
+    for (int i = 0; i < n; i++)
+        if (rules)
+            ptab_prefetch_entries(&rt->rule_idx, keys[i], sizeof(struct dyn_rule));
+        else
+            ptab_prefetch(&rt->rule_idx, keys[i]);
+}
+
+struct dyn_rule *dynrule_peek(const struct ss_rt *rt, const struct unit *u, uint32_t d4)
+{
+    uint64_t keys[4];
+    int n;
+
+    if (rt->rules == NULL)
+        return NULL;
+    v4_keys(rt, u, d4, keys, &n);
+    for (int i = 0; i < n; i++) {
+        size_t it = 0;
+        struct dyn_rule *r = ptab_next(&rt->rule_idx, keys[i], &it);
+        if (r != NULL)
+            return r;
+    }
+    return NULL;
+}

@@ -204,8 +204,7 @@ void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel 
         fwd_drop(fw, DROP_SS_NO_SA);
         return;
     }
-    if (sa->xf)
-        sa_prefetch(sa);
+    sa_prefetch(sa);
     if (x->depth >= ESP_DEPTH) {
         fwd_drop(fw, DROP_ESP_NESTED);
         return;

@@ -45,6 +45,7 @@ struct kroute;
 struct ipsec;
 
 #define FWD_IFNAMELEN 32    /* "ge-0/0/0", "mams-1/0/0" */
+#define FWD_BURST_MAX 32    /* frames taken at once (burst.c) */
 #define FWD_UNITNAMELEN 48  /* "ge-0/0/0.0", "ms-1/0/0.16000" */
 #define FWD_INSTLEN 129     /* routing instance names: 128 characters */
 #define FWD_FRAME_MAX 65550 /* an Ethernet header and a 64 KiB GSO super-frame */
@@ -202,7 +203,9 @@ struct fwdd {
     int pic_threads;     /* run them on threads (fwdd); 0: in the caller */
     struct pjob *pool;   /* recycled jobs (pic.c) */
     size_t npool;
-    struct pjob *rx_job; /* the job frames are received into (pic.h) */
+    struct pjob *rx_job;                 /* the receive job of the frame in hand (pic.h) */
+    struct pjob *rx_jobs[FWD_BURST_MAX]; /* where a burst is received */
+    int burst_hints;                     /* burst.c's passes: 0 by tunnels, 1 always (tests) */
 };
 
 /* state.c: a generation from the configuration view. */
@@ -234,6 +237,10 @@ struct rt_dest;
 const struct rt_dest *inst_route4(const struct gen *g, struct instance *in, uint32_t dst,
                                   int *local);
 void inst_cache_free(struct instance *in);
+/* For a burst (burst.c): prefetch dst's entry; its route if cached (NULL:
+ * not cached), without looking up or filling anything. */
+void inst_route4_prefetch(const struct instance *in, uint32_t dst);
+const struct rt_dest *inst_route4_peek(const struct instance *in, uint32_t dst);
 /* The config / prepare / apply cycle (main.c calls it through dmn_ops). */
 int fw_prepare(struct fwdd *fw, const struct conf *newc, char *err, size_t errlen);
 void fw_apply(struct fwdd *fw);
@@ -258,6 +265,11 @@ void fw_kroute_flush(struct fwdd *fw);
 void fw_kroute_gc(struct fwdd *fw);
 
 /* forward.c: the packet path. */
+/* burst.c: up to FWD_BURST_MAX frames, frames[i] received into
+ * fwd_rx_frame(fw, i) (or anywhere else: then copied as needed), in
+ * order; vnet_hdrs NULL or one per frame. */
+void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, const size_t *lens,
+                      size_t n, const void *const *vnet_hdrs);
 void fwd_frame_input(struct fwdd *fw, struct port *p, uint8_t *frame, size_t len,
                      const void *vnet_hdr);
 void ip4_input(struct fwdd *fw, struct unit *in, uint8_t *ip, size_t len);

@@ -85,7 +85,7 @@ struct ipsec_sa {
     uint32_t seq;          /* outbound: last sequence number sent */
     int inflight;          /* packets with its PIC's worker (pic.h) */
     uint16_t dead;         /* deleted: freed when inflight drops to 0 */
-    uint16_t xf_lines;     /* cache lines of xf's block (sa_prefetch) */
+    uint16_t xf_lines;     /* cache lines of xf's (or ah's) block (sa_prefetch) */
     struct esp_xform *xf;  /* ESP (NULL for AH) */
     struct ah_xform *ah;   /* AH (ahsa.c) */
     struct ipsec_sa *esp;  /* AH of a bundle: the ESP SA inside (owned; not hashed, not in
@@ -112,7 +112,9 @@ struct ipsec_sa {
 struct picw;
 
 /* What the packet path reads comes first (two cache lines with 10,000
- * tunnels cold in memory); the names and the manual term's state after. */
+ * tunnels cold in memory); the names and the manual term's state after.
+ * TUNNEL_HOT: the bytes burst.c prefetches. */
+#define TUNNEL_HOT 192
 struct tunnel {
     struct ss_rt *rt;
     struct picw *w; /* the PIC that owns it (pic.h), for its life */
@@ -195,17 +197,23 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa);
 void sa_free(struct ipsec_sa *sa);
 /* The SA of rt with this SPI (host order) and direction, or NULL. */
 struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_t dir);
+/* For a burst (burst.c): prefetch what sa_lookup_in(spi, dst) reads:
+ * level 0 the index slot, 1 the SAs there, 2 their tunnels and
+ * transforms. */
+void sa_in_prefetch(struct fwdd *fw, uint32_t spi, uint32_t dst, int level);
 /* The inbound SA for an ESP packet with this SPI to local gateway dst
  * (host order) in instance inst, or NULL. */
 struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instance *inst,
                               uint32_t dst);
-/* Start loading sa's transform (its HMAC states and key: one block)
- * while the packet is checked and copied into its job: with 10,000
- * tunnels it is cold in memory (docs/bench-esp.md). */
+/* Start loading sa's transform (ESP's, else AH's: its HMAC states and
+ * key, one block) while the packet is checked and copied into its job:
+ * with 10,000 tunnels it is cold in memory (docs/bench-esp.md). */
 static inline void sa_prefetch(const struct ipsec_sa *sa)
 {
+    const char *b = sa->xf ? (const char *)sa->xf : (const char *)sa->ah;
+
     for (unsigned i = 0; i < sa->xf_lines; i++)
-        __builtin_prefetch((const char *)sa->xf + 64 * i);
+        __builtin_prefetch(b + 64 * i);
 }
 /* The outbound SA a tunnel encapsulates with (the newest), or NULL. */
 struct ipsec_sa *tunnel_out_sa(const struct tunnel *t);
@@ -255,6 +263,12 @@ void dynrule_flush(struct ss_rt *rt);
 struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel);
 /* The first rule in installation order that a packet routed to unit u
  * matches, or NULL. */
+/* For a burst (burst.c): prefetch the index slots an IPv4 packet to d4
+ * (host order) routed to u probes, or (rules) the rules they hold. */
+void dynrule_prefetch(const struct ss_rt *rt, const struct unit *u, uint32_t d4, int rules);
+/* A rule the packet probably matches (the first under its longest
+ * prefix; not checked), for prefetching; NULL if none. */
+struct dyn_rule *dynrule_peek(const struct ss_rt *rt, const struct unit *u, uint32_t d4);
 struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, const uint8_t *ip,
                                size_t len);
 

@@ -191,9 +191,9 @@ struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len)
     return j;
 }
 
-uint8_t *fwd_rx_frame(struct fwdd *fw, size_t *room)
+uint8_t *fwd_rx_frame(struct fwdd *fw, size_t i, size_t *room)
 {
-    struct pjob *j = fw->rx_job;
+    struct pjob *j = fw->rx_jobs[i];
 
     if (j == NULL) { /* made ready when taken (pjob_take_rx), or not at all */
         if ((j = fw->pool) != NULL) {
@@ -202,7 +202,7 @@ uint8_t *fwd_rx_frame(struct fwdd *fw, size_t *room)
         } else if ((j = malloc(sizeof(*j))) == NULL) {
             fatal("malloc");
         }
-        fw->rx_job = j;
+        fw->rx_jobs[i] = j;
     }
     *room = sizeof(j->data) - FWD_RX_HEAD - FWD_RX_TAIL;
     return j->data + FWD_RX_HEAD;
@@ -322,8 +322,10 @@ void pic_free_all(struct fwdd *fw)
         pthread_cond_destroy(&w->cv);
         free(w);
     }
-    free(fw->rx_job);
-    fw->rx_job = NULL;
+    for (size_t i = 0; i < FWD_BURST_MAX; i++) {
+        free(fw->rx_jobs[i]);
+        fw->rx_jobs[i] = NULL;
+    }
     while (fw->pool) {
         struct pjob *j = fw->pool;
         fw->pool = j->next;

@@ -121,15 +121,16 @@ struct pjob *pjob_get(struct fwdd *fw, struct picw *w, size_t hdr, size_t len);
  * place, without threads.  NULL when the worker is full (the caller drops). */
 struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind kind, uint8_t *pkt,
                           size_t len);
-/* Receive buffers.  A frame is read into fwd_rx_frame(fw) (port.c; the
- * bench): the data of a job, after FWD_RX_HEAD bytes of headroom, so
- * that a packet to be sealed or opened on a PIC worker is handed over in
- * the job that holds it instead of copied into another (pjob_take_rx).
- * The next frame then goes into another job. */
+/* Receive buffers.  Frame i of a burst is read into fwd_rx_frame(fw, i)
+ * (port.c; the bench): the data of a job, after FWD_RX_HEAD bytes of
+ * headroom, so that a packet to be sealed or opened on a PIC worker is
+ * handed over in the job that holds it instead of copied into another
+ * (pjob_take_rx; fwd_frames_input makes it fw->rx_job while the frame is
+ * in hand).  A job taken is replaced at the next fwd_rx_frame. */
 #define FWD_RX_HEAD 128 /* the outer headers a tunnel puts before an inner packet */
 #define FWD_RX_TAIL 64  /* ESP's padding, trailer and ICV after it */
-/* Where to receive the next frame, with room for *room bytes. */
-uint8_t *fwd_rx_frame(struct fwdd *fw, size_t *room);
+/* Where to receive frame i < FWD_BURST_MAX, with room for *room bytes. */
+uint8_t *fwd_rx_frame(struct fwdd *fw, size_t i, size_t *room);
 /* The receive job, as pjob_get(fw, w, hdr, len) would make it, when its
  * data holds p - before .. p - before + hdr + len with FWD_RX_TAIL to
  * spare: its buf is p - before (what is at p stays there); else NULL

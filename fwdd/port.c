@@ -100,53 +100,72 @@ static int has_ipv4(const char *ifname, char *err, size_t errlen)
     return found;
 }
 
-/* A frame goes into the receive job (pic.h) when it fits there, else on
- * into a buffer for the largest (GSO) frames, where it is made whole. */
+/* A burst of frames (recvmmsg) for fwd_frames_input.  Frame i goes into
+ * receive job i (pic.h) when it fits there, else on into big frame i,
+ * where it is made whole (GSO frames, up to 64 KB). */
 static void port_read(evutil_socket_t fd, short what, void *arg)
 {
     struct port *p = arg;
     struct fwdd *fw = p->fw;
-    static struct port_rx *rx;
+    static struct port_rx *rx; /* FWD_BURST_MAX of them */
 
     (void)what;
-    if (rx == NULL && (rx = malloc(sizeof(*rx))) == NULL)
-        fatal("malloc");
-    for (int i = 0; i < RX_BUDGET; i++) {
-        struct sockaddr_ll sll;
-        size_t room;
-        uint8_t *f = fwd_rx_frame(fw, &room), *frame = f;
-        struct iovec iov[3] = {
-            {&rx->vh, sizeof(rx->vh)}, {f, room}, {rx->frame + room, sizeof(rx->frame) - room}};
-        struct msghdr mh = {
-            .msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = iov, .msg_iovlen = 3};
-        ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
+    if (rx == NULL && (rx = calloc(FWD_BURST_MAX, sizeof(*rx))) == NULL)
+        fatal("calloc");
+    for (int done = 0; done < RX_BUDGET;) {
+        struct sockaddr_ll sll[FWD_BURST_MAX];
+        struct iovec iov[FWD_BURST_MAX][3];
+        struct mmsghdr mm[FWD_BURST_MAX];
+        uint8_t *buf[FWD_BURST_MAX], *frames[FWD_BURST_MAX];
+        const void *vh[FWD_BURST_MAX];
+        size_t room[FWD_BURST_MAX], lens[FWD_BURST_MAX], k = 0;
+        int n;
 
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                log_warn("%s: recvmsg", p->ifname);
+        memset(mm, 0, sizeof(mm));
+        for (int i = 0; i < FWD_BURST_MAX; i++) {
+            buf[i] = fwd_rx_frame(fw, (size_t)i, &room[i]);
+            iov[i][0] = (struct iovec){&rx[i].vh, sizeof(rx[i].vh)};
+            iov[i][1] = (struct iovec){buf[i], room[i]};
+            iov[i][2] = (struct iovec){rx[i].frame + room[i], sizeof(rx[i].frame) - room[i]};
+            mm[i].msg_hdr.msg_name = &sll[i];
+            mm[i].msg_hdr.msg_namelen = sizeof(sll[i]);
+            mm[i].msg_hdr.msg_iov = iov[i];
+            mm[i].msg_hdr.msg_iovlen = 3;
+        }
+        if ((n = recvmmsg(fd, mm, FWD_BURST_MAX, MSG_TRUNC, NULL)) <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_warn("%s: recvmmsg", p->ifname);
             return;
         }
-        if (sll.sll_pkttype == PACKET_OUTGOING)
-            continue;
-        if ((size_t)n < sizeof(rx->vh))
-            continue;
-        p->in_packets++;
-        p->in_bytes += (size_t)n - sizeof(rx->vh);
-        if ((size_t)n > sizeof(*rx) || (mh.msg_flags & MSG_TRUNC)) {
-            p->in_errors++;
-            fwd_drop(fw, DROP_FRAME_TRUNC);
-            continue;
+        done += n;
+        for (int i = 0; i < n; i++) {
+            size_t len = mm[i].msg_len;
+
+            if (sll[i].sll_pkttype == PACKET_OUTGOING || len < sizeof(rx[i].vh))
+                continue;
+            p->in_packets++;
+            p->in_bytes += len - sizeof(rx[i].vh);
+            if (len > sizeof(rx[i]) || (mm[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+                p->in_errors++;
+                fwd_drop(fw, DROP_FRAME_TRUNC);
+                continue;
+            }
+            if (sll[i].sll_pkttype == PACKET_OTHERHOST) {
+                fwd_drop(fw, DROP_OTHERHOST);
+                continue;
+            }
+            len -= sizeof(rx[i].vh);
+            frames[k] = buf[i];
+            if (len > room[i]) {
+                memcpy(rx[i].frame, buf[i], room[i]);
+                frames[k] = rx[i].frame;
+            }
+            lens[k] = len;
+            vh[k++] = &rx[i].vh;
         }
-        if (sll.sll_pkttype == PACKET_OTHERHOST) {
-            fwd_drop(fw, DROP_OTHERHOST);
-            continue;
-        }
-        n -= (ssize_t)sizeof(rx->vh);
-        if ((size_t)n > room) {
-            memcpy(rx->frame, f, room);
-            frame = rx->frame;
-        }
-        fwd_frame_input(fw, p, frame, (size_t)n, &rx->vh);
+        fwd_frames_input(fw, p, frames, lens, k, vh);
+        if (n < FWD_BURST_MAX)
+            return;
     }
 }
 

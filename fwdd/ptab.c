@@ -89,6 +89,23 @@ void *ptab_next(const struct ptab *t, uint64_t key, size_t *it)
     return NULL;
 }
 
+void ptab_prefetch(const struct ptab *t, uint64_t key)
+{
+    if (t->cap)
+        __builtin_prefetch(&t->v[home(t, key)]);
+}
+
+void ptab_prefetch_entries(const struct ptab *t, uint64_t key, size_t size)
+{
+    size_t mask = t->cap - 1;
+
+    if (t->cap == 0)
+        return;
+    for (size_t i = home(t, key), n = 0; t->v[i].p && n < 4; i = (i + 1) & mask, n++)
+        if (t->v[i].key == key)
+            prefetch_obj(t->v[i].p, size);
+}
+
 void ptab_free(struct ptab *t)
 {
     free(t->v);

@@ -32,6 +32,17 @@ int ptab_del(struct ptab *t, uint64_t key, const void *p);
 /* The entries under key: start with *it = 0, NULL after the last. */
 void *ptab_next(const struct ptab *t, uint64_t key, size_t *it);
 void ptab_free(struct ptab *t);
+/* Prefetch key's home slot; or the first size bytes of the objects of
+ * its entries (the slots read, not the objects). */
+void ptab_prefetch(const struct ptab *t, uint64_t key);
+void ptab_prefetch_entries(const struct ptab *t, uint64_t key, size_t size);
+
+/* Prefetch the cache lines of size bytes at p. */
+static inline void prefetch_obj(const void *p, size_t size)
+{
+    for (size_t off = 0; off < size; off += 64)
+        __builtin_prefetch((const char *)p + off);
+}
 
 /* Mixing helpers for keys. */
 static inline uint64_t ptab_mix(uint64_t x)

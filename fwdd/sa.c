@@ -344,6 +344,26 @@ struct ipsec_sa *sa_find(struct fwdd *fw, struct ss_rt *rt, uint32_t spi, uint8_
     return NULL;
 }
 
+void sa_in_prefetch(struct fwdd *fw, uint32_t spi, uint32_t dst, int level)
+{
+    struct ipsec_sa *sa;
+    size_t it = 0;
+
+    if (fw->ipsec == NULL)
+        return;
+    if (level == 0) {
+        ptab_prefetch(&fw->ipsec->sa_in, key_in(spi, dst));
+    } else if (level == 1) {
+        ptab_prefetch_entries(&fw->ipsec->sa_in, key_in(spi, dst), sizeof(struct ipsec_sa));
+    } else {
+        while ((sa = ptab_next(&fw->ipsec->sa_in, key_in(spi, dst), &it)) != NULL && it < 4)
+            if (sa->spi == spi) {
+                prefetch_obj(sa->tun, TUNNEL_HOT);
+                sa_prefetch(sa);
+            }
+    }
+}
+
 struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instance *inst,
                               uint32_t dst)
 {

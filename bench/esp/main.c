@@ -29,7 +29,7 @@
  * Reference: the AF_PACKET path through veth pairs (veth.c), root only.
  *
  *   bench_esp [--smoke] [--no-veth] [--transform aes|3des|gcm|ah] [--tunnels N,N,N]
- *             [--schema DIR]
+ *             [--burst N] [--schema DIR]
  * (--transform and --tunnels narrow a run down, e.g. under perf.)
  */
 #include "bench.h"
@@ -343,6 +343,12 @@ int main(int argc, char **argv)
             o.packets[1] = 500;
             o.tunnels[1] = 100;
             o.ntunnels = 2;
+        } else if (strcmp(argv[i], "--burst") == 0 && i + 1 < argc) {
+            bench_burst = atoi(argv[++i]);
+            if (bench_burst < 1 || bench_burst > BENCH_BURST_MAX) {
+                fprintf(stderr, "--burst: 1 to %d\n", BENCH_BURST_MAX);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--no-veth") == 0) {
             o.veth = 0;
         } else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
@@ -360,11 +366,11 @@ int main(int argc, char **argv)
             o.only = -1;
         }
         if (o.only < 0 || o.ntunnels == 0 || o.tunnels[0] == 0) {
-            fprintf(
-                stderr,
-                "usage: %s [--smoke] [--no-veth] [--transform aes|3des|gcm|ah] [--tunnels N,N,N] "
-                "[--schema DIR]\n",
-                argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--smoke] [--no-veth] [--transform aes|3des|gcm|ah] [--tunnels "
+                    "N,N,N] [--burst N] "
+                    "[--schema DIR]\n",
+                    argv[0]);
             return 2;
         }
     }

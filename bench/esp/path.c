@@ -17,8 +17,8 @@
  * veth reference, veth.c) go to the real sendmsg().
  *
  * Encrypt: a LAN frame to the remote LAN of tunnel t is copied into the
- * receive buffer (fwd_rx_frame, as port_read receives) and handed to
- * fwd_frame_input(); fwdd routes it to the
+ * receive buffers (fwd_rx_frame, as port_read receives a burst) and
+ * bench_burst of them at a time handed to fwd_frames_input(); fwdd routes it to the
  * pool unit, picks the tunnel by kmd's rule, seals it and sends it to the
  * router.  Decrypt: ESP from remote gateway t, sealed by a peer (the same
  * lib/crypto, the SA's mirror keys, sequence numbers in order) in batches
@@ -52,6 +52,9 @@
 #define FAKE_FD 0x3ff00000 /* + port index: never a real descriptor */
 #define BATCH 256          /* decrypt: frames made, then timed */
 #define SLOT 2048          /* bytes per frame of a batch */
+
+int bench_burst = BENCH_BURST_MAX; /* frames per fwd_frames_input (--burst) */
+_Static_assert(BENCH_BURST_MAX <= FWD_BURST_MAX, "a burst fits fwdd's");
 #define LAN_HOST 0x0a010101u
 #define WAN_GW 0xc0000201u     /* 192.0.2.1, the local gateway */
 #define WAN_ROUTER 0xc00002feu /* 192.0.2.254 */
@@ -495,14 +498,19 @@ double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
 
         memcpy(before, fw->st.drop, sizeof(before));
         t0 = cpu_ns();
-        for (size_t i = 0; i < n; i++) {
-            size_t room;
-            uint8_t *rx = fwd_rx_frame(fw, &room); /* where port_read receives */
-            t = a->order[i % a->nt];
-            memcpy(rx, tmpl, flen);
-            put32(rx + 14 + 16, dst[t]);
-            put16(rx + 14 + 10, csum[t]);
-            fwd_frame_input(fw, fw->ports[0], rx, flen, NULL);
+        for (size_t i = 0; i < n; i += (size_t)bench_burst) {
+            size_t m = n - i < (size_t)bench_burst ? n - i : (size_t)bench_burst, room;
+            uint8_t *frames[FWD_BURST_MAX];
+            size_t lens[FWD_BURST_MAX];
+            for (size_t k = 0; k < m; k++) { /* where port_read receives a burst */
+                uint8_t *rx = frames[k] = fwd_rx_frame(fw, k, &room);
+                t = a->order[(i + k) % a->nt];
+                memcpy(rx, tmpl, flen);
+                put32(rx + 14 + 16, dst[t]);
+                put16(rx + 14 + 10, csum[t]);
+                lens[k] = flen;
+            }
+            fwd_frames_input(fw, fw->ports[0], frames, lens, m, NULL);
         }
         ns = (cpu_ns() - t0) / (double)n;
         if (sink.frames[1] - out0 != n || memcmp(before, fw->st.drop, sizeof(before)) != 0) {
@@ -580,11 +588,16 @@ double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
                 }
             }
             t0 = cpu_ns();
-            for (k = 0; k < m; k++) {
-                size_t room;
-                uint8_t *rx = fwd_rx_frame(fw, &room);
-                memcpy(rx, a->batch + k * stride, flen);
-                fwd_frame_input(fw, fw->ports[1], rx, flen, NULL);
+            for (k = 0; k < m; k += (size_t)bench_burst) {
+                size_t b = m - k < (size_t)bench_burst ? m - k : (size_t)bench_burst, room;
+                uint8_t *frames[FWD_BURST_MAX];
+                size_t lens[FWD_BURST_MAX];
+                for (size_t q = 0; q < b; q++) {
+                    frames[q] = fwd_rx_frame(fw, q, &room);
+                    memcpy(frames[q], a->batch + (k + q) * stride, flen);
+                    lens[q] = flen;
+                }
+                fwd_frames_input(fw, fw->ports[1], frames, lens, b, NULL);
             }
             ns += cpu_ns() - t0;
         }

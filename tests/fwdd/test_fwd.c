@@ -242,6 +242,27 @@ TEST(route_cache_follows_route_changes)
     addr_set_v4(&a, 0x0a4d0101u, 32);
     assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
                      rtable_lookup(inst->inet, &a));
+    /* stamps are the low 32 bits of rtable_changes + 1: across the wrap
+     * (and at the one count whose stamp would be 0) answers stay right */
+    rtable_changes = 0xfffffffdu;
+    for (int step = 0; step < 4; step++) {
+        assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
+                         rtable_lookup(inst->inet, &a));
+        assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
+                         rtable_lookup(inst->inet, &a));
+        assert_int_equal(fw_kroute_add(fw, &k), 0); /* one change */
+        d = inst_route4(fw->cur, inst, 0x0a4d0101u, &local);
+        assert_int_equal(d->prefix.plen, 16);
+        assert_int_equal(fw_kroute_del(fw, &k), 0); /* another */
+    }
+    /* an entry made 2^32 changes ago has the stamp of now: the move of
+     * the high bits clears the cache */
+    assert_int_equal(fw_kroute_add(fw, &k), 0);
+    assert_int_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local)->prefix.plen, 16);
+    assert_int_equal(fw_kroute_del(fw, &k), 0);
+    rtable_changes += (1ull << 32) - 1; /* now: the stamp of that entry again */
+    assert_ptr_equal(inst_route4(fw->cur, inst, 0x0a4d0101u, &local),
+                     rtable_lookup(inst->inet, &a));
     /* a new generation has instances, and caches, of its own */
     commit(fw, base_conf);
     inst = gen_instance(fw->cur, NULL);
