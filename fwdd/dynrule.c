@@ -32,9 +32,22 @@ static uint64_t key_of(uint64_t uh, const struct addr *p)
 {
     uint64_t a, b;
 
+    if (p->af == AF_INET) /* one mix: the per-packet case (key_v4) */
+        return uh ^ ptab_mix((uint64_t)get32(p->a) << 16 | (uint64_t)p->plen << 8 | AF_INET);
     memcpy(&a, p->a, 8);
     memcpy(&b, p->a + 8, 8);
     return uh ^ ptab_mix(a ^ ptab_mix(b ^ ((uint64_t)p->plen << 8 | p->af)));
+}
+
+static void plen_count(struct ss_rt *rt, const struct dyn_rule *r, int d)
+{
+    int v6 = fam(&r->dst);
+
+    rt->rule_plens[v6][r->dst.plen] += (uint32_t)d;
+    if (!v6 && rt->rule_plens[0][r->dst.plen])
+        rt->rule_v4_plens |= 1ull << r->dst.plen;
+    else if (!v6)
+        rt->rule_v4_plens &= ~(1ull << r->dst.plen);
 }
 
 void dynrule_add(struct ss_rt *rt, struct dyn_rule *r)
@@ -50,7 +63,7 @@ void dynrule_add(struct ss_rt *rt, struct dyn_rule *r)
     rt->rules_tail = r;
     ptab_add(&rt->rule_idx, r->key, r);
     ptab_add(&rt->rule_tun, r->tunnel, r);
-    rt->rule_plens[fam(&r->dst)][r->dst.plen]++;
+    plen_count(rt, r, 1);
 }
 
 void dynrule_del(struct ss_rt *rt, struct dyn_rule *r)
@@ -65,7 +78,7 @@ void dynrule_del(struct ss_rt *rt, struct dyn_rule *r)
         rt->rules_tail = r->prev;
     ptab_del(&rt->rule_idx, r->key, r);
     ptab_del(&rt->rule_tun, r->tunnel, r);
-    rt->rule_plens[fam(&r->dst)][r->dst.plen]--;
+    plen_count(rt, r, -1);
     free(r);
 }
 
@@ -89,44 +102,64 @@ struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel)
     return NULL;
 }
 
+/* The key of (unit hash uh, IPv4 prefix a/plen): key_of's, without an
+ * addr. */
+static uint64_t key_v4(uint64_t uh, uint32_t a, unsigned plen)
+{
+    return uh ^ ptab_mix((uint64_t)a << 16 | (uint64_t)plen << 8 | AF_INET);
+}
+
+static uint32_t mask_v4(uint32_t a, unsigned plen)
+{
+    return plen ? a & (0xffffffffu << (32 - plen)) : 0;
+}
+
+/* The best of the rules under key whose remote prefix is p (v6: 16 bytes;
+ * else the IPv4 word p4) of length plen. */
+static struct dyn_rule *best_under(const struct ss_rt *rt, const struct unit *u, uint64_t key,
+                                   int plen, const struct addr *p, uint32_t p4, const uint8_t *ip,
+                                   size_t len, struct dyn_rule *best)
+{
+    struct dyn_rule *r;
+    size_t it = 0;
+
+    while ((r = ptab_next(&rt->rule_idx, key, &it)) != NULL)
+        if ((best == NULL || r->order < best->order) && r->dst.plen == plen &&
+            (p ? r->dst.af == AF_INET6 && memcmp(r->dst.a, p->a, sizeof(p->a)) == 0
+               : r->dst.af == AF_INET && get32(r->dst.a) == p4) &&
+            strcmp(r->inside, u->name) == 0 && sel_match(&r->sel, ip, len, 0))
+            best = r;
+    return best;
+}
+
 struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, const uint8_t *ip,
                                size_t len)
 {
     struct dyn_rule *best = NULL;
     struct addr dst, p;
     uint64_t uh;
-    uint32_t d4 = 0;
-    int v6;
 
-    if (rt->rules == NULL)
-        return NULL;
-    v6 = len >= 1 && ip[0] >> 4 == 6;
-    if (v6 && len >= 40)
-        addr_set_v6(&dst, ip + 24, 128);
-    else if (!v6 && len >= 20)
-        d4 = get32(ip + 16);
-    else
+    if (rt->rules == NULL || len < 20)
         return NULL;
     uh = u->name_hash ? u->name_hash : ptab_hash_str(u->name, 0);
-    for (int plen = v6 ? 128 : 32; plen >= 0; plen--) {
-        struct dyn_rule *r;
-        size_t it = 0;
-        uint64_t key;
-
-        if (rt->rule_plens[v6][plen] == 0)
-            continue;
-        if (v6) {
-            p = dst;
-            addr_mask(&p, (unsigned)plen);
-        } else {
-            addr_set_v4(&p, plen ? d4 & (0xffffffffu << (32 - plen)) : 0, (unsigned)plen);
+    if (ip[0] >> 4 == 4) { /* the lengths in use, longest first */
+        uint32_t d4 = get32(ip + 16);
+        for (uint64_t m = rt->rule_v4_plens; m; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
+            unsigned plen = 63u - (unsigned)__builtin_clzll(m);
+            uint32_t a = mask_v4(d4, plen);
+            best = best_under(rt, u, key_v4(uh, a, plen), (int)plen, NULL, a, ip, len, best);
         }
-        key = key_of(uh, &p);
-        while ((r = ptab_next(&rt->rule_idx, key, &it)) != NULL)
-            if ((best == NULL || r->order < best->order) && r->dst.plen == plen &&
-                r->dst.af == p.af && memcmp(r->dst.a, p.a, sizeof(p.a)) == 0 &&
-                strcmp(r->inside, u->name) == 0 && sel_match(&r->sel, ip, len, 0))
-                best = r;
+        return best;
+    }
+    if (ip[0] >> 4 != 6 || len < 40)
+        return NULL;
+    addr_set_v6(&dst, ip + 24, 128);
+    for (int plen = 128; plen >= 0; plen--) {
+        if (rt->rule_plens[1][plen] == 0)
+            continue;
+        p = dst;
+        addr_mask(&p, (unsigned)plen);
+        best = best_under(rt, u, key_of(uh, &p), plen, &p, 0, ip, len, best);
     }
     return best;
 }
@@ -136,14 +169,11 @@ static void v4_keys(const struct ss_rt *rt, const struct unit *u, uint32_t d4, u
                     int *n)
 {
     uint64_t uh = u->name_hash ? u->name_hash : ptab_hash_str(u->name, 0);
-    struct addr p;
 
     *n = 0;
-    for (int plen = 32; plen >= 0 && *n < 4; plen--) {
-        if (rt->rule_plens[0][plen] == 0)
-            continue;
-        addr_set_v4(&p, plen ? d4 & (0xffffffffu << (32 - plen)) : 0, (unsigned)plen);
-        keys[(*n)++] = key_of(uh, &p);
+    for (uint64_t m = rt->rule_v4_plens; m && *n < 4; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
+        unsigned plen = 63u - (unsigned)__builtin_clzll(m);
+        keys[(*n)++] = key_v4(uh, mask_v4(d4, plen), plen);
     }
 }
 

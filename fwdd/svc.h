@@ -68,6 +68,7 @@ struct ss_rt {
     struct ptab rule_idx;        /* by inside unit and remote prefix */
     struct ptab rule_tun;        /* by tunnel index */
     uint32_t rule_plens[2][129]; /* rules per remote prefix length: IPv4, IPv6 */
+    uint64_t rule_v4_plens;      /* bit n: rule_plens[0][n] != 0 */
     uint64_t rule_order;
     struct ss_rt *next;
 };
