@@ -2,6 +2,7 @@
  * pic.c: the worker threads of the service PICs (pic.h).
  */
 #include "pic.h"
+#include "crypto/cipher.h"
 #include "crypto/esp.h"
 #include "ipsec.h"
 #include "log.h"
@@ -49,8 +50,14 @@ static void *worker(void *arg)
         struct pjob *batch, *last = NULL;
         uint64_t n = 0;
 
-        while (w->in == NULL && !w->stop)
+        while (w->in == NULL && !w->stop && cipher_retired() == w->forgot)
             pthread_cond_wait(&w->cv, &w->mu);
+        if (cipher_retired() != w->forgot) { /* keys were freed: drop our schedules of them */
+            pthread_mutex_unlock(&w->mu);
+            cipher_forget_retired(&w->forgot);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
         if (w->in == NULL)
             break;
         batch = w->in;
@@ -87,8 +94,10 @@ static void complete(struct fwdd *fw, struct pjob *j)
     sa->inflight--;
     if (sa->dead) {
         fwd_drop(fw, j->kind == PJ_AH_OPEN ? DROP_AH_NO_SA : DROP_ESP_NO_SA);
-        if (sa->inflight == 0)
+        if (sa->inflight == 0) {
             sa_free(sa);
+            pic_forget(fw);
+        }
     } else if (j->kind == PJ_SEAL) {
         esp_seal_done(fw, j);
     } else if (j->kind == PJ_OPEN) {
@@ -159,6 +168,7 @@ struct picw *pic_worker(struct fwdd *fw, const char *name)
     if (fw->eb && ((w->ev = event_new(fw->eb, w->efd, EV_READ | EV_PERSIST, on_done, w)) == NULL ||
                    event_add(w->ev, NULL) < 0))
         fatalx("event_new");
+    w->forgot = cipher_retired();
     if ((errno = pthread_create(&w->th, NULL, worker, w)) != 0)
         fatal("pthread_create");
     w->running = 1;
@@ -251,6 +261,16 @@ struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind k
         j->ext = 1;
     }
     return j;
+}
+
+void pic_forget(struct fwdd *fw)
+{
+    for (struct picw *w = fw->picws; w; w = w->next)
+        if (w->running) {
+            pthread_mutex_lock(&w->mu);
+            pthread_cond_signal(&w->cv);
+            pthread_mutex_unlock(&w->mu);
+        }
 }
 
 void pic_submit(struct fwdd *fw, struct pjob *j)

@@ -104,6 +104,7 @@ struct picw {
     int stop, efd;
     struct event *ev;
     _Atomic uint64_t cpu_ns, packets;
+    uint64_t forgot;            /* cipher_retired() the worker has acted on (its thread) */
     uint64_t last_cpu, tunnels; /* main thread */
     int64_t last_us;
     double util; /* percent, over the last tick */
@@ -140,6 +141,10 @@ struct pjob *pjob_take_rx(struct fwdd *fw, struct picw *w, const uint8_t *p, siz
 /* Run it on w (or at once without threads); done(fw, job) follows on the
  * main thread, then the job is recycled. */
 void pic_submit(struct fwdd *fw, struct pjob *j);
+/* Keys were freed (sa_free): wake the workers, which drop their
+ * schedules of them before they sleep again (lib/crypto/cipher.h,
+ * docs/crypto.md). */
+void pic_forget(struct fwdd *fw);
 /* Wait until every queued job has come back and been completed (tests, exit). */
 void pic_drain(struct fwdd *fw);
 void pic_tick(struct fwdd *fw);

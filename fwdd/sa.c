@@ -319,6 +319,7 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
         return;
     }
     sa_free(sa);
+    pic_forget(fw); /* the workers drop their schedules of its keys */
 }
 
 void sa_free(struct ipsec_sa *sa)

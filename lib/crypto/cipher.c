@@ -117,16 +117,89 @@ static int slot_key(struct slot *s, const EVP_CIPHER *evp, const uint8_t *key, u
     return 0;
 }
 
+/* The freed keys other threads may still hold (cipher.h). */
+static pthread_mutex_t retired_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t retired_ids[CIPHER_RETIRED_RING];
+static _Atomic uint64_t retired_n;
+
+static void drop(struct slot *s)
+{
+    EVP_CIPHER_CTX_free(s->ctx); /* clears it */
+    memset(s, 0, sizeof(*s));
+}
+
 /* A struct cbc or gcm is freed: this thread's slots that hold its key
- * lose the schedule (other threads' are replaced at their next re-key;
- * docs/crypto.md). */
+ * lose the schedule at once; other threads' when they notice (cipher.h). */
 static void forget(struct slot s[2], uint64_t id)
 {
     for (int e = 0; e < 2; e++)
-        if (s[e].ctx != NULL && s[e].id == id) {
-            EVP_CIPHER_CTX_free(s[e].ctx); /* clears it */
-            memset(&s[e], 0, sizeof(s[e]));
-        }
+        if (s[e].ctx != NULL && s[e].id == id)
+            drop(&s[e]);
+    pthread_mutex_lock(&retired_mu);
+    retired_ids[atomic_load(&retired_n) % CIPHER_RETIRED_RING] = id;
+    atomic_fetch_add(&retired_n, 1);
+    pthread_mutex_unlock(&retired_mu);
+}
+
+/* Each slot of this thread, through f. */
+static void each_slot(void (*f)(struct slot *, void *), void *arg)
+{
+    for (int c = 0; c < CRYPTO_CIPHER_COUNT; c++)
+        for (int e = 0; e < 2; e++)
+            f(&tls.cbc[c][e], arg);
+    for (int g = 0; g < GCM_SIZES; g++)
+        for (int e = 0; e < 2; e++)
+            f(&tls.gcm[g][e], arg);
+}
+
+/* arg: the key id whose schedule goes, or 0 for every one */
+static void drop_if(struct slot *s, void *arg)
+{
+    uint64_t id = *(const uint64_t *)arg;
+
+    if (s->ctx != NULL && (id == 0 || s->id == id))
+        drop(s);
+}
+
+uint64_t cipher_retired(void)
+{
+    return atomic_load(&retired_n);
+}
+
+void cipher_forget_retired(uint64_t *seen)
+{
+    uint64_t n, all = 0;
+
+    pthread_mutex_lock(&retired_mu);
+    n = atomic_load(&retired_n);
+    if (n - *seen > CIPHER_RETIRED_RING)
+        each_slot(drop_if, &all); /* lost track: every schedule goes */
+    else
+        for (uint64_t k = *seen; k < n; k++)
+            each_slot(drop_if, &retired_ids[k % CIPHER_RETIRED_RING]);
+    pthread_mutex_unlock(&retired_mu);
+    *seen = n;
+}
+
+struct find {
+    uint64_t id;
+    int found;
+};
+
+static void find_slot(struct slot *s, void *arg)
+{
+    struct find *f = arg;
+
+    if (s->ctx != NULL && s->id == f->id)
+        f->found = 1;
+}
+
+int cipher_thread_holds(uint64_t id)
+{
+    struct find f = {id, 0};
+
+    each_slot(find_slot, &f);
+    return f.found;
 }
 
 struct cbc {
@@ -256,6 +329,11 @@ enum crypto_cipher cbc_cipher(const struct cbc *cbc)
 size_t cbc_block_len(const struct cbc *cbc)
 {
     return cbc->block;
+}
+
+uint64_t cbc_key_id(const struct cbc *cbc)
+{
+    return cbc->id;
 }
 
 size_t cbc_size(void)
@@ -427,6 +505,11 @@ void gcm_free(struct gcm *g)
         return;
     forget(tls.gcm[g->size], g->id);
     OPENSSL_clear_free(g, sizeof(*g));
+}
+
+uint64_t gcm_key_id(const struct gcm *g)
+{
+    return g->id;
 }
 
 size_t gcm_size(void)

@@ -64,4 +64,20 @@ int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad
 void gcm_free(struct gcm *g); /* wipes the key, and this thread's schedule of it */
 size_t gcm_size(void);        /* bytes of a struct gcm (not the threads' contexts) */
 
+/* Keys freed while another thread may still hold their schedule in its
+ * contexts (fwdd's PIC workers: the freeing thread drops its own at once).
+ * cipher_retired() counts the keys freed so far; a thread that has seen
+ * *seen of them calls cipher_forget_retired(&seen) to drop the schedules
+ * it holds of the ones freed since (all of its contexts when more keys
+ * were freed than the record of the last CIPHER_RETIRED_RING holds), as
+ * soon as it notices the count moved. */
+#define CIPHER_RETIRED_RING 256
+uint64_t cipher_retired(void);
+void cipher_forget_retired(uint64_t *seen);
+/* The number naming a key (tests: cipher_thread_holds). */
+uint64_t cbc_key_id(const struct cbc *cbc);
+uint64_t gcm_key_id(const struct gcm *g);
+/* 1 if one of the calling thread's contexts holds the schedule of key id. */
+int cipher_thread_holds(uint64_t id);
+
 #endif

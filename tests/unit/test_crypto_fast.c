@@ -229,6 +229,73 @@ static void test_cbc_ivs_differ_across_refills(void **state)
     esp_xform_free(in);
 }
 
+/* A key freed on one thread: the thread's own schedule goes at once,
+ * another thread's when it calls cipher_forget_retired (fwdd's PIC
+ * workers, woken for it); past CIPHER_RETIRED_RING freed keys, all of
+ * the other thread's schedules go. */
+static struct {
+    pthread_barrier_t step;
+    struct cbc *x;
+    struct gcm *g;
+    uint64_t xid, gid, seen;
+    int held_x, kept_x, forgot_x, held_g, forgot_g;
+} fr;
+
+static void *forgetting_thread(void *arg)
+{
+    uint8_t iv[16] = {0}, buf[32] = {0}, nonce[GCM_NONCE_LEN] = {0}, tag[GCM_TAG_LEN];
+
+    (void)arg;
+    fr.seen = cipher_retired();
+    cbc_encrypt(fr.x, iv, buf, sizeof(buf)); /* keys this thread's contexts */
+    gcm_seal(fr.g, nonce, NULL, 0, buf, sizeof(buf), tag);
+    fr.held_x = cipher_thread_holds(fr.xid);
+    fr.held_g = cipher_thread_holds(fr.gid);
+    pthread_barrier_wait(&fr.step); /* main frees x */
+    pthread_barrier_wait(&fr.step);
+    fr.kept_x = cipher_thread_holds(fr.xid); /* not told yet */
+    cipher_forget_retired(&fr.seen);
+    fr.forgot_x = !cipher_thread_holds(fr.xid);
+    pthread_barrier_wait(&fr.step); /* main frees g and many more */
+    pthread_barrier_wait(&fr.step);
+    cipher_forget_retired(&fr.seen);
+    fr.forgot_g = !cipher_thread_holds(fr.gid);
+    return NULL;
+}
+
+static void test_freed_keys_leave_other_threads(void **state)
+{
+    uint8_t key[16] = {1, 2, 3};
+    pthread_t th;
+
+    (void)state;
+    fr.x = cbc_new(CRYPTO_CIPHER_AES128_CBC, CBC_ENCRYPT, key, sizeof(key));
+    fr.g = gcm_new(CBC_ENCRYPT, key, sizeof(key));
+    assert_non_null(fr.x);
+    assert_non_null(fr.g);
+    fr.xid = cbc_key_id(fr.x);
+    fr.gid = gcm_key_id(fr.g);
+    assert_true(cipher_thread_holds(fr.xid)); /* cbc_new keys this thread's */
+    assert_int_equal(pthread_barrier_init(&fr.step, NULL, 2), 0);
+    assert_int_equal(pthread_create(&th, NULL, forgetting_thread, NULL), 0);
+    pthread_barrier_wait(&fr.step);
+    cbc_free(fr.x);
+    assert_false(cipher_thread_holds(fr.xid)); /* at once here */
+    pthread_barrier_wait(&fr.step);
+    pthread_barrier_wait(&fr.step);
+    gcm_free(fr.g);
+    for (int i = 0; i < CIPHER_RETIRED_RING + 10; i++) /* more than the record holds */
+        cbc_free(cbc_new(CRYPTO_CIPHER_AES128_CBC, CBC_ENCRYPT, key, sizeof(key)));
+    pthread_barrier_wait(&fr.step);
+    pthread_join(th, NULL);
+    pthread_barrier_destroy(&fr.step);
+    assert_true(fr.held_x);
+    assert_true(fr.held_g);
+    assert_true(fr.kept_x);
+    assert_true(fr.forgot_x);
+    assert_true(fr.forgot_g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_keys_share_context),
         cmocka_unit_test(test_hmac_pre_equals_evp),
         cmocka_unit_test(test_cbc_ivs_differ_across_refills),
+        cmocka_unit_test(test_freed_keys_leave_other_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
