@@ -27,9 +27,13 @@
 #include "rtable.h"
 #include "svc.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define FWD_BURST_MIN 1024 /* tunnels before the prefetch passes run */
+#define HINT_PASSES 8      /* hint_start, then hint_out's 1 .. 7 */
+#define HINT_BULK 4        /* passes over the whole burst before the first frame */
+#define HINT_AHEAD 4       /* later passes: this many frames ahead of processing */
 
 enum hint_kind { H_NONE, H_OUT, H_ESP };
 
@@ -145,26 +149,69 @@ static size_t rx_index(const struct fwdd *fw, const uint8_t *f, size_t i)
     return FWD_BURST_MAX;
 }
 
+/* What makes a pointer kept in a hint stale: a route, tunnel or SA
+ * freed (kmd's rules are looked up afresh in the pass that uses them). */
+struct stamp {
+    uint64_t routes, tunnels, sas;
+};
+
+static struct stamp stamp_now(void)
+{
+    return (struct stamp){rtable_changes, tunnel_epoch, sa_frees};
+}
+
+static bool stamp_same(const struct stamp *a)
+{
+    return a->routes == rtable_changes && a->tunnels == tunnel_epoch && a->sas == sa_frees;
+}
+
+/* One more pass of frame h's chain (its pass number in *pass). */
+static void hint_step(struct fwdd *fw, struct hint *h, int *pass)
+{
+    if (*pass >= HINT_PASSES)
+        return;
+    if (h->kind == H_OUT)
+        hint_out(h, *pass);
+    else if (h->kind == H_ESP && *pass < 3)
+        sa_in_prefetch(fw, h->spi, h->dst, *pass);
+    ++*pass;
+}
+
 void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, const size_t *lens,
                       size_t n, const void *const *vnet_hdrs)
 {
     struct hint h[FWD_BURST_MAX];
+    int pass[FWD_BURST_MAX], hints;
+    struct stamp st = stamp_now();
 
     if (n > FWD_BURST_MAX)
         n = FWD_BURST_MAX;
-    if (fw->cur && fw->ipsec &&
-        (fw->burst_hints || (n > 1 && fw->ipsec->tunnels.n >= FWD_BURST_MIN))) {
-        for (size_t i = 0; i < n; i++)
+    hints = fw->cur && fw->ipsec &&
+            (fw->burst_hints || (n > 1 && fw->ipsec->tunnels.n >= FWD_BURST_MIN));
+    if (hints) { /* the first links of every frame, all at once */
+        for (size_t i = 0; i < n; i++) {
             hint_start(fw, p, &h[i], frames[i], lens[i]);
-        for (int pass = 1; pass < 8; pass++)
+            pass[i] = 1;
+        }
+        for (int k = 1; k < HINT_BULK; k++)
             for (size_t i = 0; i < n; i++)
-                if (h[i].kind == H_OUT)
-                    hint_out(&h[i], pass);
-                else if (h[i].kind == H_ESP && pass < 3)
-                    sa_in_prefetch(fw, h[i].spi, h[i].dst, pass);
+                hint_step(fw, &h[i], &pass[i]);
     }
     for (size_t i = 0; i < n; i++) {
         size_t k = rx_index(fw, frames[i], i);
+
+        /* the last links just ahead of use: frame i + d gets a pass while
+         * frame i is processed, so that each prefetch has a frame's time
+         * to arrive; frame i catches up first if it is behind.  Frames
+         * processed may have freed what a hint points to: then no more. */
+        if (hints && !stamp_same(&st))
+            hints = 0;
+        if (hints) {
+            while (pass[i] < HINT_PASSES)
+                hint_step(fw, &h[i], &pass[i]);
+            for (size_t d = 1; d <= HINT_AHEAD && i + d < n; d++)
+                hint_step(fw, &h[i + d], &pass[i + d]);
+        }
         fw->rx_job = k < FWD_BURST_MAX ? fw->rx_jobs[k] : NULL;
         fwd_frame_input(fw, p, frames[i], lens[i], vnet_hdrs ? vnet_hdrs[i] : NULL);
         if (k < FWD_BURST_MAX)

@@ -231,6 +231,9 @@ struct tunnel *tunnel_find(struct fwdd *fw, struct ss_rt *rt, uint32_t index, in
 /* Moves whenever a tunnel is made or freed: pointers to tunnels kept
  * beside it (struct dyn_rule) are good while it has not moved. */
 extern uint64_t tunnel_epoch;
+/* SAs freed so far (burst.c: a pointer to an SA kept across frames is
+ * good while it has not moved). */
+extern uint64_t sa_frees;
 /* The dynamic tunnel with this index, made if needed. */
 struct tunnel *tunnel_get(struct fwdd *fw, struct ss_rt *rt, uint32_t index);
 /* Index a tunnel that manual.c made (tunnel_get does it for kmd's). */

@@ -322,8 +322,11 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
     pic_forget(fw); /* the workers drop their schedules of its keys */
 }
 
+uint64_t sa_frees;
+
 void sa_free(struct ipsec_sa *sa)
 {
+    sa_frees++;
     esp_xform_free(sa->xf);
     ah_sa_free(sa);
     sa_sel_free(sa);
