@@ -184,8 +184,9 @@ void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, c
     int pass[FWD_BURST_MAX], hints;
     struct stamp st = stamp_now();
 
-    if (n > FWD_BURST_MAX)
-        n = FWD_BURST_MAX;
+    for (; n > FWD_BURST_MAX; n -= FWD_BURST_MAX, frames += FWD_BURST_MAX, lens += FWD_BURST_MAX,
+                              vnet_hdrs = vnet_hdrs ? vnet_hdrs + FWD_BURST_MAX : NULL)
+        fwd_frames_input(fw, p, frames, lens, FWD_BURST_MAX, vnet_hdrs);
     hints = fw->cur && fw->ipsec &&
             (fw->burst_hints || (n > 1 && fw->ipsec->tunnels.n >= FWD_BURST_MIN));
     if (hints) { /* the first links of every frame, all at once */
@@ -213,9 +214,11 @@ void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, c
                 hint_step(fw, &h[i + d], &pass[i + d]);
         }
         fw->rx_job = k < FWD_BURST_MAX ? fw->rx_jobs[k] : NULL;
+        fw->rx_pinned = 0;
         fwd_frame_input(fw, p, frames[i], lens[i], vnet_hdrs ? vnet_hdrs[i] : NULL);
         if (k < FWD_BURST_MAX)
             fw->rx_jobs[k] = fw->rx_job; /* NULL if the frame's job was taken */
     }
     fw->rx_job = NULL;
+    fw->rx_pinned = 0;
 }

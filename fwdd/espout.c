@@ -110,7 +110,8 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         return;
     }
     /* sealed where it was received when it can be (pic.h), else copied */
-    if ((j = pjob_take_rx(c->fw, sa->tun->w, ip, at, hdr, at - hdr + len)) == NULL &&
+    if ((j = pjob_take_rx(c->fw, sa->tun->w, ip, at, hdr, at - hdr + len,
+                          e ? e->block + 2 + e->icv_len : 0)) == NULL &&
         (j = pjob_get(c->fw, sa->tun->w, hdr, at - hdr + len)) == NULL) {
         fwd_drop(c->fw, DROP_PIC_BUSY);
         return;

@@ -204,6 +204,8 @@ struct fwdd {
     struct pjob *pool;   /* recycled jobs (pic.c) */
     size_t npool;
     struct pjob *rx_job;                 /* the receive job of the frame in hand (pic.h) */
+    int rx_pinned;                       /* its data is in use where it lies: not to be taken */
+    int forget_due;                      /* SAs freed: pic_tick wakes the workers (pic.h) */
     struct pjob *rx_jobs[FWD_BURST_MAX]; /* where a burst is received */
     int burst_hints;                     /* burst.c's passes: 0 by tunnels, 1 always (tests) */
 };
@@ -265,9 +267,9 @@ void fw_kroute_flush(struct fwdd *fw);
 void fw_kroute_gc(struct fwdd *fw);
 
 /* forward.c: the packet path. */
-/* burst.c: up to FWD_BURST_MAX frames, frames[i] received into
- * fwd_rx_frame(fw, i) (or anywhere else: then copied as needed), in
- * order; vnet_hdrs NULL or one per frame. */
+/* burst.c: frames, frames[i] received into fwd_rx_frame(fw, i) (or
+ * anywhere else: then copied as needed), in order, FWD_BURST_MAX at a
+ * time; vnet_hdrs NULL or one per frame. */
 void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, const size_t *lens,
                       size_t n, const void *const *vnet_hdrs);
 void fwd_frame_input(struct fwdd *fw, struct port *p, uint8_t *frame, size_t len,

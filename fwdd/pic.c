@@ -96,7 +96,7 @@ static void complete(struct fwdd *fw, struct pjob *j)
         fwd_drop(fw, j->kind == PJ_AH_OPEN ? DROP_AH_NO_SA : DROP_ESP_NO_SA);
         if (sa->inflight == 0) {
             sa_free(sa);
-            pic_forget(fw);
+            fw->forget_due = 1;
         }
     } else if (j->kind == PJ_SEAL) {
         esp_seal_done(fw, j);
@@ -219,16 +219,16 @@ uint8_t *fwd_rx_frame(struct fwdd *fw, size_t i, size_t *room)
 }
 
 struct pjob *pjob_take_rx(struct fwdd *fw, struct picw *w, const uint8_t *p, size_t before,
-                          size_t hdr, size_t len)
+                          size_t hdr, size_t len, size_t tail)
 {
     struct pjob *j = fw->rx_job;
     uintptr_t lo, hi, at = (uintptr_t)p;
 
-    if (j == NULL)
+    if (j == NULL || fw->rx_pinned)
         return NULL;
     lo = (uintptr_t)j->data;
     hi = lo + sizeof(j->data);
-    if (at < lo + before || at > hi || hdr + len + FWD_RX_TAIL > hi - (at - before))
+    if (at < lo + before || at > hi || tail > FWD_RX_TAIL || hdr + len + tail > hi - (at - before))
         return NULL;
     if (w && w->running && w->queued >= PIC_QUEUE_MAX)
         return NULL;
@@ -246,7 +246,7 @@ struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind k
 {
     struct picw *w = sa->tun->w;
     int copy = w && w->running;
-    struct pjob *j = copy ? pjob_take_rx(fw, w, pkt, 0, 0, len) : NULL;
+    struct pjob *j = copy ? pjob_take_rx(fw, w, pkt, 0, 0, len, 0) : NULL;
 
     if (j == NULL && (j = pjob_get(fw, w, 0, copy ? len : 0)) == NULL)
         return NULL;
@@ -259,6 +259,9 @@ struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind k
     } else {
         j->buf = pkt;
         j->ext = 1;
+        /* opened where it lies: the inner packet, if it goes into another
+         * tunnel, is copied rather than sealed over this ESP packet */
+        fw->rx_pinned = 1;
     }
     return j;
 }
@@ -310,6 +313,10 @@ void pic_drain(struct fwdd *fw)
 
 void pic_tick(struct fwdd *fw)
 {
+    if (fw->forget_due) { /* SAs were freed since the last tick */
+        fw->forget_due = 0;
+        pic_forget(fw);
+    }
     int64_t now = fw_now_us();
 
     for (struct picw *w = fw->picws; w; w = w->next) {

@@ -133,17 +133,18 @@ struct pjob *pjob_inbound(struct fwdd *fw, struct ipsec_sa *sa, enum pjob_kind k
 /* Where to receive frame i < FWD_BURST_MAX, with room for *room bytes. */
 uint8_t *fwd_rx_frame(struct fwdd *fw, size_t i, size_t *room);
 /* The receive job, as pjob_get(fw, w, hdr, len) would make it, when its
- * data holds p - before .. p - before + hdr + len with FWD_RX_TAIL to
- * spare: its buf is p - before (what is at p stays there); else NULL
- * (the caller copies). */
+ * data holds p - before .. p - before + hdr + len with tail bytes to
+ * spare (at most FWD_RX_TAIL): its buf is p - before (what is at p stays
+ * there); else NULL (the caller copies). */
 struct pjob *pjob_take_rx(struct fwdd *fw, struct picw *w, const uint8_t *p, size_t before,
-                          size_t hdr, size_t len);
+                          size_t hdr, size_t len, size_t tail);
 /* Run it on w (or at once without threads); done(fw, job) follows on the
  * main thread, then the job is recycled. */
 void pic_submit(struct fwdd *fw, struct pjob *j);
 /* Keys were freed (sa_free): wake the workers, which drop their
  * schedules of them before they sleep again (lib/crypto/cipher.h,
- * docs/crypto.md). */
+ * docs/crypto.md).  pic_tick does it once a second when fw->forget_due
+ * says SAs were freed (a flush of 10,000 tunnels wakes them once). */
 void pic_forget(struct fwdd *fw);
 /* Wait until every queued job has come back and been completed (tests, exit). */
 void pic_drain(struct fwdd *fw);

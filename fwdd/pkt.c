@@ -201,7 +201,8 @@ uint32_t csum_add(uint32_t sum, const void *data, size_t len)
     s = (s & 0xffffu) + (s >> 16);
     s = (s & 0xffffu) + (s >> 16);
     s = (s & 0xffffu) + (s >> 16);
-    return sum + ntohs((uint16_t)s);
+    s = (uint64_t)sum + ntohs((uint16_t)s); /* the caller's sum may be near 2^32 */
+    return (uint32_t)s + (uint32_t)(s >> 32);
 }
 
 uint16_t csum_fold(uint32_t sum)

@@ -319,7 +319,7 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
         return;
     }
     sa_free(sa);
-    pic_forget(fw); /* the workers drop their schedules of its keys */
+    fw->forget_due = 1; /* the workers drop their schedules of its keys (pic_tick) */
 }
 
 uint64_t sa_frees;

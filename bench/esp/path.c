@@ -504,6 +504,11 @@ double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
             size_t lens[FWD_BURST_MAX];
             for (size_t k = 0; k < m; k++) { /* where port_read receives a burst */
                 uint8_t *rx = frames[k] = fwd_rx_frame(fw, k, &room);
+                if (flen > room) {
+                    snprintf(err, errlen, "a %zu-byte frame does not fit a receive job", flen);
+                    best = -1;
+                    goto out;
+                }
                 t = a->order[(i + k) % a->nt];
                 memcpy(rx, tmpl, flen);
                 put32(rx + 14 + 16, dst[t]);
@@ -594,6 +599,10 @@ double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err,
                 size_t lens[FWD_BURST_MAX];
                 for (size_t q = 0; q < b; q++) {
                     frames[q] = fwd_rx_frame(fw, q, &room);
+                    if (flen > room) {
+                        snprintf(err, errlen, "a %zu-byte frame does not fit a receive job", flen);
+                        return -1;
+                    }
                     memcpy(frames[q], a->batch + (k + q) * stride, flen);
                     lens[q] = flen;
                 }

@@ -32,6 +32,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/params.h>
+#include <openssl/provider.h>
 
 #include "cipher.h"
 #include "crypto_int.h"
@@ -407,6 +408,17 @@ static EVP_CIPHER_CTX *gcm_slot(const struct gcm *g, int enc, const uint8_t *non
     if (s->ctx == NULL &&
         ((lib = crypto_libctx()) == NULL || (evp = EVP_CIPHER_fetch(lib, name, NULL)) == NULL)) {
         crypto_set_error("%s is not available", name);
+        return NULL;
+    }
+    /* gcm_run relies on the default provider's GCM: a one-shot cipher
+     * function (EVP_Cipher says -1 for a wrong tag) and the whole-IV
+     * AEAD_TLS1_IV_FIXED; lib/crypto's own library context loads no
+     * other provider, and this says so if that ever changes. */
+    if (evp != NULL &&
+        strcmp(OSSL_PROVIDER_get0_name(EVP_CIPHER_get0_provider(evp)), "default") != 0) {
+        crypto_set_error("%s from provider %s: only the default provider's is used", name,
+                         OSSL_PROVIDER_get0_name(EVP_CIPHER_get0_provider(evp)));
+        EVP_CIPHER_free(evp);
         return NULL;
     }
     r = slot_key(s, evp, g->key, g->id, enc, nonce);

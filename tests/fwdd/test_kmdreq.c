@@ -309,6 +309,92 @@ TEST(bursts_through_a_kmd_tunnel)
     box_free(B);
 }
 
+/* The same with PIC worker threads (pic.h), as fwdd runs: frames sealed
+ * and opened on the workers in the receive jobs they came in, both ways,
+ * small and large, in order; then the SAs deleted while packets of
+ * theirs are with the workers. */
+static void send_burst(struct box *from, uint32_t src, uint32_t dst, size_t size, uint16_t n)
+{
+    static struct burst u;
+    uint8_t ip[1600], fr[1700];
+
+    for (uint16_t id = 1; id <= n; id++) {
+        size_t len = eth(from, 0, fr, ETHTYPE_IPV4, ip, udp_pkt(ip, src, dst, size, 0, id));
+        burst_add(&u, from, fr, len);
+        if (u.n == FWD_BURST_MAX || id == n)
+            burst_run(&u, from, 0);
+    }
+}
+
+static void settle(void)
+{
+    for (int k = 0; k < 5; k++) {
+        pic_drain(A->fw);
+        pic_drain(B->fw);
+        pump(A, B);
+    }
+}
+
+/* Frames on b's LAN: how many, all of them in order of IP id from 1. */
+static int lan_in_order(struct box *b)
+{
+    uint8_t f[2000];
+    int got = 0;
+
+    for (uint16_t want = 1; out_frame(b, 0, f, sizeof(f)) > 0; want++, got++)
+        if (get16(f + 14 + 4) != want)
+            return -1;
+    return got;
+}
+
+TEST(bursts_on_worker_threads)
+{
+    struct fwd_sa_ref ref = {0};
+    char unit[64];
+
+    snprintf(ab, sizeof(ab), a_conf, POOL_UNITS);
+    A = box_new(NULL);
+    B = box_new(NULL);
+    A->fw->pic_threads = B->fw->pic_threads = 1;
+    commit(A->fw, ab);
+    commit(B->fw, b_conf);
+    lan_host(A, 0x0a010101, 0x0a0101fe);
+    lan_host(B, 0x0a020201, 0x0a0202fe);
+    assert_int_equal(reserve(1, "", unit), FWD_OK);
+    install(1, unit, 1);
+    send_burst(A, 0x0a010101, 0x0a020201, 40, 1); /* ARP both ways first */
+    send_burst(B, 0x0a020201, 0x0a010101, 40, 1);
+    settle();
+    lan_in_order(A);
+    lan_in_order(B);
+    for (int round = 0; round < 10; round++) {
+        size_t size = round % 2 ? 1200 : 40;
+        send_burst(A, 0x0a010101, 0x0a020201, size, 60);
+        settle();
+        assert_int_equal(lan_in_order(B), 60);
+        send_burst(B, 0x0a020201, 0x0a010101, size, 50);
+        settle();
+        assert_int_equal(lan_in_order(A), 50);
+    }
+    send_burst(A, 0x0a010101, 0x0a020201, 1000, 60); /* in flight on A's worker */
+    send_burst(B, 0x0a020201, 0x0a010101, 1000, 60);
+    pic_drain(B->fw);
+    pump(A, B); /* B's ESP queued on A's worker for opening */
+    snprintf(ref.service_set, sizeof(ref.service_set), "SS1");
+    ref.proto = FWD_PROTO_ESP;
+    ref.spi = htonl(2001);
+    ref.dir = FWD_DIR_OUT;
+    assert_int_equal(req(FWD_SA_DEL, &ref, sizeof(ref), NULL, NULL), FWD_OK);
+    ref.spi = htonl(1001);
+    ref.dir = FWD_DIR_IN;
+    assert_int_equal(req(FWD_SA_DEL, &ref, sizeof(ref), NULL, NULL), FWD_OK);
+    settle();
+    pic_tick(A->fw); /* the workers drop the deleted SAs' key schedules */
+    assert_null(sa_find(A->fw, svc_find(A->fw->cur, "SS1")->rt, 1001, FWD_DIR_IN));
+    box_free(A);
+    box_free(B);
+}
+
 TEST(refusals)
 {
     struct fwd_sa s;
@@ -483,6 +569,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kmd_installs_a_tunnel_and_traffic_flows),
         cmocka_unit_test(bursts_through_a_kmd_tunnel),
+        cmocka_unit_test(bursts_on_worker_threads),
         cmocka_unit_test(refusals),
         cmocka_unit_test(shared_pool_and_hint),
         cmocka_unit_test(send_from_a_local_gateway),
