@@ -232,7 +232,9 @@ struct ike_nego {
  * per message), the last phase-1 block, MM6 until the peer shows it has it
  * (its first authenticated phase-2 message). */
 struct ike_sa {
-    struct ike_sa *next;
+    struct ike_sa *next, *prev;       /* k->sas */
+    struct ike_sa *ho_next, *ho_prev; /* k->halfopen, while in main mode (ho) */
+    bool ho;
     uint32_t serial;
     enum ike_state state;
     uint8_t icky[ISAKMP_COOKIE_LEN], rcky[ISAKMP_COOKIE_LEN];
@@ -363,6 +365,8 @@ struct kmd {
     void *io_arg;
     struct kmd_config *cfg, *pending;
     struct ike_sa *sas;
+    struct ike_sa *halfopen; /* the IKE SAs of sas still in main mode */
+    unsigned nhalfopen;
     struct tunnel *tunnels;
     /* indexes (index.h) */
     struct kidx sa_ck;               /* IKE SAs by cookie pair */
@@ -453,6 +457,8 @@ void ike_free(struct kmd *k, struct ike_sa *sa);
 /* Delete: DELETE(ISAKMP) to the peer when asked and established, log, free. */
 void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *why);
 unsigned ike_halfopen(const struct kmd *k);
+/* Main mode completed: sa is IKE_UP and no longer half-open. */
+void ike_up(struct kmd *k, struct ike_sa *sa);
 /* MM1 from d: room for one more half-open SA (the oldest evicted when the
  * total is reached); -1 when d's source already has its share. */
 int ike_admit(struct kmd *k, const struct fwd_dgram *d);

@@ -128,7 +128,15 @@ struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *
     sa->created = kmd_now(k);
     sa->expires = sa->created + k->lim.halfopen_timeout;
     sa->next = k->sas;
+    if (k->sas)
+        k->sas->prev = sa;
     k->sas = sa;
+    sa->ho = true;
+    sa->ho_next = k->halfopen;
+    if (k->halfopen)
+        k->halfopen->ho_prev = sa;
+    k->halfopen = sa;
+    k->nhalfopen++;
     kidx_add(&k->sa_ck, ck_key(sa->icky, sa->rcky), sa);
     kidx_add(&k->sa_mm1, sa->mm1_key, sa);
     return sa;
@@ -229,15 +237,36 @@ void ike_p1_confirmed(struct ike_sa *sa)
     memset(&sa->last_in, 0, sizeof(sa->last_in));
 }
 
+static void halfopen_unlink(struct kmd *k, struct ike_sa *sa)
+{
+    if (!sa->ho)
+        return;
+    if (sa->ho_prev)
+        sa->ho_prev->ho_next = sa->ho_next;
+    else
+        k->halfopen = sa->ho_next;
+    if (sa->ho_next)
+        sa->ho_next->ho_prev = sa->ho_prev;
+    sa->ho = false;
+    sa->ho_next = sa->ho_prev = NULL;
+    k->nhalfopen--;
+}
+
+void ike_up(struct kmd *k, struct ike_sa *sa)
+{
+    sa->state = IKE_UP;
+    halfopen_unlink(k, sa);
+}
+
 void ike_free(struct kmd *k, struct ike_sa *sa)
 {
-    struct ike_sa **pp;
-
-    for (pp = &k->sas; *pp; pp = &(*pp)->next)
-        if (*pp == sa) {
-            *pp = sa->next;
-            break;
-        }
+    if (sa->prev)
+        sa->prev->next = sa->next;
+    else
+        k->sas = sa->next;
+    if (sa->next)
+        sa->next->prev = sa->prev;
+    halfopen_unlink(k, sa);
     kidx_del(&k->sa_ck, ck_key(sa->icky, sa->rcky), sa);
     kidx_del(&k->sa_mm1, sa->mm1_key, sa);
     while (sa->qms) {
@@ -293,11 +322,7 @@ void ike_delete(struct kmd *k, struct ike_sa *sa, bool notify_peer, const char *
 
 unsigned ike_halfopen(const struct kmd *k)
 {
-    unsigned n = 0;
-
-    for (const struct ike_sa *sa = k->sas; sa; sa = sa->next)
-        n += sa->state != IKE_UP;
-    return n;
+    return k->nhalfopen;
 }
 
 /* Which half-open SA goes first: one waiting for MM3 (a spoofed source
@@ -319,9 +344,7 @@ int ike_admit(struct kmd *k, const struct fwd_dgram *d)
     unsigned total = 0, mine = 0;
     char peer[80];
 
-    for (struct ike_sa *sa = k->sas; sa; sa = sa->next) {
-        if (sa->state == IKE_UP)
-            continue;
+    for (struct ike_sa *sa = k->halfopen; sa; sa = sa->ho_next) {
         total++;
         mine += addr_eq(&sa->path.src, &d->src);
         if (victim == NULL || evict_before(sa, victim))
@@ -379,8 +402,8 @@ static unsigned ss_load(const struct kmd *k, const char *name)
 
     for (const struct tunnel *t = k->tunnels; t; t = t->next)
         n += strcmp(t->ss_name, name) == 0;
-    for (const struct ike_sa *sa = k->sas; sa; sa = sa->next)
-        n += sa->state != IKE_UP && strcmp(sa->ss_name, name) == 0;
+    for (const struct ike_sa *sa = k->halfopen; sa; sa = sa->ho_next)
+        n += strcmp(sa->ss_name, name) == 0;
     return n;
 }
 

@@ -454,7 +454,7 @@ static void mm5(struct kmd *k, struct ike_sa *sa, const struct fwd_dgram *d, con
         return;
     }
     memcpy(sa->p1_last, n->iv, n->keys.iv_len);
-    sa->state = IKE_UP;
+    ike_up(k, sa);
     sa->up_at = kmd_now(k);
     sa->expires = sa->up_at + sa->c.lifetime;
     digest_set(&sa->last_in, pkt, len);
