@@ -7,102 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix(uint64_t x) /* splitmix64's finaliser */
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static size_t home(const struct kidx *x, uint64_t key)
-{
-    return (size_t)mix(key ^ x->seed) & (x->cap - 1);
-}
-
 void kidx_init(struct kidx *x, uint64_t seed)
 {
     memset(x, 0, sizeof(*x));
-    x->seed = seed;
+    x->t.seed = seed;
 }
 
 void kidx_free(struct kidx *x)
 {
-    free(x->s);
-    x->s = NULL;
-    x->cap = x->n = 0;
-}
-
-static void put(struct kidx *x, uint64_t key, void *val)
-{
-    size_t i = home(x, key);
-
-    while (x->s[i].val)
-        i = (i + 1) & (x->cap - 1);
-    x->s[i].key = key;
-    x->s[i].val = val;
-}
-
-static void grow(struct kidx *x)
-{
-    struct kidx_slot *old = x->s;
-    size_t ocap = x->cap;
-
-    x->cap = ocap ? ocap * 2 : 16;
-    x->s = calloc(x->cap, sizeof(*x->s));
-    if (x->s == NULL)
-        fatal("calloc");
-    for (size_t i = 0; i < ocap; i++)
-        if (old[i].val)
-            put(x, old[i].key, old[i].val);
-    free(old);
+    ptab_free(&x->t);
 }
 
 void kidx_add(struct kidx *x, uint64_t key, void *val)
 {
-    if ((x->n + 1) * 4 > x->cap * 3) /* load at most 3/4 */
-        grow(x);
-    put(x, key, val);
-    x->n++;
+    ptab_add(&x->t, key, val);
 }
 
 void kidx_del(struct kidx *x, uint64_t key, const void *val)
 {
-    size_t i, j, mask = x->cap - 1;
-
-    if (x->cap == 0)
-        return;
-    for (i = home(x, key); x->s[i].val; i = (i + 1) & mask)
-        if (x->s[i].key == key && x->s[i].val == val)
-            break;
-    if (x->s[i].val == NULL)
-        return;
-    /* backward shift: move up every following entry that may live at i */
-    for (j = (i + 1) & mask; x->s[j].val; j = (j + 1) & mask) {
-        size_t h = home(x, x->s[j].key);
-        if (((j - h) & mask) >= ((j - i) & mask)) {
-            x->s[i] = x->s[j];
-            i = j;
-        }
-    }
-    x->s[i].val = NULL;
-    x->n--;
+    ptab_del(&x->t, key, val);
 }
 
 void *kidx_next(const struct kidx *x, uint64_t key, size_t *it)
 {
-    size_t mask = x->cap - 1, i;
-
-    if (x->cap == 0)
-        return NULL;
-    /* *it counts the slots already looked at from the home slot */
-    for (i = (home(x, key) + *it) & mask; x->s[i].val && *it <= mask; i = (i + 1) & mask) {
-        ++*it;
-        if (x->s[i].key == key)
-            return x->s[i].val;
-    }
-    return NULL;
+    return ptab_next(&x->t, key, it);
 }
 
 uint64_t kidx_bytes(const void *p, size_t len, uint64_t h)

@@ -2,11 +2,10 @@
  * index.h: kmd's lookup structures, so that no datagram or fwdd reply
  * walks every IKE SA or tunnel.
  *
- *   struct kidx   a multimap from a 64-bit key to pointers (open
- *                 addressing, linear probing, backward-shift deletion;
- *                 several values per key and several keys per value are
- *                 fine).  Keys are mixed with a per-kmd random seed, so a
- *                 peer choosing cookies or SPIs cannot choose slots.
+ *   struct kidx   a multimap from a 64-bit key to pointers: lib/ptab.h's
+ *                 table (several values per key and several keys per
+ *                 value are fine) with a per-kmd random seed, so a peer
+ *                 choosing cookies or SPIs cannot choose slots.
  *   atoms         strings kept once for kmd's life: names that come from
  *                 the configuration or from fwdd (service sets, profiles,
  *                 pools, units, routing instances, interfaces); a tunnel
@@ -23,15 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct kidx_slot {
-    uint64_t key;
-    void *val; /* NULL: empty */
-};
+#include "ptab.h"
 
 struct kidx {
-    struct kidx_slot *s;
-    size_t cap, n; /* cap: 0 or a power of two */
-    uint64_t seed;
+    struct ptab t; /* its seed: kmd's */
 };
 
 void kidx_init(struct kidx *x, uint64_t seed);

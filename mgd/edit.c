@@ -453,14 +453,6 @@ static int user_file(struct cmd *c, const char *name, char *path, size_t len)
 
 static void cmd_load(struct cmd *c, struct conf *cand)
 {
-    static const struct {
-        const char *name;
-        enum load_mode mode;
-    } modes[] = {{"merge", LOAD_MERGE},
-                 {"override", LOAD_OVERRIDE},
-                 {"replace", LOAD_REPLACE},
-                 {"update", LOAD_UPDATE},
-                 {"set", LOAD_SET}};
     enum load_mode mode;
     enum load_format fmt = LOADF_TEXT;
     struct load_result r = {0};
@@ -484,14 +476,10 @@ static void cmd_load(struct cmd *c, struct conf *cand)
         conf_free(f);
         return done(c, 0, -1);
     }
-    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-        if (strcmp(c->w.w[1], modes[i].name) == 0)
-            break;
-    if (i == sizeof(modes) / sizeof(modes[0])) {
+    if (load_mode_parse(c->w.w[1], &mode) < 0) {
         buf_puts(&c->out, "syntax error.\n");
         return done(c, 1, 1);
     }
-    mode = modes[i].mode;
     if (strcmp(c->w.w[2], "terminal") == 0) {
         text = strdup(c->input ? c->input : "");
     } else if (user_file(c, c->w.w[2], path, sizeof(path)) == 0) {

@@ -264,14 +264,6 @@ static void load_rollback(struct session *s, uint32_t id, struct conf *cand, xml
 
 void xml_load_configuration(struct session *s, uint32_t id, xmlNodePtr op)
 {
-    static const struct {
-        const char *name;
-        enum load_mode mode;
-    } modes[] = {{"merge", LOAD_MERGE},
-                 {"override", LOAD_OVERRIDE},
-                 {"replace", LOAD_REPLACE},
-                 {"update", LOAD_UPDATE},
-                 {"set", LOAD_SET}};
     struct conf *cand = session_candidate(s);
     const char *refused = may_load(s);
     xmlChar *action = xmlGetProp(op, (const xmlChar *)"action");
@@ -281,24 +273,18 @@ void xml_load_configuration(struct session *s, uint32_t id, xmlNodePtr op)
     xmlNodePtr p;
     char *text = NULL;
     int nerr;
-    size_t i;
 
     if (refused) {
         reply_error(s->conn, id, refused, -1);
         xmlFree(action);
         return;
     }
-    for (i = 0; action && i < sizeof(modes) / sizeof(modes[0]); i++)
-        if (strcmp((const char *)action, modes[i].name) == 0)
-            break;
-    if (action && i == sizeof(modes) / sizeof(modes[0])) {
+    if (action && load_mode_parse((const char *)action, &mode) < 0) {
         reply_error(s->conn, id, "error: action must be merge, replace, override, update or set",
                     -1);
         xmlFree(action);
         return;
     }
-    if (action)
-        mode = modes[i].mode;
     xmlFree(action);
     if (xmlHasProp(op, (const xmlChar *)"rollback") || xmlHasProp(op, (const xmlChar *)"rescue")) {
         load_rollback(s, id, cand, op);

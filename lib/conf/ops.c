@@ -339,6 +339,25 @@ static void merge_replace(struct cnode *dst, const struct cnode *src)
     }
 }
 
+int load_mode_parse(const char *name, enum load_mode *mode)
+{
+    static const struct {
+        const char *name;
+        enum load_mode mode;
+    } modes[] = {{"merge", LOAD_MERGE},
+                 {"override", LOAD_OVERRIDE},
+                 {"replace", LOAD_REPLACE},
+                 {"update", LOAD_UPDATE},
+                 {"set", LOAD_SET}};
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(name, modes[i].name) == 0) {
+            *mode = modes[i].mode;
+            return 0;
+        }
+    return -1;
+}
+
 int op_load(struct conf *c, struct cnode *at, enum load_mode mode, enum load_format fmt,
             const char *text, struct load_result *r)
 {

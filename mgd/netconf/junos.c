@@ -61,20 +61,6 @@ static int run_cli(struct nc *nc, const char *line, struct buf *out)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void relay(struct nc *nc, struct rpcctx *c, const char *body)
-{
-    char *p = mgd_call(nc, body);
-
-    if (p == NULL) {
-        rpc_error(&c->body, "application", "operation-failed", "error", NULL,
-                  "the management daemon (mgd) is not reachable", NULL);
-        nc->done = 1;
-        return;
-    }
-    relay_reply(&c->body, p, RELAY_DATA);
-    free(p);
-}
-
 static void command(struct nc *nc, struct rpcctx *c)
 {
     xmlChar *fmt = xmlGetProp(c->op, (const xmlChar *)"format");
@@ -115,7 +101,7 @@ static void command(struct nc *nc, struct rpcctx *c)
         buf_puts(&b, "<command>");
         xesc(&b, s);
         buf_puts(&b, "</command>");
-        relay(nc, c, b.s);
+        mgd_relay(nc, c, b.s, RELAY_DATA);
     }
     buf_free(&b);
     xmlFree(line);
@@ -134,7 +120,7 @@ static void get_configuration(struct nc *nc, struct rpcctx *c)
     if (filter == NULL || !xml || xmlHasProp(c->op, (const xmlChar *)"compare")) {
         buf_init(&b);
         xml_plain(&b, c->op);
-        relay(nc, c, b.s);
+        mgd_relay(nc, c, b.s, RELAY_DATA);
         buf_free(&b);
         return;
     }
@@ -179,7 +165,7 @@ void junos_op(struct nc *nc, struct rpcctx *c)
     } else {
         buf_init(&b);
         xml_plain(&b, c->op);
-        relay(nc, c, b.s);
+        mgd_relay(nc, c, b.s, RELAY_DATA);
         buf_free(&b);
     }
 }

@@ -91,6 +91,9 @@ void rpc_error(struct buf *b, const char *type, const char *tag, const char *sev
  * error). */
 enum relay { RELAY_DATA, RELAY_OK };
 int relay_reply(struct buf *b, const char *payload, enum relay how);
+/* Relay body to mgd and its reply into c's body as relay_reply does; a
+ * lost mgd ends the session. */
+void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how);
 /* Serialize n without namespaces (Junos RPCs are matched by local name). */
 void xml_plain(struct buf *b, xmlNodePtr n);
 void xesc(struct buf *b, const char *s);

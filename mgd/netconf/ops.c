@@ -37,8 +37,7 @@ static void bad_value(struct rpcctx *c, const char *element, const char *why)
     rpc_error(&c->body, "protocol", "invalid-value", "error", NULL, why, info);
 }
 
-/* Relay body to mgd; a lost mgd ends the session. */
-static void call(struct nc *nc, struct rpcctx *c, const char *body, enum relay how)
+void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how)
 {
     char *p = mgd_call(nc, body);
 
@@ -162,7 +161,7 @@ static void edit_config(struct nc *nc, struct rpcctx *c)
     buf_printf(&b, "<load-configuration action=\"%s\" format=\"xml\">", action);
     xml_plain(&b, conf);
     buf_puts(&b, "</load-configuration>");
-    call(nc, c, b.s, RELAY_OK);
+    mgd_relay(nc, c, b.s, RELAY_OK);
     buf_free(&b);
 }
 
@@ -172,7 +171,7 @@ static void lock_op(struct nc *nc, struct rpcctx *c, int lock)
 
     if (target == NULL || strcmp(target, "candidate") != 0)
         return bad_value(c, "target", "only the candidate configuration can be locked");
-    call(nc, c, lock ? "<lock-configuration/>" : "<unlock-configuration/>", RELAY_OK);
+    mgd_relay(nc, c, lock ? "<lock-configuration/>" : "<unlock-configuration/>", RELAY_OK);
 }
 
 static void commit_op(struct nc *nc, struct rpcctx *c)
@@ -201,7 +200,7 @@ static void commit_op(struct nc *nc, struct rpcctx *c)
         buf_printf(&b, "<confirmed/><confirm-timeout>%ld</confirm-timeout>", (secs + 59) / 60);
     }
     buf_puts(&b, "</commit-configuration>");
-    call(nc, c, b.s, RELAY_OK);
+    mgd_relay(nc, c, b.s, RELAY_OK);
     buf_free(&b);
 }
 
@@ -212,7 +211,7 @@ static void validate_op(struct nc *nc, struct rpcctx *c)
     if (source && strcmp(source, "running") == 0)
         buf_puts(&c->body, "<ok/>\n"); /* it was validated when committed */
     else if (source && strcmp(source, "candidate") == 0)
-        call(nc, c, "<commit-configuration><check/></commit-configuration>", RELAY_OK);
+        mgd_relay(nc, c, "<commit-configuration><check/></commit-configuration>", RELAY_OK);
     else
         not_supported(c, "only <candidate/> and <running/> can be validated");
 }
@@ -234,7 +233,7 @@ static void kill_session(struct nc *nc, struct rpcctx *c)
     buf_puts(&b, "<kill-session><session-id>");
     xesc(&b, t);
     buf_puts(&b, "</session-id></kill-session>");
-    call(nc, c, b.s, RELAY_OK);
+    mgd_relay(nc, c, b.s, RELAY_OK);
     buf_free(&b);
     xmlFree(t);
 }
@@ -261,7 +260,7 @@ int std_op(struct nc *nc, struct rpcctx *c)
     else if (xname(op, "commit"))
         commit_op(nc, c);
     else if (xname(op, "discard-changes"))
-        call(nc, c, "<load-configuration rollback=\"0\"/>", RELAY_OK);
+        mgd_relay(nc, c, "<load-configuration rollback=\"0\"/>", RELAY_OK);
     else if (xname(op, "close-session")) {
         buf_puts(&c->body, "<ok/>\n");
         nc->done = 1;

@@ -1,17 +1,20 @@
 /*
- * ptab.h: a growing hash table of pointers under 64-bit keys, for fwdd's
- * per-packet lookups that must not walk lists (ipsec.h: SAs by SPI,
- * tunnels by index, kmd's dynamic rules by unit and prefix).
+ * ptab.h: a growing hash table of pointers under 64-bit keys, for the
+ * per-packet and per-datagram lookups that must not walk lists (fwdd's
+ * SAs by SPI, tunnels by index, kmd's dynamic rules by unit and prefix;
+ * kmd's IKE SAs and tunnels through kmd/index.h).
  *
  * Open addressing with linear probing, at most half full (it doubles
  * when it gets there), deletion by backward shift (no tombstones).  Each
  * slot holds the key beside the pointer, so a probe that misses reads
  * the table's own cache lines, not the objects.  Several entries may
  * share a key: ptab_next() visits each, and the caller checks the object
- * (the key is a hash of what identifies it).  Not thread-safe.
+ * (the key is a hash of what identifies it).  A table's seed (0 unless
+ * set before the first add) is mixed into every key's slot, so a peer
+ * that picks keys (cookies, SPIs) cannot pick slots.  Not thread-safe.
  */
-#ifndef FWDD_PTAB_H
-#define FWDD_PTAB_H
+#ifndef OPENSG_PTAB_H
+#define OPENSG_PTAB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +27,7 @@ struct ptab_slot {
 struct ptab {
     struct ptab_slot *v;
     size_t cap, n; /* cap: 0 or a power of two */
+    uint64_t seed;
 };
 
 void ptab_add(struct ptab *t, uint64_t key, void *p);

@@ -10,7 +10,7 @@
 
 static size_t home(const struct ptab *t, uint64_t key)
 {
-    return (size_t)ptab_mix(key) & (t->cap - 1);
+    return (size_t)ptab_mix(key ^ t->seed) & (t->cap - 1);
 }
 
 static void put(struct ptab *t, uint64_t key, void *p)
