@@ -271,7 +271,7 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
         sa->iv_len = esp_xform_iv_len(sa->xf);
         sa->icv_len = esp_xform_icv_len(sa->xf);
         sa->block = esp_xform_block_len(sa->xf);
-        sa->xf_lines = (uint16_t)((esp_xform_size(sa->xf) + 63) / 64);
+        sa->xf_lines = (uint16_t)((esp_xform_hot_len(sa->xf) + 63) / 64);
     }
     sa_sel_set(sa, sel);
     sa->replay = s->dir == FWD_DIR_IN && !s->no_anti_replay;

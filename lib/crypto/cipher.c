@@ -34,6 +34,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "aesni.h"
 #include "cipher.h"
 #include "crypto_int.h"
 
@@ -60,6 +61,29 @@ static _Thread_local struct slots tls __attribute__((tls_model("initial-exec")))
 static pthread_key_t slots_key;
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t next_id = 1;
+
+/* The AES ciphers through aesni.c (1) or OpenSSL's contexts (0), for
+ * keys made from now on; -1 until first asked. */
+static _Atomic int aesni_on = -1;
+
+static bool aesni_use(void)
+{
+    int on = atomic_load(&aesni_on);
+
+    if (on < 0) {
+        on = aesni_present();
+        atomic_store(&aesni_on, on);
+    }
+    return on;
+}
+
+int cipher_aesni(int on)
+{
+    int was = aesni_use();
+
+    atomic_store(&aesni_on, on && aesni_present());
+    return was;
+}
 
 static void slots_free(void *p)
 {
@@ -210,9 +234,34 @@ struct cbc {
     enum crypto_cipher cipher;
     uint8_t block, key_len;
     uint8_t dir; /* enum cbc_dir */
+    bool fast;   /* AES through aesni.c: u.ks, no slot */
     uint64_t id;
-    uint8_t key[KEY_MAX];
+    union {
+        uint8_t key[KEY_MAX]; /* for the slots */
+        /* fast: the schedule of dir's first direction, then (CBC_BOTH)
+         * the decryption one; a packet reads one of them */
+        struct aes_ks ks[2];
+    } u;
 };
+
+static bool is_aes(enum crypto_cipher c)
+{
+    return c == CRYPTO_CIPHER_AES128_CBC || c == CRYPTO_CIPHER_AES192_CBC ||
+           c == CRYPTO_CIPHER_AES256_CBC;
+}
+
+static void cbc_expand(struct cbc *cbc, const uint8_t *key, size_t key_len)
+{
+    struct aes_ks tmp;
+
+    cbc->fast = true;
+    if (cbc->dir == CBC_DECRYPT) {
+        aes_expand(key, key_len, &tmp, &cbc->u.ks[0]);
+        OPENSSL_cleanse(&tmp, sizeof(tmp));
+    } else {
+        aes_expand(key, key_len, &cbc->u.ks[0], cbc->dir == CBC_BOTH ? &cbc->u.ks[1] : NULL);
+    }
+}
 
 int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
              size_t key_len)
@@ -232,7 +281,11 @@ int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint
     cbc->key_len = (uint8_t)key_len;
     cbc->dir = (uint8_t)dir;
     cbc->id = atomic_fetch_add(&next_id, 1);
-    memcpy(cbc->key, key, key_len);
+    if (is_aes(c) && aesni_use()) {
+        cbc_expand(cbc, key, key_len);
+        return 0;
+    }
+    memcpy(cbc->u.key, key, key_len);
     /* Key this thread's slots now: a key OpenSSL refuses fails here, not
      * with the first packet (and the first packet finds it keyed). */
     if (((dir & CBC_ENCRYPT) && slot_key(&tls.cbc[c][1], evp, key, cbc->id, 1, NULL) != 0) ||
@@ -285,13 +338,20 @@ static int run(struct cbc *cbc, int enc, const uint8_t *iv, uint8_t *buf, size_t
     }
     if (len == 0)
         return 0;
+    if (cbc->fast) {
+        if (enc)
+            aes_cbc_encrypt(&cbc->u.ks[0], iv, buf, len);
+        else
+            aes_cbc_decrypt(&cbc->u.ks[cbc->dir == CBC_BOTH], iv, buf, len);
+        return 0;
+    }
     known = ch->id == cbc->id && ch->known;
     if (!known && ch->id == cbc->id && !EVP_CipherInit_ex2(ch->ctx, NULL, NULL, iv, -1, NULL)) {
         crypto_set_error("%s: cannot set the IV", crypto_cipher_name(cbc->cipher));
         return -1;
     }
     if (ch->id != cbc->id &&
-        slot_key(ch, crypto_evp_cipher(cbc->cipher), cbc->key, cbc->id, enc, iv) != 0) {
+        slot_key(ch, crypto_evp_cipher(cbc->cipher), cbc->u.key, cbc->id, enc, iv) != 0) {
         crypto_set_error("%s: cannot set the key", crypto_cipher_name(cbc->cipher));
         return -1;
     }
@@ -345,9 +405,14 @@ size_t cbc_size(void)
     return sizeof(struct cbc);
 }
 
+size_t cbc_hot_len(const struct cbc *cbc)
+{
+    return offsetof(struct cbc, u) + (cbc->fast ? aes_ks_used(&cbc->u.ks[0]) : cbc->key_len);
+}
+
 void cbc_wipe(struct cbc *cbc)
 {
-    if (cbc->id != 0)
+    if (cbc->id != 0 && !cbc->fast)
         forget(tls.cbc[cbc->cipher], cbc->id);
     OPENSSL_cleanse(cbc, sizeof(*cbc));
 }
@@ -367,8 +432,12 @@ static const char *const gcm_names[GCM_SIZES] = {"AES-128-GCM", "AES-192-GCM", "
 struct gcm {
     uint8_t size; /* (key_len - 16) / 8: gcm_names, the slot */
     uint8_t dir;  /* enum cbc_dir */
+    bool fast;    /* through aesni.c: u.a, no slot */
     uint64_t id;
-    uint8_t key[KEY_MAX];
+    union {
+        uint8_t key[KEY_MAX]; /* for the slots */
+        struct aes_gcm a;
+    } u;
 };
 
 /* This thread's slot of g's size and direction, keyed for g with nonce
@@ -421,7 +490,7 @@ static EVP_CIPHER_CTX *gcm_slot(const struct gcm *g, int enc, const uint8_t *non
         EVP_CIPHER_free(evp);
         return NULL;
     }
-    r = slot_key(s, evp, g->key, g->id, enc, nonce);
+    r = slot_key(s, evp, g->u.key, g->id, enc, nonce);
     EVP_CIPHER_free(evp);
     if (r != 0 || (n > 0 && !EVP_CIPHER_CTX_set_params(s->ctx, p))) {
         crypto_set_error("%s: cannot set up the key", name);
@@ -430,29 +499,44 @@ static EVP_CIPHER_CTX *gcm_slot(const struct gcm *g, int enc, const uint8_t *non
     return s->ctx;
 }
 
+int gcm_init(struct gcm *g, enum cbc_dir dir, const uint8_t *key, size_t key_len)
+{
+    memset(g, 0, sizeof(*g));
+    if (key_len != 16 && key_len != 24 && key_len != 32) {
+        crypto_set_error("AES-GCM needs a 16, 24 or 32-byte key, not %zu", key_len);
+        return -1;
+    }
+    if (crypto_init() != 0)
+        return -1;
+    g->size = (uint8_t)((key_len - 16) / 8);
+    g->dir = (uint8_t)dir;
+    g->id = atomic_fetch_add(&next_id, 1);
+    if (aesni_use()) {
+        g->fast = true;
+        aes_gcm_init(&g->u.a, key, key_len);
+        return 0;
+    }
+    memcpy(g->u.key, key, key_len);
+    /* Key this thread's slots now (see cbc_init). */
+    if (((dir & CBC_ENCRYPT) && gcm_slot(g, 1, NULL, NULL) == NULL) ||
+        ((dir & CBC_DECRYPT) && gcm_slot(g, 0, NULL, NULL) == NULL)) {
+        gcm_wipe(g);
+        return -1;
+    }
+    return 0;
+}
+
 struct gcm *gcm_new(enum cbc_dir dir, const uint8_t *key, size_t key_len)
 {
     struct gcm *g;
 
     crypto_clear_error();
-    if (key_len != 16 && key_len != 24 && key_len != 32) {
-        crypto_set_error("AES-GCM needs a 16, 24 or 32-byte key, not %zu", key_len);
-        return NULL;
-    }
-    if (crypto_init() != 0)
-        return NULL;
     if ((g = OPENSSL_zalloc(sizeof(*g))) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
-    g->size = (uint8_t)((key_len - 16) / 8);
-    g->dir = (uint8_t)dir;
-    g->id = atomic_fetch_add(&next_id, 1);
-    memcpy(g->key, key, key_len);
-    /* Key this thread's slots now (see cbc_new). */
-    if (((dir & CBC_ENCRYPT) && gcm_slot(g, 1, NULL, NULL) == NULL) ||
-        ((dir & CBC_DECRYPT) && gcm_slot(g, 0, NULL, NULL) == NULL)) {
-        gcm_free(g);
+    if (gcm_init(g, dir, key, key_len) != 0) {
+        OPENSSL_free(g);
         return NULL;
     }
     return g;
@@ -472,6 +556,13 @@ static int gcm_run(struct gcm *g, int enc, const uint8_t *nonce, const uint8_t *
     if (len > INT_MAX || aad_len > INT_MAX) {
         crypto_set_error("%s: %zu bytes is too long", name, len > aad_len ? len : aad_len);
         return -1;
+    }
+    if (g->fast) {
+        if (enc) {
+            aes_gcm_seal(&g->u.a, nonce, aad, aad_len, buf, len, tag);
+            return 0;
+        }
+        return aes_gcm_open(&g->u.a, nonce, aad, aad_len, buf, len, tag) ? GCM_ERR_TAG : 0;
     }
     if ((ctx = gcm_slot(g, enc, nonce, tag)) == NULL)
         return -1;
@@ -514,12 +605,19 @@ int gcm_open(struct gcm *g, const uint8_t *nonce, const uint8_t *aad, size_t aad
     return gcm_run(g, 0, nonce, aad, aad_len, buf, len, (uint8_t *)tag);
 }
 
+void gcm_wipe(struct gcm *g)
+{
+    if (g->id != 0 && !g->fast)
+        forget(tls.gcm[g->size], g->id);
+    OPENSSL_cleanse(g, sizeof(*g));
+}
+
 void gcm_free(struct gcm *g)
 {
     if (g == NULL)
         return;
-    forget(tls.gcm[g->size], g->id);
-    OPENSSL_clear_free(g, sizeof(*g));
+    gcm_wipe(g);
+    OPENSSL_free(g);
 }
 
 uint64_t gcm_key_id(const struct gcm *g)
@@ -530,4 +628,11 @@ uint64_t gcm_key_id(const struct gcm *g)
 size_t gcm_size(void)
 {
     return sizeof(struct gcm);
+}
+
+size_t gcm_hot_len(const struct gcm *g)
+{
+    return g->fast
+               ? offsetof(struct gcm, u) + offsetof(struct aes_gcm, ks) + aes_ks_used(&g->u.a.ks)
+               : offsetof(struct gcm, u) + 16 + 8 * (size_t)g->size;
 }

@@ -5,11 +5,14 @@
  * 800-38D: 96-bit nonce, 16-byte tag) for ESP's RFC 4106.  Called by kmd
  * (IKE payload encryption with Ka) and by esp.c (fwdd's ESP transforms).
  *
- * A struct cbc / gcm holds its key; the OpenSSL context that runs it is
- * the calling thread's, one per cipher and direction, re-keyed only when
- * a call comes with another key than its last (cipher.c): no allocation
- * per call, and about 50 bytes per key instead of 650 to 1,170.  Not
- * thread-safe per struct (one SA belongs to one thread at a time).
+ * AES (CBC and GCM) on a CPU with AES-NI and PCLMULQDQ: a struct cbc /
+ * gcm holds the key schedule (and GCM's powers of H), expanded once, and
+ * each call runs aesni.c on it.  Otherwise, and for DES and 3DES, it
+ * holds the key; the OpenSSL context that runs it is the calling
+ * thread's, one per cipher and direction, re-keyed only when a call comes
+ * with another key than its last (cipher.c).  Either way no allocation
+ * per call, and no OpenSSL context per key (650 to 1,170 bytes each).
+ * Not thread-safe per struct (one SA belongs to one thread at a time).
  *
  * IV chaining in IKEv1 is the caller's: after encrypting, the next IV is
  * the last ciphertext block (buf + len - block); before decrypting in
@@ -72,6 +75,10 @@ size_t gcm_size(void);        /* bytes of a struct gcm (not the threads' context
  * were freed than the record of the last CIPHER_RETIRED_RING holds), as
  * soon as it notices the count moved. */
 #define CIPHER_RETIRED_RING 256
+/* Tests and benches: AES through aesni.c (on 1, if the CPU has it) or
+ * OpenSSL's contexts (0) for the keys made from now on; returns whether
+ * aesni.c was in use before.  The default is aesni.c where present. */
+int cipher_aesni(int on);
 uint64_t cipher_retired(void);
 void cipher_forget_retired(uint64_t *seen);
 /* The number naming a key (tests: cipher_thread_holds). */

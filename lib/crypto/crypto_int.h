@@ -31,14 +31,21 @@ void crypto_clear_error(void);
 
 /* In place, for the transforms (esp.c, ah.c) that keep their cipher and
  * HMAC state in their own allocation, one block per SA: build into
- * memory of cbc_size() / hmac_pre_size() bytes (aligned as malloc does);
+ * memory of cbc_size() / gcm_size() / hmac_pre_size() bytes (aligned as malloc does);
  * 0, or -1 with the error recorded.  _wipe clears without freeing (the
  * key, and this thread's cipher slots holding it: cipher.c). */
 struct cbc;
+struct gcm;
 struct hmac_pre;
 int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
              size_t key_len);
 void cbc_wipe(struct cbc *cbc);
+int gcm_init(struct gcm *g, enum cbc_dir dir, const uint8_t *key, size_t key_len);
+void gcm_wipe(struct gcm *g);
+/* Bytes from the start of cbc / g that a packet reads (fwdd prefetches
+ * them with the SA: esp_xform_hot_len). */
+size_t cbc_hot_len(const struct cbc *cbc);
+size_t gcm_hot_len(const struct gcm *g);
 int hmac_pre_init(struct hmac_pre *m, enum crypto_hash h, const uint8_t *key, size_t key_len);
 void hmac_pre_wipe(struct hmac_pre *m);
 

@@ -139,7 +139,7 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
                          key_len);
         return NULL;
     }
-    if ((xf = OPENSSL_zalloc(sizeof(*xf))) == NULL) {
+    if ((xf = OPENSSL_zalloc(ALIGN16(sizeof(*xf)) + gcm_size())) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
@@ -148,10 +148,14 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
     xf->iv_len = ESP_GCM_IV_LEN;
     xf->icv_len = GCM_TAG_LEN;
     memcpy(xf->salt, key + key_len - ESP_GCM_SALT_LEN, ESP_GCM_SALT_LEN);
-    xf->gcm =
-        gcm_new(dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key, key_len - ESP_GCM_SALT_LEN);
-    if (xf->gcm == NULL ||
-        (dir == ESP_OUTBOUND && crypto_random(xf->iv_mask, sizeof(xf->iv_mask)) != 0)) {
+    if (gcm_init((struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))),
+                 dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key,
+                 key_len - ESP_GCM_SALT_LEN) != 0) {
+        OPENSSL_clear_free(xf, ALIGN16(sizeof(*xf)) + gcm_size());
+        return NULL;
+    }
+    xf->gcm = (struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))); /* in xf's block */
+    if (dir == ESP_OUTBOUND && crypto_random(xf->iv_mask, sizeof(xf->iv_mask)) != 0) {
         esp_xform_free(xf);
         return NULL;
     }
@@ -170,8 +174,12 @@ void esp_xform_free(struct esp_xform *xf)
         OPENSSL_clear_free(xf, size);
         return;
     }
-    gcm_free(xf->gcm);
-    OPENSSL_clear_free(xf, sizeof(*xf));
+    if (xf->gcm == NULL) { /* a CBC transform that failed to key (cbc_init wiped it) */
+        OPENSSL_clear_free(xf, sizeof(*xf));
+        return;
+    }
+    gcm_wipe(xf->gcm);
+    OPENSSL_clear_free(xf, ALIGN16(sizeof(*xf)) + gcm_size());
 }
 
 bool esp_xform_is_gcm(const struct esp_xform *xf)
@@ -181,7 +189,13 @@ bool esp_xform_is_gcm(const struct esp_xform *xf)
 
 size_t esp_xform_size(const struct esp_xform *xf)
 {
-    return xf->cbc ? cbc_xform_size(xf->mac != NULL) : sizeof(*xf) + (xf->gcm ? gcm_size() : 0);
+    return xf->cbc ? cbc_xform_size(xf->mac != NULL) : ALIGN16(sizeof(*xf)) + gcm_size();
+}
+
+size_t esp_xform_hot_len(const struct esp_xform *xf)
+{
+    return xf->cbc ? (size_t)((uint8_t *)xf->cbc - (uint8_t *)xf) + cbc_hot_len(xf->cbc)
+                   : ALIGN16(sizeof(*xf)) + gcm_hot_len(xf->gcm);
 }
 
 size_t esp_xform_iv_len(const struct esp_xform *xf)

@@ -77,8 +77,12 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
 void esp_xform_free(struct esp_xform *xf);
 
 bool esp_xform_is_gcm(const struct esp_xform *xf);
-/* Bytes this module allocated for xf (not OpenSSL's cipher contexts). */
+/* Bytes this module allocated for xf (and, for DES, 3DES or a CPU
+ * without AES-NI, not OpenSSL's per-thread cipher contexts). */
 size_t esp_xform_size(const struct esp_xform *xf);
+/* Bytes from xf's start that a packet reads: its header, the HMAC's
+ * states, the key schedule in use (fwdd prefetches them). */
+size_t esp_xform_hot_len(const struct esp_xform *xf);
 size_t esp_xform_iv_len(const struct esp_xform *xf); /* cipher block; 8 for GCM */
 size_t esp_xform_icv_len(const struct esp_xform *xf);
 size_t esp_xform_block_len(const struct esp_xform *xf); /* padding unit: 4 for GCM */
