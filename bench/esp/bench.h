@@ -94,6 +94,9 @@ const char *appl_probe(struct appl *a, const struct xfm *x, char *msg, size_t ms
  * port_read's recvmmsg takes up to FWD_BURST_MAX (fwdd.h) at once. */
 #define BENCH_BURST_MAX 32
 extern int bench_burst;
+/* --hot N: packets go to the first N tunnels of the shuffled order only
+ * (0: to every tunnel). */
+extern unsigned bench_hot;
 double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen);
 double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen);
 

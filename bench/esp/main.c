@@ -29,11 +29,15 @@
  * Reference: the AF_PACKET path through veth pairs (veth.c), root only.
  *
  *   bench_esp [--smoke] [--no-veth] [--transform aes|3des|gcm|ah] [--tunnels N,N,N]
- *             [--burst N] [--schema DIR]
- * (--transform and --tunnels narrow a run down, e.g. under perf.)
+ *             [--burst N] [--hot N] [--openssl-aes] [--schema DIR]
+ * (--transform and --tunnels narrow a run down, e.g. under perf; --hot N
+ * sends the packets to N of the installed tunnels only, to separate the
+ * size of the tables from the memory the traffic touches; --openssl-aes
+ * runs AES through OpenSSL's per-thread contexts instead of aesni.c.)
  */
 #include "bench.h"
 
+#include "crypto/cipher.h"
 #include "fwdipc.h"
 #include "schema.h"
 
@@ -143,9 +147,22 @@ static void header(const struct opts *o)
            "frame port.c hands to sendmsg(), copied out (link-time wrap)\n");
     printf("  enc: LAN frame -> route -> service set -> kmd's rule -> ESP seal -> ARP -> WAN "
            "frame; dec: WAN ESP frame -> SA -> replay -> ICV -> decrypt -> route -> LAN frame\n");
-    printf("  size: inner IPv4 packet; packets spread over every tunnel (shuffled rounds); "
-           "CPU time of the bench's thread, best of %d runs\n",
-           o->reps);
+    if (bench_hot)
+        printf("  size: inner IPv4 packet; packets spread over %u of the installed tunnels "
+               "(--hot; shuffled rounds); CPU time of the bench's thread, best of %d runs\n",
+               bench_hot, o->reps);
+    else
+        printf("  size: inner IPv4 packet; packets spread over every tunnel (shuffled rounds); "
+               "CPU time of the bench's thread, best of %d runs\n",
+               o->reps);
+    /* cipher_aesni(1) would turn it on: ask by setting what it was */
+    {
+        int on = cipher_aesni(0);
+        cipher_aesni(on);
+        printf("  fwdd's AES (CBC and GCM): %s\n",
+               on ? "lib/crypto/aesni.c (AES-NI, schedules in the SA)"
+                  : "OpenSSL's per-thread contexts (--openssl-aes, or no AES-NI)");
+    }
     printf("  anchor (same run, just before each row): OpenSSL EVP in this process, one key: "
            "cipher on the encrypted part + HMAC over the ESP packet (EVP_MAC_init/update/final), "
            "timed apart, best of %d\n",
@@ -349,6 +366,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "--burst: 1 to %d\n", BENCH_BURST_MAX);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--hot") == 0 && i + 1 < argc) {
+            bench_hot = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--openssl-aes") == 0) {
+            cipher_aesni(0);
         } else if (strcmp(argv[i], "--no-veth") == 0) {
             o.veth = 0;
         } else if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
@@ -369,7 +390,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: %s [--smoke] [--no-veth] [--transform aes|3des|gcm|ah] [--tunnels "
                     "N,N,N] [--burst N] "
-                    "[--schema DIR]\n",
+                    "[--hot N] [--openssl-aes] [--schema DIR]\n",
                     argv[0]);
             return 2;
         }

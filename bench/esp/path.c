@@ -54,6 +54,7 @@
 #define SLOT 2048          /* bytes per frame of a batch */
 
 int bench_burst = BENCH_BURST_MAX; /* frames per fwd_frames_input (--burst) */
+unsigned bench_hot;                /* --hot */
 _Static_assert(BENCH_BURST_MAX <= FWD_BURST_MAX, "a burst fits fwdd's");
 #define LAN_HOST 0x0a010101u
 #define WAN_GW 0xc0000201u     /* 192.0.2.1, the local gateway */
@@ -347,6 +348,9 @@ struct appl *appl_new(const struct schema *sch, const struct xfm *x, unsigned tu
         a->order[t] = a->order[k];
         a->order[k] = tmp;
     }
+    if (bench_hot > 0 && bench_hot < tunnels) /* the order's first bench_hot, over and over */
+        for (unsigned t = bench_hot; t < tunnels; t++)
+            a->order[t] = a->order[t % bench_hot];
     learn(fw, 0, host_mac, LAN_HOST, (LAN_HOST & ~0xffu) | 0xfe);
     learn(fw, 1, router_mac, WAN_ROUTER, WAN_GW);
     return a;

@@ -24,14 +24,15 @@
 /* Round keys 0..rounds (10, 12 or 14), for encryption or, made by
  * aes_expand's dec argument, for the equivalent inverse cipher. */
 struct aes_ks {
+    uint32_t rounds; /* first: in the lines a call reads */
     uint8_t rk[AES_MAX_ROUNDS + 1][16] __attribute__((aligned(16)));
-    uint32_t rounds;
 };
 
-/* Bytes of ks that a call reads (the round keys in use). */
+/* Bytes from the start of ks that a call reads (rounds and the round
+ * keys in use: fwdd prefetches them). */
 static inline size_t aes_ks_used(const struct aes_ks *ks)
 {
-    return 16 * (ks->rounds + 1);
+    return offsetof(struct aes_ks, rk) + 16 * (ks->rounds + 1);
 }
 
 /* GCM: the cipher's schedule and H^1..H^8 (H = AES_K(0^128)), each kept

@@ -2,8 +2,9 @@
  * hmac.h: HMAC (RFC 2104) with MD5, SHA-1 and SHA-256 from precomputed
  * inner and outer states, for ESP's ICVs (esp.c) and AH's (ah.c).
  *
- * Keying hashes the key XOR ipad and the key XOR opad once; per message
- * the two saved states are copied on the stack, so a computation costs
+ * Keying hashes the key XOR ipad and the key XOR opad once and keeps the
+ * chaining values (16 to 32 bytes each); per message the two contexts are
+ * rebuilt from them on the stack, so a computation costs
  * the message's blocks plus two finalisations, with no allocation and no
  * provider dispatch.  OpenSSL 3.0's EVP_MAC re-initialisation duplicates
  * its digest state through the provider (two malloc/free pairs per
