@@ -233,8 +233,9 @@ int cipher_thread_holds(uint64_t id)
 struct cbc {
     enum crypto_cipher cipher;
     uint8_t block, key_len;
-    uint8_t dir; /* enum cbc_dir */
-    bool fast;   /* AES through aesni.c: u.ks, no slot */
+    uint8_t dir;   /* enum cbc_dir */
+    bool fast;     /* AES through aesni.c: u.ks, no slot */
+    uint16_t room; /* bytes of memory it was made in (cbc_room) */
     uint64_t id;
     union {
         uint8_t key[KEY_MAX]; /* for the slots */
@@ -263,12 +264,25 @@ static void cbc_expand(struct cbc *cbc, const uint8_t *key, size_t key_len)
     }
 }
 
-int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
-             size_t key_len)
+/* One direction's AES schedule, or both, or the key for the slots. */
+static size_t room_for(bool fast, enum cbc_dir dir)
+{
+    return offsetof(struct cbc, u) +
+           (fast ? (dir == CBC_BOTH ? 2 : 1) * sizeof(struct aes_ks) : KEY_MAX);
+}
+
+size_t cbc_room(enum crypto_cipher c, enum cbc_dir dir)
+{
+    return (room_for(is_aes(c) && aesni_use(), dir) + 15) & ~(size_t)15;
+}
+
+int cbc_init(struct cbc *cbc, size_t room, enum crypto_cipher c, enum cbc_dir dir,
+             const uint8_t *key, size_t key_len)
 {
     const EVP_CIPHER *evp;
 
-    memset(cbc, 0, sizeof(*cbc));
+    memset(cbc, 0, room);
+    cbc->room = (uint16_t)room;
     if ((evp = crypto_evp_cipher(c)) == NULL)
         return -1;
     if (key_len != crypto_cipher_key_len(c)) {
@@ -281,7 +295,9 @@ int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint
     cbc->key_len = (uint8_t)key_len;
     cbc->dir = (uint8_t)dir;
     cbc->id = atomic_fetch_add(&next_id, 1);
-    if (is_aes(c) && aesni_use()) {
+    /* (the room was asked for just before: cipher_aesni() turned on in
+     * between leaves it too small, and the key goes to the slots) */
+    if (is_aes(c) && aesni_use() && room >= room_for(true, dir)) {
         cbc_expand(cbc, key, key_len);
         return 0;
     }
@@ -306,7 +322,7 @@ struct cbc *cbc_new(enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key, 
         crypto_set_error("out of memory");
         return NULL;
     }
-    if (cbc_init(cbc, c, dir, key, key_len) != 0) {
+    if (cbc_init(cbc, sizeof(*cbc), c, dir, key, key_len) != 0) {
         OPENSSL_free(cbc);
         return NULL;
     }
@@ -414,7 +430,7 @@ void cbc_wipe(struct cbc *cbc)
 {
     if (cbc->id != 0 && !cbc->fast)
         forget(tls.cbc[cbc->cipher], cbc->id);
-    OPENSSL_cleanse(cbc, sizeof(*cbc));
+    OPENSSL_cleanse(cbc, cbc->room);
 }
 
 void cbc_free(struct cbc *cbc)

@@ -37,8 +37,11 @@ void crypto_clear_error(void);
 struct cbc;
 struct gcm;
 struct hmac_pre;
-int cbc_init(struct cbc *cbc, enum crypto_cipher c, enum cbc_dir dir, const uint8_t *key,
-             size_t key_len);
+/* cbc_init's memory: cbc_room(c, dir) bytes, asked just before (one AES
+ * schedule per direction with AES-NI, the key otherwise). */
+size_t cbc_room(enum crypto_cipher c, enum cbc_dir dir);
+int cbc_init(struct cbc *cbc, size_t room, enum crypto_cipher c, enum cbc_dir dir,
+             const uint8_t *key, size_t key_len);
 void cbc_wipe(struct cbc *cbc);
 int gcm_init(struct gcm *g, enum cbc_dir dir, const uint8_t *key, size_t key_len);
 void gcm_wipe(struct gcm *g);

@@ -36,10 +36,12 @@ static const struct integ_info integs[ESP_INTEG_COUNT] = {
  * the CBC key (cbc_init, hmac_pre_init), each at a 16-byte offset. */
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
 
+/* 64 bytes: with 10,000 tunnels each line a packet reads is a miss. */
 struct esp_xform {
     enum esp_dir dir;
-    const struct integ_info *integ; /* NULL for GCM */
-    size_t block, iv_len, icv_len;
+    uint16_t block, iv_len, icv_len; /* 16 at most */
+    uint32_t size;                   /* bytes of the block */
+    const struct integ_info *integ;  /* NULL for GCM */
     struct cbc *cbc;
     struct hmac_pre *mac;
     struct gcm *gcm;
@@ -61,10 +63,9 @@ const char *esp_integ_name(enum esp_integ i)
     return (unsigned)i < ESP_INTEG_COUNT ? integs[i].name : "unknown";
 }
 
-static size_t cbc_xform_size(int with_mac)
+static size_t cbc_xform_size(int with_mac, size_t cbc_room)
 {
-    return ALIGN16(sizeof(struct esp_xform)) + (with_mac ? ALIGN16(hmac_pre_size()) : 0) +
-           cbc_size();
+    return ALIGN16(sizeof(struct esp_xform)) + (with_mac ? ALIGN16(hmac_pre_size()) : 0) + cbc_room;
 }
 
 /* The CBC part of a transform, in one block with room for the HMAC's
@@ -72,12 +73,15 @@ static size_t cbc_xform_size(int with_mac)
 static struct esp_xform *cbc_xform_new(enum esp_dir dir, enum crypto_cipher cipher,
                                        const uint8_t *ekey, size_t ekey_len, int with_mac)
 {
+    enum cbc_dir cdir = dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT;
     struct esp_xform *xf;
+    size_t room;
     uint8_t *p;
 
     if (crypto_init() != 0)
         return NULL;
-    if ((xf = OPENSSL_zalloc(cbc_xform_size(with_mac))) == NULL) {
+    room = cbc_room(cipher, cdir);
+    if ((xf = OPENSSL_zalloc(cbc_xform_size(with_mac, room))) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
@@ -87,9 +91,9 @@ static struct esp_xform *cbc_xform_new(enum esp_dir dir, enum crypto_cipher ciph
         p += ALIGN16(hmac_pre_size());
     }
     xf->dir = dir;
-    xf->block = xf->iv_len = crypto_cipher_block_len(cipher);
-    if (cbc_init((struct cbc *)p, cipher, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, ekey,
-                 ekey_len) != 0) {
+    xf->size = (uint32_t)cbc_xform_size(with_mac, room);
+    xf->block = xf->iv_len = (uint16_t)crypto_cipher_block_len(cipher);
+    if (cbc_init((struct cbc *)p, room, cipher, cdir, ekey, ekey_len) != 0) {
         xf->mac = NULL;
         esp_xform_free(xf);
         return NULL;
@@ -120,7 +124,7 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
     if ((xf = cbc_xform_new(dir, cipher, ekey, ekey_len, 1)) == NULL)
         return NULL;
     xf->integ = &integs[integ];
-    xf->icv_len = xf->integ->icv_len;
+    xf->icv_len = (uint16_t)xf->integ->icv_len;
     if (hmac_pre_init(xf->mac, xf->integ->hash, akey, akey_len) != 0) {
         esp_xform_free(xf);
         return NULL;
@@ -167,7 +171,7 @@ void esp_xform_free(struct esp_xform *xf)
     if (xf == NULL)
         return;
     if (xf->cbc) { /* in xf's block (cbc_xform_new) */
-        size_t size = cbc_xform_size(xf->mac != NULL);
+        size_t size = xf->size;
         cbc_wipe(xf->cbc);
         if (xf->mac)
             hmac_pre_wipe(xf->mac);
@@ -189,7 +193,7 @@ bool esp_xform_is_gcm(const struct esp_xform *xf)
 
 size_t esp_xform_size(const struct esp_xform *xf)
 {
-    return xf->cbc ? cbc_xform_size(xf->mac != NULL) : ALIGN16(sizeof(*xf)) + gcm_size();
+    return xf->cbc ? xf->size : ALIGN16(sizeof(*xf)) + gcm_size();
 }
 
 size_t esp_xform_hot_len(const struct esp_xform *xf)
