@@ -34,6 +34,11 @@
 #define HINT_PASSES 8      /* hint_start, then hint_out's 1 .. 7 */
 #define HINT_BULK 4        /* passes over the whole burst before the first frame */
 #define HINT_AHEAD 4       /* later passes: this many frames ahead of processing */
+/* ESP and AH: the SA in a bulk pass, its tunnel and transform (10 lines
+ * or so) in the first pass ahead of processing (HINT_AHEAD frames
+ * ahead): in bulk, the burst's 32 frames asked for more lines at once
+ * than the CPU keeps misses in flight, and than its L1 cache holds. */
+#define ESP_LAST_PASS HINT_BULK
 
 enum hint_kind { H_NONE, H_OUT, H_ESP };
 
@@ -172,8 +177,10 @@ static void hint_step(struct fwdd *fw, struct hint *h, int *pass)
         return;
     if (h->kind == H_OUT)
         hint_out(h, *pass);
-    else if (h->kind == H_ESP && *pass < 3)
-        sa_in_prefetch(fw, h->spi, h->dst, *pass);
+    else if (h->kind == H_ESP && *pass == 1)
+        sa_in_prefetch(fw, h->spi, h->dst, 1);
+    else if (h->kind == H_ESP && *pass == ESP_LAST_PASS)
+        sa_in_prefetch(fw, h->spi, h->dst, 2);
     ++*pass;
 }
 
