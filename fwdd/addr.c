@@ -76,7 +76,7 @@ int prefix_contains(const struct addr *p, const struct addr *x)
     if (p->af != x->af || x->plen < p->plen)
         return 0;
     if (p->af == AF_INET && p->plen <= 32) { /* one word: the per-packet case */
-        uint32_t a, b, m = p->plen ? 0xffffffffu << (32 - p->plen) : 0;
+        uint32_t a, b, m = addr_mask4(p->plen);
         memcpy(&a, p->a, 4);
         memcpy(&b, x->a, 4);
         return ((ntohl(a) ^ ntohl(b)) & m) == 0;

@@ -31,6 +31,11 @@ int prefix_parse(const char *s, struct addr *p);
 unsigned addr_maxlen(int af);
 /* Clear the bits beyond plen; a->plen = plen. */
 void addr_mask(struct addr *a, unsigned plen);
+/* The IPv4 netmask of a prefix length 0..32, host order. */
+static inline uint32_t addr_mask4(unsigned plen)
+{
+    return plen ? 0xffffffffu << (32 - plen) : 0;
+}
 /* 1 if x lies within p (p->plen bits equal; same family). */
 int prefix_contains(const struct addr *p, const struct addr *x);
 /* Same family and bytes (plen ignored). */

@@ -79,7 +79,7 @@ void ah_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, size_t len)
         no_sa(fw, inst, dst, len < hl + AH_FIXED_LEN ? DROP_AH_HDR : DROP_AH_NO_SA);
         return;
     }
-    sa_prefetch(sa);
+    sa_prefetch(fw, sa);
     ahlen = (ah[1] + 2u) * 4u;
     if (ahlen < ah_overhead(sa) || ahlen > ((ah_overhead(sa) + 7) & ~(size_t)7) ||
         len < hl + ahlen) {

@@ -109,6 +109,7 @@ static struct ipsec_sa *bundle_esp(const struct ipsec_sa *sa, const struct fwd_s
     e->iv_len = esp_xform_iv_len(e->xf);
     e->icv_len = esp_xform_icv_len(e->xf);
     e->block = esp_xform_block_len(e->xf);
+    e->xf_lines = (uint16_t)((esp_xform_hot_len(e->xf) + 63) / 64);
     return e;
 }
 

@@ -87,7 +87,7 @@ static void hint_start(struct fwdd *fw, struct port *port, struct hint *h, const
 }
 
 /* Pass n >= 1 of an outbound frame. */
-static void hint_out(struct hint *h, int n)
+static void hint_out(const struct fwdd *fw, struct hint *h, int n)
 {
     const struct rt_dest *d;
     const struct route *r;
@@ -128,14 +128,14 @@ static void hint_out(struct hint *h, int n)
         return;
     case 6:
         t = h->p;
-        if ((h->p = t->sas) == NULL) {
+        if ((h->p = tunnel_out_sa(t)) == NULL) {
             h->kind = H_NONE;
             return;
         }
-        prefetch_obj(t->sas, sizeof(struct ipsec_sa));
+        prefetch_obj(h->p, sizeof(struct ipsec_sa));
         return;
     case 7:
-        sa_prefetch(h->p);
+        sa_prefetch(fw, h->p);
         return;
     }
 }
@@ -176,7 +176,7 @@ static void hint_step(struct fwdd *fw, struct hint *h, int *pass)
     if (*pass >= HINT_PASSES)
         return;
     if (h->kind == H_OUT)
-        hint_out(h, *pass);
+        hint_out(fw, h, *pass);
     else if (h->kind == H_ESP && *pass == 1)
         sa_in_prefetch(fw, h->spi, h->dst, 1);
     else if (h->kind == H_ESP && *pass == ESP_LAST_PASS)

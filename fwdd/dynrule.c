@@ -26,14 +26,21 @@ static int fam(const struct addr *a)
     return a->af == AF_INET6;
 }
 
+/* The key of (unit hash uh, IPv4 prefix a/plen): the per-packet case of
+ * key_of: one mix. */
+static uint64_t key_v4(uint64_t uh, uint32_t a, unsigned plen)
+{
+    return uh ^ ptab_mix((uint64_t)a << 16 | (uint64_t)plen << 8 | AF_INET);
+}
+
 /* The index key of (inside unit, remote prefix); uh is the unit's name
  * hashed once (ptab_hash_str). */
 static uint64_t key_of(uint64_t uh, const struct addr *p)
 {
     uint64_t a, b;
 
-    if (p->af == AF_INET) /* one mix: the per-packet case (key_v4) */
-        return uh ^ ptab_mix((uint64_t)get32(p->a) << 16 | (uint64_t)p->plen << 8 | AF_INET);
+    if (p->af == AF_INET)
+        return key_v4(uh, get32(p->a), p->plen);
     memcpy(&a, p->a, 8);
     memcpy(&b, p->a + 8, 8);
     return uh ^ ptab_mix(a ^ ptab_mix(b ^ ((uint64_t)p->plen << 8 | p->af)));
@@ -102,18 +109,6 @@ struct dyn_rule *dynrule_of_tunnel(const struct ss_rt *rt, uint32_t tunnel)
     return NULL;
 }
 
-/* The key of (unit hash uh, IPv4 prefix a/plen): key_of's, without an
- * addr. */
-static uint64_t key_v4(uint64_t uh, uint32_t a, unsigned plen)
-{
-    return uh ^ ptab_mix((uint64_t)a << 16 | (uint64_t)plen << 8 | AF_INET);
-}
-
-static uint32_t mask_v4(uint32_t a, unsigned plen)
-{
-    return plen ? a & (0xffffffffu << (32 - plen)) : 0;
-}
-
 /* The best of the rules under key whose remote prefix is p (v6: 16 bytes;
  * else the IPv4 word p4) of length plen. */
 static struct dyn_rule *best_under(const struct ss_rt *rt, const struct unit *u, uint64_t key,
@@ -146,7 +141,7 @@ struct dyn_rule *dynrule_match(const struct ss_rt *rt, const struct unit *u, con
         uint32_t d4 = get32(ip + 16);
         for (uint64_t m = rt->rule_v4_plens; m; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
             unsigned plen = 63u - (unsigned)__builtin_clzll(m);
-            uint32_t a = mask_v4(d4, plen);
+            uint32_t a = d4 & addr_mask4(plen);
             best = best_under(rt, u, key_v4(uh, a, plen), (int)plen, NULL, a, ip, len, best);
         }
         return best;
@@ -173,7 +168,7 @@ static void v4_keys(const struct ss_rt *rt, const struct unit *u, uint32_t d4, u
     *n = 0;
     for (uint64_t m = rt->rule_v4_plens; m && *n < 4; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
         unsigned plen = 63u - (unsigned)__builtin_clzll(m);
-        keys[(*n)++] = key_v4(uh, mask_v4(d4, plen), plen);
+        keys[(*n)++] = key_v4(uh, d4 & addr_mask4(plen), plen);
     }
 }
 

@@ -104,7 +104,7 @@ void esp_input(struct fwdd *fw, struct instance *inst, uint8_t *ip, uint8_t *esp
         fwd_drop(fw, esplen < ESP_HDR_LEN ? DROP_ESP_HDR : DROP_ESP_NO_SA);
         return;
     }
-    sa_prefetch(sa);
+    sa_prefetch(fw, sa);
     if (!esp_hdr_ok(sa, esplen, udp)) {
         count_err(fw, sa, E_HDR);
         return;

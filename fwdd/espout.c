@@ -205,7 +205,7 @@ void esp_output(struct fwdd *fw, struct unit *in, struct unit *u, struct tunnel 
         fwd_drop(fw, DROP_SS_NO_SA);
         return;
     }
-    sa_prefetch(sa);
+    sa_prefetch(fw, sa);
     if (x->depth >= ESP_DEPTH) {
         fwd_drop(fw, DROP_ESP_NESTED);
         return;

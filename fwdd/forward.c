@@ -180,7 +180,7 @@ static int is_broadcast_for(const struct unit *u, uint32_t dst)
 {
     for (size_t i = 0; i < u->nv4; i++) {
         unsigned plen = u->v4[i].plen;
-        uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+        uint32_t mask = addr_mask4(plen);
         if (plen < 31 && dst == (addr_v4(&u->v4[i]) | ~mask))
             return 1;
     }
@@ -227,8 +227,10 @@ void ip4_input(struct fwdd *fw, struct unit *in, uint8_t *ip, size_t len)
         fwd_drop(fw, DROP_MARTIAN);
         return;
     }
-    d = inst_route4(fw->cur, inst, h.dst, &local);
-    if (h.dst == 0xffffffffu || is_broadcast_for(in, h.dst) || local) {
+    /* broadcasts are not looked up (nor put in the route cache) */
+    local = h.dst == 0xffffffffu || is_broadcast_for(in, h.dst);
+    d = local ? NULL : inst_route4(fw->cur, inst, h.dst, &local);
+    if (local) {
         fw->st.local_in++;
         local4_input(fw, in, inst, ip, len);
         return;

@@ -121,6 +121,7 @@ struct tunnel {
     uint32_t index;
     int manual; /* a static term's manual SAs */
     struct ipsec_sa *sas;
+    struct ipsec_sa *out;  /* the newest outbound SA in sas (tunnel_out_cache) */
     struct unit *inside_u; /* inside's unit in generation inside_gen (espin.c) */
     uint64_t inside_gen;
     struct sa_counters st; /* shown and cleared by show_ipsec.c */
@@ -207,16 +208,20 @@ struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instan
                               uint32_t dst);
 /* Start loading sa's transform (ESP's, else AH's: its HMAC states and
  * key, one block) while the packet is checked and copied into its job:
- * with 10,000 tunnels it is cold in memory (docs/bench-esp.md). */
-static inline void sa_prefetch(const struct ipsec_sa *sa)
+ * with 10,000 tunnels it is cold in memory (docs/bench-esp.md).  Only
+ * where the job runs in this thread: a PIC worker thread does the
+ * cryptography on another CPU, whose cache this would not fill. */
+static inline void sa_prefetch(const struct fwdd *fw, const struct ipsec_sa *sa)
 {
-    const char *b = sa->xf ? (const char *)sa->xf : (const char *)sa->ah;
-
-    for (unsigned i = 0; i < sa->xf_lines; i++)
-        __builtin_prefetch(b + 64 * i);
+    if (!fw->pic_threads)
+        prefetch_obj(sa->xf ? (const void *)sa->xf : (const void *)sa->ah,
+                     64 * (size_t)sa->xf_lines);
 }
 /* The outbound SA a tunnel encapsulates with (the newest), or NULL. */
-struct ipsec_sa *tunnel_out_sa(const struct tunnel *t);
+static inline struct ipsec_sa *tunnel_out_sa(const struct tunnel *t)
+{
+    return t->out;
+}
 /* Anti-replay (RFC 4303 3.4.3): 0 if seq may be accepted; update after
  * the ICV was verified. */
 int sa_replay_check(const struct ipsec_sa *sa, uint32_t seq);

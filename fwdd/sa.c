@@ -233,6 +233,16 @@ static void sa_sel_free(struct ipsec_sa *sa)
         sel_free(&sa->sel);
 }
 
+/* t->out after t's list of SAs changed: the first outbound one, the
+ * newest (the list is newest first). */
+static void tunnel_out_cache(struct tunnel *t)
+{
+    t->out = NULL;
+    for (struct ipsec_sa *sa = t->sas; sa && t->out == NULL; sa = sa->tnext)
+        if (sa->dir == FWD_DIR_OUT)
+            t->out = sa;
+}
+
 struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *s,
                         const struct sa_sel *sel, char *msg, size_t msglen)
 {
@@ -293,6 +303,7 @@ struct ipsec_sa *sa_add(struct fwdd *fw, struct tunnel *t, const struct fwd_sa *
     }
     sa->tnext = t->sas;
     t->sas = sa;
+    tunnel_out_cache(t);
     ptab_add(&ipsec_get(fw)->sa_all, key_all(t->rt, sa->spi, sa->dir), sa);
     if (sa->dir == FWD_DIR_IN)
         ptab_add(&ipsec_get(fw)->sa_in, key_in(sa->spi, addr_v4(&sa->local)), sa);
@@ -313,6 +324,7 @@ void sa_del(struct fwdd *fw, struct ipsec_sa *sa)
             *pp = sa->tnext;
             break;
         }
+    tunnel_out_cache(sa->tun);
     if (sa->inflight > 0) { /* pic.c frees it when they are back */
         sa->dead = 1;
         sa->tun = NULL;
@@ -363,7 +375,7 @@ void sa_in_prefetch(struct fwdd *fw, uint32_t spi, uint32_t dst, int level)
         while ((sa = ptab_next(&fw->ipsec->sa_in, key_in(spi, dst), &it)) != NULL && it < 4)
             if (sa->spi == spi) {
                 prefetch_obj(sa->tun, TUNNEL_HOT);
-                sa_prefetch(sa);
+                sa_prefetch(fw, sa);
             }
     }
 }
@@ -381,14 +393,6 @@ struct ipsec_sa *sa_lookup_in(struct fwdd *fw, uint32_t spi, const struct instan
         if (sa->spi == spi && addr_v4(&sa->local) == dst && ss && ss->lgw_inst == inst)
             return sa;
     }
-    return NULL;
-}
-
-struct ipsec_sa *tunnel_out_sa(const struct tunnel *t)
-{
-    for (struct ipsec_sa *sa = t->sas; sa; sa = sa->tnext)
-        if (sa->dir == FWD_DIR_OUT)
-            return sa;
     return NULL;
 }
 

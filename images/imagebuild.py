@@ -392,6 +392,12 @@ def input_hash(build, helpers, m, order):
 
 def build(force=False, build=None, compile=True):
     """Build (or find up to date) the image; return the manifest."""
+    # a wrong compressor is said before minutes of building, not after
+    if COMPRESS not in ("none", "gzip") and COMPRESS not in COMPRESSORS:
+        raise RuntimeError(f"OPENSG_IMAGE_COMPRESS={COMPRESS}: none, gzip, zstd, lz4 or xz")
+    if COMPRESS in COMPRESSORS and shutil.which(COMPRESSORS[COMPRESS][0]) is None:
+        raise RuntimeError(f"OPENSG_IMAGE_COMPRESS={COMPRESS}: the {COMPRESS} command is not "
+                           f"installed (apt-get install {COMPRESS})")
     build = os.path.abspath(build or build_dir())
     out = out_dir(build)
     os.makedirs(out, exist_ok=True)
@@ -429,10 +435,8 @@ def build(force=False, build=None, compile=True):
             with open(initramfs, "rb") as fin, open(initrd + ".tmp", "wb") as fout:
                 subprocess.run(COMPRESSORS[COMPRESS], stdin=fin, stdout=fout, check=True)
             os.replace(initrd + ".tmp", initrd)
-        elif COMPRESS == "none":
+        else:  # "none" (build() checked the name)
             shutil.copy(initramfs, initrd)
-        else:
-            raise RuntimeError(f"OPENSG_IMAGE_COMPRESS={COMPRESS}: none, gzip, zstd, lz4 or xz")
         vmlinux = os.path.join(out, "vmlinux")
         vmlinuz = os.path.join(out, "vmlinuz")
         for src, dst in ((m["kernel"], vmlinux), (m["bzimage"], vmlinuz)):

@@ -233,8 +233,7 @@ struct ike_nego {
  * (its first authenticated phase-2 message). */
 struct ike_sa {
     struct ike_sa *next, *prev;       /* k->sas */
-    struct ike_sa *ho_next, *ho_prev; /* k->halfopen, while in main mode (ho) */
-    bool ho;
+    struct ike_sa *ho_next, *ho_prev; /* k->halfopen, while in main mode (not IKE_UP) */
     uint32_t serial;
     enum ike_state state;
     uint8_t icky[ISAKMP_COOKIE_LEN], rcky[ISAKMP_COOKIE_LEN];

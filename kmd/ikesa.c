@@ -43,19 +43,19 @@ const char *ike_peer(const struct ike_sa *sa, char *buf, size_t len)
 
 static uint64_t ck_key(const uint8_t *icky, const uint8_t *rcky)
 {
-    return kidx_bytes(rcky, ISAKMP_COOKIE_LEN,
-                      kidx_bytes(icky, ISAKMP_COOKIE_LEN, KIDX_BYTES_INIT));
+    return ptab_hash_bytes(rcky, ISAKMP_COOKIE_LEN,
+                           ptab_hash_bytes(icky, ISAKMP_COOKIE_LEN, PTAB_FNV_INIT));
 }
 
 static uint64_t mm1_key(const uint8_t *icky, const struct fwd_addr *src, const char *instance)
 {
-    uint64_t h = kidx_bytes(icky, ISAKMP_COOKIE_LEN, KIDX_BYTES_INIT);
+    uint64_t h = ptab_hash_bytes(icky, ISAKMP_COOKIE_LEN, PTAB_FNV_INIT);
 
     if (strcmp(instance, "default") == 0) /* inst_eq: the master instance */
         instance = "";
-    h = kidx_bytes(&src->af, 1, h);
-    h = kidx_bytes(src->a, src->af == AF_INET6 ? 16 : 4, h);
-    return kidx_bytes(instance, strlen(instance), h);
+    h = ptab_hash_bytes(&src->af, 1, h);
+    h = ptab_hash_bytes(src->a, src->af == AF_INET6 ? 16 : 4, h);
+    return ptab_hash_bytes(instance, strlen(instance), h);
 }
 
 static uint64_t ptr_key(const void *p)
@@ -131,7 +131,6 @@ struct ike_sa *ike_new(struct kmd *k, const struct fwd_dgram *d, const uint8_t *
     if (k->sas)
         k->sas->prev = sa;
     k->sas = sa;
-    sa->ho = true;
     sa->ho_next = k->halfopen;
     if (k->halfopen)
         k->halfopen->ho_prev = sa;
@@ -237,9 +236,10 @@ void ike_p1_confirmed(struct ike_sa *sa)
     memset(&sa->last_in, 0, sizeof(sa->last_in));
 }
 
+/* sa is on k->halfopen from ike_new until it is up (ike_up). */
 static void halfopen_unlink(struct kmd *k, struct ike_sa *sa)
 {
-    if (!sa->ho)
+    if (sa->state == IKE_UP)
         return;
     if (sa->ho_prev)
         sa->ho_prev->ho_next = sa->ho_next;
@@ -247,15 +247,14 @@ static void halfopen_unlink(struct kmd *k, struct ike_sa *sa)
         k->halfopen = sa->ho_next;
     if (sa->ho_next)
         sa->ho_next->ho_prev = sa->ho_prev;
-    sa->ho = false;
     sa->ho_next = sa->ho_prev = NULL;
     k->nhalfopen--;
 }
 
 void ike_up(struct kmd *k, struct ike_sa *sa)
 {
-    sa->state = IKE_UP;
     halfopen_unlink(k, sa);
+    sa->state = IKE_UP;
 }
 
 void ike_free(struct kmd *k, struct ike_sa *sa)

@@ -33,17 +33,6 @@ void *kidx_next(const struct kidx *x, uint64_t key, size_t *it)
     return ptab_next(&x->t, key, it);
 }
 
-uint64_t kidx_bytes(const void *p, size_t len, uint64_t h)
-{
-    const uint8_t *b = p;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* ---- chained string tables (atoms, identities) ---- */
 
 static struct kstr *lookup(struct kstrtab *t, const char *s, size_t len, uint64_t h)
@@ -85,14 +74,14 @@ const char *katom(struct kstrtab *atoms, const char *s)
 {
     size_t len = strlen(s);
 
-    return lookup(atoms, s, len, kidx_bytes(s, len, KIDX_BYTES_INIT))->s;
+    return lookup(atoms, s, len, ptab_hash_bytes(s, len, PTAB_FNV_INIT))->s;
 }
 
 kident *kident_get(struct kstrtab *ids, const char *s)
 {
     size_t len = strlen(s);
 
-    return kident_ref(lookup(ids, s, len, kidx_bytes(s, len, KIDX_BYTES_INIT)));
+    return kident_ref(lookup(ids, s, len, ptab_hash_bytes(s, len, PTAB_FNV_INIT)));
 }
 
 kident *kident_ref(kident *id)

@@ -37,9 +37,8 @@ void kidx_del(struct kidx *x, uint64_t key, const void *val);
  * The index must not change during an iteration. */
 void *kidx_next(const struct kidx *x, uint64_t key, size_t *it);
 
-/* 64-bit key of a byte string (FNV-1a; the index mixes in its seed). */
-uint64_t kidx_bytes(const void *p, size_t len, uint64_t h);
-#define KIDX_BYTES_INIT 14695981039346656037ull
+/* Keys of byte strings: ptab_hash_bytes (lib/ptab.h; the index mixes in
+ * its seed). */
 
 /* A string kept once: an atom (ref unused, kept for kmd's life) or a
  * peer identity (s: the formatted identity, reference-counted). */

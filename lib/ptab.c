@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define PTAB_MIN 16
 
@@ -113,11 +114,16 @@ void ptab_free(struct ptab *t)
     t->cap = t->n = 0;
 }
 
+uint64_t ptab_hash_bytes(const void *p, size_t len, uint64_t h)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 1099511628211ull; /* FNV-1a */
+    return h;
+}
+
 uint64_t ptab_hash_str(const char *s, uint64_t seed)
 {
-    uint64_t h = 1469598103934665603ull ^ seed; /* FNV-1a */
-
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-    return h;
+    return ptab_hash_bytes(s, strlen(s), PTAB_FNV_INIT ^ seed);
 }

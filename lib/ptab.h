@@ -58,6 +58,10 @@ static inline uint64_t ptab_mix(uint64_t x)
     return x ^ (x >> 33);
 }
 
+/* FNV-1a: len bytes at p hashed on from h (start: PTAB_FNV_INIT). */
+#define PTAB_FNV_INIT 14695981039346656037ull
+uint64_t ptab_hash_bytes(const void *p, size_t len, uint64_t h);
+/* A string's (seed 0 for the plain FNV-1a). */
 uint64_t ptab_hash_str(const char *s, uint64_t seed);
 
 #endif

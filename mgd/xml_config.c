@@ -280,8 +280,7 @@ void xml_load_configuration(struct session *s, uint32_t id, xmlNodePtr op)
         return;
     }
     if (action && load_mode_parse((const char *)action, &mode) < 0) {
-        reply_error(s->conn, id, "error: action must be merge, replace, override, update or set",
-                    -1);
+        reply_error(s->conn, id, "error: action must be " LOAD_MODE_NAMES, -1);
         xmlFree(action);
         return;
     }

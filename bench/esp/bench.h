@@ -87,9 +87,6 @@ void appl_free(struct appl *a);
 /* What FWD_SA_ADD answers for transform x: NULL if accepted (the SA is
  * removed again), else fwdd's reason in msg. */
 const char *appl_probe(struct appl *a, const struct xfm *x, char *msg, size_t msglen);
-/* Best of reps runs of n packets of `inner` bytes spread over every tunnel:
- * nanoseconds per packet, or -1 with a message in err (a drop, a frame
- * missing, an output that does not decrypt). */
 /* Frames per fwd_frames_input call, 1 to BENCH_BURST_MAX (--burst):
  * port_read's recvmmsg takes up to FWD_BURST_MAX (fwdd.h) at once. */
 #define BENCH_BURST_MAX 32
@@ -97,6 +94,9 @@ extern int bench_burst;
 /* --hot N: packets go to the first N tunnels of the shuffled order only
  * (0: to every tunnel). */
 extern unsigned bench_hot;
+/* Best of reps runs of n packets of `inner` bytes spread over every tunnel:
+ * nanoseconds per packet, or -1 with a message in err (a drop, a frame
+ * missing, an output that does not decrypt). */
 double appl_encrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen);
 double appl_decrypt(struct appl *a, size_t inner, size_t n, int reps, char *err, size_t errlen);
 

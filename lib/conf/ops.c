@@ -339,7 +339,7 @@ static void merge_replace(struct cnode *dst, const struct cnode *src)
     }
 }
 
-int load_mode_parse(const char *name, enum load_mode *mode)
+int load_mode_parse(const char *name, enum load_mode *mode) /* LOAD_MODE_NAMES too */
 {
     static const struct {
         const char *name;

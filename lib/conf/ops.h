@@ -36,9 +36,11 @@ int op_wildcard_delete(struct cnode *at, char *const *w, size_t n, struct buf *m
 enum load_mode { LOAD_MERGE, LOAD_OVERRIDE, LOAD_REPLACE, LOAD_UPDATE, LOAD_SET };
 enum load_format { LOADF_TEXT, LOADF_SET, LOADF_XML, LOADF_JSON };
 
-/* The load mode named name (merge, override, replace, update, set): 0, or
- * -1 if there is none of that name. */
+/* The load mode named name (one of LOAD_MODE_NAMES): 0, or -1 if there
+ * is none of that name. */
 int load_mode_parse(const char *name, enum load_mode *mode);
+/* load_mode_parse's names, for messages (kept beside its table). */
+#define LOAD_MODE_NAMES "merge, replace, override, update or set"
 
 /* Load text into the candidate c at `at` (the root unless "relative").
  * Errors per statement go to r; returns the number of errors.  override

@@ -18,9 +18,8 @@
  */
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "aesni.h"
+#include "crypto.h"
 
 #if defined(__x86_64__)
 
@@ -34,7 +33,7 @@ bool aesni_present(void)
     static int known; /* 0 not asked, 1 yes, 2 no; a race only asks twice */
     unsigned a, b, c, d;
 
-    if (known == 0) {
+    if (__atomic_load_n(&known, __ATOMIC_RELAXED) == 0) {
         bool yes =
             __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) && (c & bit_PCLMUL) && (c & bit_SSE4_1);
         __atomic_store_n(&known, yes ? 1 : 2, __ATOMIC_RELAXED);
@@ -69,7 +68,7 @@ TGT void aes_expand(const uint8_t *key, size_t key_len, struct aes_ks *enc, stru
     }
     memcpy(enc->rk, w, 16 * (nr + 1));
     enc->rounds = nr;
-    OPENSSL_cleanse(w, sizeof(w));
+    crypto_wipe(w, sizeof(w));
     if (dec == NULL)
         return;
     dec->rounds = nr;
@@ -311,8 +310,8 @@ TGT static __m128i gcm_crypt(const struct aes_gcm *g, const __m128i *k, __m128i 
                     _mm_load_si128((const __m128i *)g->h[m - 1 - i]));
         }
         x = reduce(p);
-        /* out is not wiped: past the data it holds key stream of counter
-         * blocks this nonce never uses for data, and no nonce repeats */
+        /* in and out are left as they are: they hold the packet's own
+         * bytes (what buf holds, or held), no key material */
     }
     return x;
 }
@@ -348,13 +347,10 @@ int aes_gcm_open(const struct aes_gcm *g, const uint8_t *nonce, const uint8_t *a
                  uint8_t *buf, size_t len, const uint8_t *tag)
 {
     uint8_t t[16];
-    int bad;
 
     gcm_run(g, nonce, aad, aad_len, buf, len, 0, t);
-    bad = CRYPTO_memcmp(t, tag, 16) != 0;
-    OPENSSL_cleanse(t, sizeof(t));
-    if (bad) {
-        OPENSSL_cleanse(buf, len); /* unauthenticated plaintext never leaves */
+    if (!crypto_equal(t, tag, sizeof(t))) {
+        crypto_wipe(buf, len); /* unauthenticated plaintext never leaves */
         return -1;
     }
     return 0;

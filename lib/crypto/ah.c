@@ -16,7 +16,7 @@ struct ah_xform {
     struct hmac_pre *mac; /* in the same block, after the struct */
 };
 
-#define MAC_OFF (((sizeof(struct ah_xform)) + 15) & ~(size_t)15)
+#define MAC_OFF CRYPTO_ALIGN16(sizeof(struct ah_xform))
 
 static enum crypto_hash integ_hash(enum esp_integ i)
 {

@@ -1,11 +1,17 @@
 /*
  * cipher.c: keyed CBC and AES-GCM contexts (see cipher.h).
  *
- * A struct cbc or struct gcm holds its key (and a number naming it), not
- * an OpenSSL context: OpenSSL 3.0's EVP_CIPHER_CTX with its provider
- * context is 650 bytes for AES-CBC and 1,170 for AES-GCM, per SA, and at
- * 10,000 tunnels every one of them is cold in memory when its packet
- * comes.  Instead each thread has one context per (cipher, direction)
+ * No OpenSSL context per key: OpenSSL 3.0's EVP_CIPHER_CTX with its
+ * provider context is 650 bytes for AES-CBC and 1,170 for AES-GCM, per
+ * SA, and at 10,000 tunnels every one of them is cold in memory when its
+ * packet comes, in memory nobody can prefetch.
+ *
+ * AES on a CPU with AES-NI (the default, cipher_aesni): a struct cbc or
+ * struct gcm holds the expanded key schedule (and GCM's powers of H), and
+ * each call runs aesni.c on it; nothing per thread.
+ *
+ * Otherwise (DES, 3DES, no AES-NI) it holds its key and a number naming
+ * it, and each thread has one context per (cipher, direction)
  * (struct slot), which remembers whose key it holds: a call with the same
  * key as the slot's last one costs nothing more than before; a call with
  * another key re-keys the slot (EVP_CipherInit_ex2 with key and IV:
@@ -81,7 +87,8 @@ int cipher_aesni(int on)
 {
     int was = aesni_use();
 
-    atomic_store(&aesni_on, on && aesni_present());
+    if (on >= 0)
+        atomic_store(&aesni_on, on && aesni_present());
     return was;
 }
 
@@ -245,6 +252,9 @@ struct cbc {
     } u;
 };
 
+/* In place at 16-byte offsets of malloc'd blocks (CRYPTO_ALIGN16). */
+_Static_assert(_Alignof(struct cbc) <= 16, "struct cbc fits a 16-byte offset");
+
 static bool is_aes(enum crypto_cipher c)
 {
     return c == CRYPTO_CIPHER_AES128_CBC || c == CRYPTO_CIPHER_AES192_CBC ||
@@ -258,7 +268,7 @@ static void cbc_expand(struct cbc *cbc, const uint8_t *key, size_t key_len)
     cbc->fast = true;
     if (cbc->dir == CBC_DECRYPT) {
         aes_expand(key, key_len, &tmp, &cbc->u.ks[0]);
-        OPENSSL_cleanse(&tmp, sizeof(tmp));
+        crypto_wipe(&tmp, sizeof(tmp));
     } else {
         aes_expand(key, key_len, &cbc->u.ks[0], cbc->dir == CBC_BOTH ? &cbc->u.ks[1] : NULL);
     }
@@ -273,7 +283,7 @@ static size_t room_for(bool fast, enum cbc_dir dir)
 
 size_t cbc_room(enum crypto_cipher c, enum cbc_dir dir)
 {
-    return (room_for(is_aes(c) && aesni_use(), dir) + 15) & ~(size_t)15;
+    return CRYPTO_ALIGN16(room_for(is_aes(c) && aesni_use(), dir));
 }
 
 int cbc_init(struct cbc *cbc, size_t room, enum crypto_cipher c, enum cbc_dir dir,
@@ -339,7 +349,7 @@ static int run(struct cbc *cbc, int enc, const uint8_t *iv, uint8_t *buf, size_t
 {
     uint8_t fix[CRYPTO_MAX_BLOCK], last[CRYPTO_MAX_BLOCK];
     size_t bl = cbc->block;
-    struct slot *ch = &tls.cbc[cbc->cipher][enc];
+    struct slot *ch;
     int outl = 0, known;
 
     if (!(cbc->dir & (enc ? CBC_ENCRYPT : CBC_DECRYPT))) {
@@ -361,6 +371,7 @@ static int run(struct cbc *cbc, int enc, const uint8_t *iv, uint8_t *buf, size_t
             aes_cbc_decrypt(&cbc->u.ks[cbc->dir == CBC_BOTH], iv, buf, len);
         return 0;
     }
+    ch = &tls.cbc[cbc->cipher][enc];
     known = ch->id == cbc->id && ch->known;
     if (!known && ch->id == cbc->id && !EVP_CipherInit_ex2(ch->ctx, NULL, NULL, iv, -1, NULL)) {
         crypto_set_error("%s: cannot set the IV", crypto_cipher_name(cbc->cipher));
@@ -414,11 +425,6 @@ size_t cbc_block_len(const struct cbc *cbc)
 uint64_t cbc_key_id(const struct cbc *cbc)
 {
     return cbc->id;
-}
-
-size_t cbc_size(void)
-{
-    return sizeof(struct cbc);
 }
 
 size_t cbc_hot_len(const struct cbc *cbc)
@@ -514,6 +520,8 @@ static EVP_CIPHER_CTX *gcm_slot(const struct gcm *g, int enc, const uint8_t *non
     }
     return s->ctx;
 }
+
+_Static_assert(_Alignof(struct gcm) <= 16, "struct gcm fits a 16-byte offset");
 
 int gcm_init(struct gcm *g, enum cbc_dir dir, const uint8_t *key, size_t key_len)
 {

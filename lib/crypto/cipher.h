@@ -44,7 +44,6 @@ enum crypto_cipher cbc_cipher(const struct cbc *cbc);
 size_t cbc_block_len(const struct cbc *cbc);
 
 void cbc_free(struct cbc *cbc); /* wipes the key, and this thread's schedule of it */
-size_t cbc_size(void);          /* bytes of a struct cbc (not the threads' contexts) */
 
 /* AES-GCM with a 16-byte tag.  key_len 16, 24 or 32 (the AES key alone:
  * RFC 4106's salt is part of the nonce, esp.c's business).  dir says which
@@ -76,8 +75,9 @@ size_t gcm_size(void);        /* bytes of a struct gcm (not the threads' context
  * soon as it notices the count moved. */
 #define CIPHER_RETIRED_RING 256
 /* Tests and benches: AES through aesni.c (on 1, if the CPU has it) or
- * OpenSSL's contexts (0) for the keys made from now on; returns whether
- * aesni.c was in use before.  The default is aesni.c where present. */
+ * OpenSSL's contexts (0) for the keys made from now on, or nothing
+ * changed (-1); returns whether aesni.c was in use before.  The default
+ * is aesni.c where present. */
 int cipher_aesni(int on);
 uint64_t cipher_retired(void);
 void cipher_forget_retired(uint64_t *seen);

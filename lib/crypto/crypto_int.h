@@ -11,6 +11,11 @@
 #include "cipher.h"
 #include "crypto.h"
 
+/* n rounded up to 16 bytes: the parts of a transform's block (esp.c,
+ * ah.c) and an in-place cbc (cipher.c) start at 16-byte offsets, as
+ * struct aes_ks's alignment needs. */
+#define CRYPTO_ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
 /* NULL if crypto_init() failed. */
 OSSL_LIB_CTX *crypto_libctx(void);
 
@@ -31,7 +36,7 @@ void crypto_clear_error(void);
 
 /* In place, for the transforms (esp.c, ah.c) that keep their cipher and
  * HMAC state in their own allocation, one block per SA: build into
- * memory of cbc_size() / gcm_size() / hmac_pre_size() bytes (aligned as malloc does);
+ * memory of cbc_room() / gcm_size() / hmac_pre_size() bytes (aligned as malloc does);
  * 0, or -1 with the error recorded.  _wipe clears without freeing (the
  * key, and this thread's cipher slots holding it: cipher.c). */
 struct cbc;
@@ -50,6 +55,5 @@ void gcm_wipe(struct gcm *g);
 size_t cbc_hot_len(const struct cbc *cbc);
 size_t gcm_hot_len(const struct gcm *g);
 int hmac_pre_init(struct hmac_pre *m, enum crypto_hash h, const uint8_t *key, size_t key_len);
-void hmac_pre_wipe(struct hmac_pre *m);
 
 #endif

@@ -34,7 +34,7 @@ static const struct integ_info integs[ESP_INTEG_COUNT] = {
 
 /* One allocation per transform: the struct, then the HMAC states and
  * the CBC key (cbc_init, hmac_pre_init), each at a 16-byte offset. */
-#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+#define ALIGN16 CRYPTO_ALIGN16
 
 /* 64 bytes: with 10,000 tunnels each line a packet reads is a miss. */
 struct esp_xform {
@@ -147,6 +147,7 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
         crypto_set_error("out of memory");
         return NULL;
     }
+    xf->size = (uint32_t)(ALIGN16(sizeof(*xf)) + gcm_size());
     xf->dir = dir;
     xf->block = 4; /* RFC 4303 2.4: the trailer ends on a 4-byte boundary */
     xf->iv_len = ESP_GCM_IV_LEN;
@@ -155,7 +156,7 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
     if (gcm_init((struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))),
                  dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key,
                  key_len - ESP_GCM_SALT_LEN) != 0) {
-        OPENSSL_clear_free(xf, ALIGN16(sizeof(*xf)) + gcm_size());
+        esp_xform_free(xf);
         return NULL;
     }
     xf->gcm = (struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))); /* in xf's block */
@@ -170,20 +171,13 @@ void esp_xform_free(struct esp_xform *xf)
 {
     if (xf == NULL)
         return;
-    if (xf->cbc) { /* in xf's block (cbc_xform_new) */
-        size_t size = xf->size;
+    /* the parts keyed in xf's block give up what they hold (a thread's
+     * OpenSSL slot); the whole block is wiped with it */
+    if (xf->cbc)
         cbc_wipe(xf->cbc);
-        if (xf->mac)
-            hmac_pre_wipe(xf->mac);
-        OPENSSL_clear_free(xf, size);
-        return;
-    }
-    if (xf->gcm == NULL) { /* a CBC transform that failed to key (cbc_init wiped it) */
-        OPENSSL_clear_free(xf, sizeof(*xf));
-        return;
-    }
-    gcm_wipe(xf->gcm);
-    OPENSSL_clear_free(xf, ALIGN16(sizeof(*xf)) + gcm_size());
+    if (xf->gcm)
+        gcm_wipe(xf->gcm);
+    OPENSSL_clear_free(xf, xf->size);
 }
 
 bool esp_xform_is_gcm(const struct esp_xform *xf)
@@ -193,13 +187,13 @@ bool esp_xform_is_gcm(const struct esp_xform *xf)
 
 size_t esp_xform_size(const struct esp_xform *xf)
 {
-    return xf->cbc ? xf->size : ALIGN16(sizeof(*xf)) + gcm_size();
+    return xf->size;
 }
 
 size_t esp_xform_hot_len(const struct esp_xform *xf)
 {
     return xf->cbc ? (size_t)((uint8_t *)xf->cbc - (uint8_t *)xf) + cbc_hot_len(xf->cbc)
-                   : ALIGN16(sizeof(*xf)) + gcm_hot_len(xf->gcm);
+                   : (size_t)((uint8_t *)xf->gcm - (uint8_t *)xf) + gcm_hot_len(xf->gcm);
 }
 
 size_t esp_xform_iv_len(const struct esp_xform *xf)

@@ -22,7 +22,7 @@ union hstate {
 
 /* Only the chaining values after the ipad / opad block are kept (MD5 4
  * words, SHA-1 5, SHA-256 8): the rest of a hash context after exactly
- * one 64-byte block is known (restore).  80 bytes instead of 232, which
+ * one 64-byte block is known (restore).  68 bytes instead of 228, which
  * fwdd prefetches per packet with the SA's transform. */
 struct hmac_pre {
     enum crypto_hash hash;
@@ -159,11 +159,6 @@ void hmac_pre_compute(const struct hmac_pre *m, const uint8_t *data, size_t len,
     struct crypto_iov iov = {data, len};
 
     hmac_pre_compute_v(m, &iov, 1, out);
-}
-
-void hmac_pre_wipe(struct hmac_pre *m)
-{
-    OPENSSL_cleanse(m, sizeof(*m));
 }
 
 void hmac_pre_free(struct hmac_pre *m)

@@ -114,6 +114,8 @@ static void get_configuration(struct nc *nc, struct rpcctx *c)
     xmlChar *fmt = xmlGetProp(c->op, (const xmlChar *)"format");
     int xml = fmt == NULL || strcmp((const char *)fmt, "xml") == 0;
     struct buf b;
+    xmlNodePtr holder;
+    size_t before;
     char *p;
 
     xmlFree(fmt);
@@ -128,29 +130,21 @@ static void get_configuration(struct nc *nc, struct rpcctx *c)
     buf_init(&b);
     xml_plain(&b, c->op);
     xmlAddChild(c->op, filter);
-    p = mgd_call(nc, b.s);
+    p = mgd_fetch(nc, c, b.s);
     buf_free(&b);
-    if (p == NULL) {
-        nc->done = 1;
-        rpc_error(&c->body, "application", "operation-failed", "error", NULL,
-                  "the management daemon (mgd) is not reachable", NULL);
+    if (p == NULL)
         return;
-    }
-    if (strstr(p, "<xnm:error")) {
-        relay_reply(&c->body, p, RELAY_OK);
-    } else {
-        /* the filter is the <configuration> element itself */
-        xmlNodePtr holder = xmlNewDocNode(c->op->doc, NULL, (const xmlChar *)"f", NULL);
-        size_t before = c->body.len;
-        xmlUnlinkNode(filter);
-        xmlAddChild(holder, filter);
-        filter_configuration(&c->body, p, holder);
-        if (c->body.len == before) /* nothing selected */
-            buf_puts(&c->body, "<configuration/>\n");
-        xmlUnlinkNode(filter);
-        xmlAddChild(c->op, filter);
-        xmlFreeNode(holder);
-    }
+    /* the filter is the <configuration> element itself */
+    holder = xmlNewDocNode(c->op->doc, NULL, (const xmlChar *)"f", NULL);
+    before = c->body.len;
+    xmlUnlinkNode(filter);
+    xmlAddChild(holder, filter);
+    filter_configuration(&c->body, p, holder);
+    if (c->body.len == before) /* nothing selected */
+        buf_puts(&c->body, "<configuration/>\n");
+    xmlUnlinkNode(filter);
+    xmlAddChild(c->op, filter);
+    xmlFreeNode(holder);
     free(p);
 }
 

@@ -94,6 +94,10 @@ int relay_reply(struct buf *b, const char *payload, enum relay how);
 /* Relay body to mgd and its reply into c's body as relay_reply does; a
  * lost mgd ends the session. */
 void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how);
+/* mgd's reply to body, for the caller to filter (and free); NULL when
+ * there is nothing to filter: mgd answered an error (relayed into c's
+ * body) or is lost (the error written, the session ends). */
+char *mgd_fetch(struct nc *nc, struct rpcctx *c, const char *body);
 /* Serialize n without namespaces (Junos RPCs are matched by local name). */
 void xml_plain(struct buf *b, xmlNodePtr n);
 void xesc(struct buf *b, const char *s);

@@ -37,7 +37,8 @@ static void bad_value(struct rpcctx *c, const char *element, const char *why)
     rpc_error(&c->body, "protocol", "invalid-value", "error", NULL, why, info);
 }
 
-void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how)
+/* mgd_call, or the error of a lost mgd written into c's body. */
+static char *mgd_call_or_fail(struct nc *nc, struct rpcctx *c, const char *body)
 {
     char *p = mgd_call(nc, body);
 
@@ -45,10 +46,29 @@ void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how
         rpc_error(&c->body, "application", "operation-failed", "error", NULL,
                   "the management daemon (mgd) is not reachable", NULL);
         nc->done = 1;
-        return;
     }
-    relay_reply(&c->body, p, how);
+    return p;
+}
+
+void mgd_relay(struct nc *nc, struct rpcctx *c, const char *body, enum relay how)
+{
+    char *p = mgd_call_or_fail(nc, c, body);
+
+    if (p != NULL)
+        relay_reply(&c->body, p, how);
     free(p);
+}
+
+char *mgd_fetch(struct nc *nc, struct rpcctx *c, const char *body)
+{
+    char *p = mgd_call_or_fail(nc, c, body);
+
+    if (p != NULL && strstr(p, "<xnm:error")) {
+        relay_reply(&c->body, p, RELAY_OK);
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 static void get_config(struct nc *nc, struct rpcctx *c, const char *source)
@@ -64,21 +84,15 @@ static void get_config(struct nc *nc, struct rpcctx *c, const char *source)
     xmlFree(type);
     if (source == NULL || (strcmp(source, "running") && strcmp(source, "candidate")))
         return bad_value(c, "source", "the source must be <running/> or <candidate/>");
-    p = mgd_call(nc, strcmp(source, "running") == 0
-                         ? "<get-configuration database=\"committed\" format=\"xml\"/>"
-                         : "<get-configuration database=\"candidate\" format=\"xml\"/>");
-    if (p == NULL) {
-        nc->done = 1;
-        return rpc_error(&c->body, "application", "operation-failed", "error", NULL,
-                         "the management daemon (mgd) is not reachable", NULL);
-    }
-    if (strstr(p, "<xnm:error")) {
-        relay_reply(&c->body, p, RELAY_OK);
-    } else {
-        buf_puts(&c->body, "<data>\n");
-        filter_configuration(&c->body, p, filter);
-        buf_puts(&c->body, "</data>\n");
-    }
+    p = mgd_fetch(nc, c,
+                  strcmp(source, "running") == 0
+                      ? "<get-configuration database=\"committed\" format=\"xml\"/>"
+                      : "<get-configuration database=\"candidate\" format=\"xml\"/>");
+    if (p == NULL)
+        return;
+    buf_puts(&c->body, "<data>\n");
+    filter_configuration(&c->body, p, filter);
+    buf_puts(&c->body, "</data>\n");
     free(p);
 }
 

@@ -28,6 +28,11 @@ def namespaces():
     return subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE, text=True).stdout
 
 
+def charon_log(root):
+    path = os.path.join(root, "sg2", "charon.out")
+    return open(path).read() if os.path.exists(path) else "(no charon.out: charon did not start)"
+
+
 def test_run_local():
     if os.geteuid() != 0 or not os.path.exists("/usr/lib/ipsec/charon"):
         print("needs root and strongSwan (tests/deps.txt)")
@@ -42,7 +47,7 @@ def test_run_local():
         out = r.stdout
         assert r.returncode == 0, out
         assert f"lab: SG2 (strongSwan, netns {prefix}-sg2, 198.51.100.7) has a tunnel" in out, \
-            out + "\n--- charon ---\n" + open(os.path.join(root, "sg2", "charon.out")).read()
+            out + "\n--- charon ---\n" + charon_log(root)
         ike = out.split("show services ipsec-vpn ike security-associations", 1)[1]
         assert "198.51.100.7" in ike and "Matured" in ike, out
         ipsec = out.split("show services ipsec-vpn ipsec security-associations", 1)[1]

@@ -6,10 +6,11 @@
  *  - HMAC from precomputed states (hmac.c) equals EVP_Q_mac for MD5,
  *    SHA-1 and SHA-256, short and long keys, every length 0..300 and
  *    some packet sizes; the ESP ICV is its truncation;
- *  - several keys of one cipher share a thread's context (cipher.c keeps
- *    the key, not a context, per SA): interleaved in any order, freed in
- *    between, and used from a second thread, every CBC and GCM message
- *    still equals the reference;
+ *  - several keys of one cipher, interleaved in any order, freed in
+ *    between, and used from a second thread: every CBC and GCM message
+ *    still equals the reference (on OpenSSL's path they share a thread's
+ *    context, cipher.c keeping the key, not a context, per SA; on
+ *    aesni.c each holds its own schedule);
  *  - CBC IVs drawn from the per-thread batch differ from packet to packet,
  *    and a transform keeps working across many refills of the batch.
  * The CBC and GCM tests run twice: AES through aesni.c (where the CPU
