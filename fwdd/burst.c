@@ -24,6 +24,7 @@
 #include "ipsec.h"
 #include "pic.h"
 #include "pktutil.h"
+#include "port.h"
 #include "rtable.h"
 #include "svc.h"
 
@@ -194,6 +195,7 @@ void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, c
     for (; n > FWD_BURST_MAX; n -= FWD_BURST_MAX, frames += FWD_BURST_MAX, lens += FWD_BURST_MAX,
                               vnet_hdrs = vnet_hdrs ? vnet_hdrs + FWD_BURST_MAX : NULL)
         fwd_frames_input(fw, p, frames, lens, FWD_BURST_MAX, vnet_hdrs);
+    port_tx_hold(fw);
     hints = fw->cur && fw->ipsec &&
             (fw->burst_hints || (n > 1 && fw->ipsec->tunnels.n >= FWD_BURST_MIN));
     if (hints) { /* the first links of every frame, all at once */
@@ -228,4 +230,5 @@ void fwd_frames_input(struct fwdd *fw, struct port *p, uint8_t *const *frames, c
     }
     fw->rx_job = NULL;
     fw->rx_pinned = 0;
+    port_tx_release(fw);
 }

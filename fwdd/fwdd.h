@@ -125,6 +125,7 @@ struct port {
     uint64_t in_bytes, in_packets, out_bytes, out_packets, in_errors, out_drops;
     struct arp_cache *arp;
     struct nd_cache *nd;
+    struct port_txq *txq; /* frames held for one sendmmsg (port.c), made on first use */
 };
 
 enum ifd_kind { IFK_ETH, IFK_MS, IFK_MAMS, IFK_AMS, IFK_LO, IFK_FXP, IFK_OTHER };
@@ -208,6 +209,7 @@ struct fwdd {
     int forget_due;                      /* SAs freed: pic_tick wakes the workers (pic.h) */
     struct pjob *rx_jobs[FWD_BURST_MAX]; /* where a burst is received */
     int burst_hints;                     /* burst.c's passes: 0 by tunnels, 1 always (tests) */
+    int tx_hold;                         /* > 0: frames out wait for port_tx_release (port.h) */
 };
 
 /* state.c: a generation from the configuration view. */

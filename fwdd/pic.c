@@ -2,6 +2,7 @@
  * pic.c: the worker threads of the service PICs (pic.h).
  */
 #include "pic.h"
+#include "port.h"
 #include "crypto/cipher.h"
 #include "crypto/esp.h"
 #include "ipsec.h"
@@ -126,11 +127,13 @@ static void drain_done(struct fwdd *fw, struct picw *w)
     list = w->done;
     w->done = w->done_tail = NULL;
     pthread_mutex_unlock(&w->mu);
+    port_tx_hold(fw);
     while (list) {
         struct pjob *j = list;
         list = j->next;
         complete(fw, j);
     }
+    port_tx_release(fw);
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)

@@ -31,6 +31,8 @@
 #define RCVBUF (8 << 20)
 #define SNDBUF (4 << 20)
 
+static void port_flush(struct fwdd *fw, struct port *p);
+
 struct port_rx {
     struct virtio_net_hdr vh;
     uint8_t frame[FWD_FRAME_MAX];
@@ -258,11 +260,97 @@ void port_close(struct port *p)
         return;
     if (p->ev)
         event_free(p->ev);
+    if (p->fd >= 0 && p->txq)
+        port_flush(p->fw, p);
+    free(p->txq);
     if (p->fd >= 0)
         close(p->fd);
     arp_free(p->arp);
     nd_free(p->nd);
     free(p);
+}
+
+/* Frames held for one sendmmsg: PORT_TXQ slots of PORT_TX_SLOT bytes
+ * (an MTU-sized frame; bigger ones are not held). */
+#define PORT_TXQ FWD_BURST_MAX
+#define PORT_TX_SLOT 2048
+
+struct port_txq {
+    size_t n;
+    struct virtio_net_hdr vh; /* the same (zero) header for every frame */
+    struct iovec iov[PORT_TXQ][2];
+    struct mmsghdr mm[PORT_TXQ];
+    uint8_t slot[PORT_TXQ][PORT_TX_SLOT];
+};
+
+static void tx_failed(struct fwdd *fw, struct port *p, size_t len, const char *call)
+{
+    p->out_drops++;
+    fwd_drop(fw, DROP_TX);
+    log_debug("%s: %s %zu bytes: %s", p->ifname, call, len, strerror(errno));
+}
+
+/* Everything held for p, in order; a frame the kernel refuses is
+ * counted and the rest still go. */
+static void port_flush(struct fwdd *fw, struct port *p)
+{
+    struct port_txq *q = p->txq;
+    size_t i = 0;
+
+    if (q == NULL)
+        return;
+    while (i < q->n) {
+        int r = sendmmsg(p->fd, q->mm + i, (unsigned)(q->n - i), 0);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            tx_failed(fw, p, q->iov[i][1].iov_len, "sendmmsg");
+            i++;
+            continue;
+        }
+        for (int k = 0; k < r; k++, i++) {
+            p->out_packets++;
+            p->out_bytes += q->iov[i][1].iov_len;
+        }
+    }
+    q->n = 0;
+}
+
+void port_tx_hold(struct fwdd *fw)
+{
+    fw->tx_hold++;
+}
+
+void port_tx_release(struct fwdd *fw)
+{
+    if (--fw->tx_hold > 0)
+        return;
+    for (size_t i = 0; i < fw->nports; i++)
+        if (fw->ports[i])
+            port_flush(fw, fw->ports[i]);
+}
+
+/* iov[1 .. n-1] copied into a slot of p's queue; 0 if it does not fit. */
+static int port_hold(struct port *p, const struct iovec *iov, int n, size_t len)
+{
+    struct port_txq *q = p->txq;
+    uint8_t *d;
+
+    if (len > PORT_TX_SLOT)
+        return 0;
+    if (q == NULL && (q = p->txq = calloc(1, sizeof(*q))) == NULL)
+        return 0;
+    d = q->slot[q->n];
+    for (int i = 1; i < n; i++) {
+        memcpy(d, iov[i].iov_base, iov[i].iov_len);
+        d += iov[i].iov_len;
+    }
+    q->iov[q->n][0] = (struct iovec){&q->vh, sizeof(q->vh)};
+    q->iov[q->n][1] = (struct iovec){q->slot[q->n], len};
+    q->mm[q->n].msg_hdr = (struct msghdr){.msg_iov = q->iov[q->n], .msg_iovlen = 2};
+    q->n++;
+    return 1;
 }
 
 static void port_sendv(struct fwdd *fw, struct port *p, struct iovec *iov, int n)
@@ -271,16 +359,21 @@ static void port_sendv(struct fwdd *fw, struct port *p, struct iovec *iov, int n
     struct msghdr mh = {0};
     size_t len = 0;
 
-    iov[0].iov_base = &vh;
-    iov[0].iov_len = sizeof(vh);
     for (int i = 1; i < n; i++)
         len += iov[i].iov_len;
+    if (fw->tx_hold > 0) {
+        if (p->txq && p->txq->n == PORT_TXQ)
+            port_flush(fw, p);
+        if (port_hold(p, iov, n, len))
+            return;
+    }
+    port_flush(fw, p); /* what was held goes first */
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = sizeof(vh);
     mh.msg_iov = iov;
     mh.msg_iovlen = (size_t)n;
     if (sendmsg(p->fd, &mh, 0) < 0) {
-        p->out_drops++;
-        fwd_drop(fw, DROP_TX);
-        log_debug("%s: sendmsg %zu bytes: %s", p->ifname, len, strerror(errno));
+        tx_failed(fw, p, len, "sendmsg");
         return;
     }
     p->out_packets++;

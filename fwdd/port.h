@@ -20,6 +20,12 @@ void port_send_frame(struct fwdd *fw, struct port *p, const uint8_t *frame, size
 /* An L3 packet framed to dst with ethertype type. */
 void port_send_ip(struct fwdd *fw, struct port *p, const uint8_t dst[6], uint16_t type,
                   const uint8_t *l3, size_t len);
+/* Frames out held, then sent in one sendmmsg per port (and per
+ * PORT_TXQ frames) when the outermost hold is released: around a burst
+ * of frames in (burst.c) and a drain of PIC completions (pic.c).  Frames
+ * too big for a slot go out at once, after those held before them. */
+void port_tx_hold(struct fwdd *fw);
+void port_tx_release(struct fwdd *fw);
 /* Carrier as the kernel sees it (the veth peer is up). */
 int port_oper_up(const struct port *p);
 

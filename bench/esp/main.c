@@ -9,16 +9,17 @@
  * same after recvmsg), through the checks, the route lookup, the service
  * set and kmd's dynamic rules, ESP sealing (or SA lookup, anti-replay, ICV,
  * decryption, selectors), the lookup of the next hop and ARP, until port.c
- * hands the frame to sendmsg(), which the bench replaces at link time by a
- * copy into memory (path.c).  Encrypt: LAN to WAN; decrypt: WAN to LAN.
- * Transforms aes-128-cbc and 3des-cbc with hmac-sha1-96, and aes-128-gcm
- * (RFC 4106, ICV 16; rows that say "not supported" if fwdd refuses it);
- * AH in tunnel mode with hmac-sha1-96 (RFC 4302: no cipher, the ICV over
- * the outer header, the AH header and the inner packet).
- * Inner IPv4 packets of 64 and 1400 bytes, spread over every installed
- * tunnel (each tunnel once per round, in a shuffled order), with 1, 1,000
- * and 10,000 tunnels installed as kmd installs them; 200,000 packets at
- * 64 B and 50,000 at 1400 B per run; CPU time of the bench's thread
+ * hands the frame to sendmmsg() (a burst's frames in one call, port.h),
+ * which the bench replaces at link time by a copy into memory (path.c).
+ * Encrypt: LAN to WAN; decrypt: WAN to LAN.  Transforms aes-128-cbc and
+ * 3des-cbc with hmac-sha1-96, and aes-128-gcm (RFC 4106, ICV 16; rows that
+ * say "not supported" if fwdd refuses it); AH in tunnel mode with
+ * hmac-sha1-96 (RFC 4302: no cipher, the ICV over the outer header, the AH
+ * header and the inner packet).  Inner IPv4 packets of 64 and 1400 bytes,
+ * spread over every installed tunnel (each tunnel once per round, in a
+ * shuffled order), with 1, 1,000 and 10,000 tunnels installed as kmd
+ * installs them; 200,000 packets at 64 B and 50,000 at 1400 B per run; CPU
+ * time of the bench's thread
  * (preemption by other processes is not counted), best of 3 runs.
  *
  * Anchor, in the same run: OpenSSL's EVP API in this process on the same
@@ -144,7 +145,7 @@ static void header(const struct opts *o)
            "(OpenSSL's RAND_bytes does a getpid() per 4 KB of CBC IVs)\n",
            o->smoke ? " --smoke" : "");
     printf("  timed: frame copied into the receive buffer -> fwd_frame_input() -> ... -> the "
-           "frame port.c hands to sendmsg(), copied out (link-time wrap)\n");
+           "frame port.c hands to sendmmsg(), copied out (link-time wrap)\n");
     printf("  enc: LAN frame -> route -> service set -> kmd's rule -> ESP seal -> ARP -> WAN "
            "frame; dec: WAN ESP frame -> SA -> replay -> ICV -> decrypt -> route -> LAN frame\n");
     if (bench_hot)
@@ -268,7 +269,7 @@ static void bench_xfm(const struct schema *sch, size_t xi, const struct opts *o)
 static void bench_veth(const struct schema *sch, const struct opts *o)
 {
     printf("\nreference: AF_PACKET through veth pairs in a network namespace (sender thread -> "
-           "veth -> fwdd's port_read -> encrypt -> sendmsg -> veth), 1 tunnel, %s\n",
+           "veth -> fwdd's port_read -> encrypt -> sendmmsg -> veth), 1 tunnel, %s\n",
            xfms[0].name);
     for (size_t si = 0; si < NSIZES; si++) {
         char why[256];

@@ -10,11 +10,13 @@
  * FWD_RULE_ADD, FWD_ROUTE_ADD through kmdreq_handle): remote gateway
  * 198.18.0.0 + t + 1, remote LAN 10.128.0.0 + 256 t /24, keys of its own.
  *
- * Ports are in-process: their fds are fake, and the sendmsg() calls of
- * port.c are wrapped at link time (-Wl,--wrap=sendmsg, meson.build): a
- * frame to a fake fd is copied into memory (as the kernel copies it) and
- * counted, so "frame out" costs a copy and no system call.  Real fds (the
- * veth reference, veth.c) go to the real sendmsg().
+ * Ports are in-process: their fds are fake, and the sendmsg() and
+ * sendmmsg() calls of port.c are wrapped at link time (-Wl,--wrap=...,
+ * meson.build): a frame to a fake fd is copied into memory (as the kernel
+ * copies it) and counted, so "frame out" costs a copy and no system call.
+ * Real fds (the veth reference, veth.c) go to the real calls.  Since
+ * fwdd holds the frames of a burst for one sendmmsg (port.h), a frame's
+ * timed path ends with the burst's.
  *
  * Encrypt: a LAN frame to the remote LAN of tunnel t is copied into the
  * receive buffers (fwd_rx_frame, as port_read receives a burst) and
@@ -105,14 +107,15 @@ static struct {
 
 ssize_t __real_sendmsg(int fd, const struct msghdr *m, int flags);
 ssize_t __wrap_sendmsg(int fd, const struct msghdr *m, int flags);
+int __real_sendmmsg(int fd, struct mmsghdr *mm, unsigned n, int flags);
+int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned n, int flags);
 
-ssize_t __wrap_sendmsg(int fd, const struct msghdr *m, int flags)
+/* One frame to a fake fd: iov[0] is the virtio_net_hdr (PACKET_VNET_HDR),
+ * then the frame. */
+static ssize_t sink_frame(int fd, const struct msghdr *m)
 {
     size_t n = 0;
 
-    if (fd != FAKE_FD && fd != FAKE_FD + 1)
-        return __real_sendmsg(fd, m, flags);
-    /* iov[0] is the virtio_net_hdr (PACKET_VNET_HDR), then the frame */
     for (size_t i = 1; i < m->msg_iovlen; i++) {
         size_t l = m->msg_iov[i].iov_len;
         if (n + l > sizeof(sink.last))
@@ -123,6 +126,28 @@ ssize_t __wrap_sendmsg(int fd, const struct msghdr *m, int flags)
     sink.last_len = n;
     sink.frames[fd - FAKE_FD]++;
     return (ssize_t)(n + m->msg_iov[0].iov_len);
+}
+
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+    if (fd != FAKE_FD && fd != FAKE_FD + 1)
+        return __real_sendmsg(fd, m, flags);
+    return sink_frame(fd, m);
+}
+
+int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned n, int flags)
+{
+    unsigned i;
+
+    if (fd != FAKE_FD && fd != FAKE_FD + 1)
+        return __real_sendmmsg(fd, mm, n, flags);
+    for (i = 0; i < n; i++) {
+        ssize_t r = sink_frame(fd, &mm[i].msg_hdr);
+        if (r < 0)
+            return i > 0 ? (int)i : -1;
+        mm[i].msg_len = (unsigned)r;
+    }
+    return (int)n;
 }
 
 /* --- set-up ------------------------------------------------------------------ */
@@ -369,13 +394,9 @@ void appl_free(struct appl *a)
         fw->cur = fw->next = NULL;
         svc_rt_free_all(fw);
         for (size_t i = 0; i < fw->nports; i++) {
-            if (a->fake && fw->ports[i]) {
-                arp_free(fw->ports[i]->arp);
-                nd_free(fw->ports[i]->nd);
-                free(fw->ports[i]);
-            } else {
-                port_close(fw->ports[i]);
-            }
+            if (a->fake && fw->ports[i])
+                fw->ports[i]->fd = -1; /* not a descriptor to close */
+            port_close(fw->ports[i]);
         }
         free(fw->ports);
         free(fw);

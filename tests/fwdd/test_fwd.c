@@ -19,6 +19,7 @@
 
 #include "arp.h"
 #include "nd.h"
+#include "port.h"
 #include "fwdd.h"
 #include "pktutil.h"
 #include "render.h"
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define TEST(name) static void name(void **state __attribute__((unused)))
 
@@ -93,9 +95,7 @@ static void fw_free(struct fwdd *fw)
     gen_free(fw->cur);
     gen_free(fw->next);
     svc_rt_free_all(fw);
-    arp_free(fw->ports[0]->arp);
-    nd_free(fw->ports[0]->nd);
-    free(fw->ports[0]);
+    port_close(fw->ports[0]);
     free(fw->ports);
     free(fw);
 }
@@ -520,6 +520,77 @@ TEST(random_frames_never_crash)
     fw_free(fw);
 }
 
+/* Frames held (port.h) leave in order when the hold ends, at most a
+ * burst at a time, big ones at once after those held before them; a
+ * closed socket's refusals are counted frame by frame. */
+static size_t held_size(size_t i)
+{
+    static const size_t sizes[] = {60, 1514, 2048, 2049, 3000};
+
+    return i < 70 ? sizes[i % 5] : 60;
+}
+
+static void held_expect(int fd, size_t from, size_t to)
+{
+    uint8_t got[3100];
+
+    for (size_t i = from; i < to; i++) {
+        ssize_t r = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+
+        assert_int_equal(r, (ssize_t)(sizeof(struct virtio_net_hdr) + held_size(i)));
+        assert_int_equal(got[sizeof(struct virtio_net_hdr)], (uint8_t)i);
+        assert_int_equal(got[r - 1], (uint8_t)i);
+    }
+    assert_int_equal(recv(fd, got, sizeof(got), MSG_DONTWAIT), -1);
+}
+
+TEST(held_frames_leave_in_order)
+{
+    struct fwdd *fw = fw_new();
+    struct port *p = fw->ports[0];
+    uint8_t f[3000];
+    int sv[2], big = 1 << 20;
+    size_t i, bytes = 0;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    p->fd = sv[0];
+    port_tx_hold(fw);
+    port_tx_hold(fw); /* nested: only the outermost release sends */
+    for (i = 0; i < 75; i++) {
+        memset(f, (int)i, sizeof(f));
+        port_send_frame(fw, p, f, held_size(i));
+        bytes += held_size(i);
+    }
+    port_tx_release(fw);
+    assert_int_equal(p->out_packets, 70); /* up to the last big one */
+    held_expect(sv[1], 0, 70);
+    port_tx_release(fw);
+    assert_int_equal(p->out_packets, 75);
+    assert_int_equal(p->out_bytes, bytes);
+    held_expect(sv[1], 70, 75);
+    /* a full queue goes before the frame that does not fit */
+    port_tx_hold(fw);
+    for (i = 70; i < 70 + 40; i++) {
+        memset(f, (int)i, sizeof(f));
+        port_send_frame(fw, p, f, 60);
+    }
+    assert_int_equal(p->out_packets, 75 + 32);
+    port_tx_release(fw);
+    assert_int_equal(p->out_packets, 75 + 40);
+    held_expect(sv[1], 70, 110);
+    close(sv[1]); /* the peer gone: every held frame refused and counted */
+    port_tx_hold(fw);
+    for (i = 0; i < 40; i++)
+        port_send_frame(fw, p, f, 100);
+    port_tx_release(fw);
+    assert_int_equal(p->out_drops, 40);
+    assert_int_equal(fw->st.drop[DROP_TX], 40);
+    assert_int_equal(p->out_packets, 75 + 40);
+    fw_free(fw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +602,7 @@ int main(void)
         cmocka_unit_test(arp_is_answered_and_learned),
         cmocka_unit_test(ipv6_path),
         cmocka_unit_test(random_frames_never_crash),
+        cmocka_unit_test(held_frames_leave_in_order),
     };
     return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
 }

@@ -14,6 +14,7 @@
 #include "fwdd.h"
 #include "ipsec.h"
 #include "nd.h"
+#include "port.h"
 #include "pic.h"
 #include "pktutil.h"
 #include "render.h"
@@ -108,11 +109,8 @@ static void box_free(struct box *b)
     fw->cur = fw->next = NULL;
     svc_rt_free_all(fw);
     for (size_t i = 0; i < fw->nports; i++) {
-        close(fw->ports[i]->fd);
         close(b->peer[i]);
-        arp_free(fw->ports[i]->arp);
-        nd_free(fw->ports[i]->nd);
-        free(fw->ports[i]);
+        port_close(fw->ports[i]);
     }
     free(fw->ports);
     free(fw);
