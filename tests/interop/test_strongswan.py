@@ -18,7 +18,8 @@ no path before the tunnel; main + quick mode with NAT-T; ping and 1 MB of
 TCP (SHA-256) both ways; on the ISP router's wire, IKE on 500 then 4500
 and ESP in UDP 4500 only; ESP counters, SAs and the reverse route through
 mgd; the peer's DELETE removes everything; four refusals with their reason
-and no state; the pre-shared key nowhere.  Every wait polls with a
+and no state; the peer rekeying its CHILD_SA and reauthenticating its IKE
+SA; the pre-shared key nowhere.  Every wait polls with a
 deadline.  Needs root, iproute2 and strongswan-charon, strongswan-swanctl,
 libcharon-extra-plugins (tests/deps.txt).
 
@@ -272,6 +273,68 @@ def test_6_nothing_left_the_peer_comes_back():
              PEER_LAN not in vrf_routes(), what="teardown")
 
 
+def ipsec_spis():
+    """kmd's IPsec SAs: {(direction, SPI), ...} over every tunnel."""
+    r = OSG.show("show services ipsec-vpn ipsec security-associations detail")
+    return {(sa.findtext("sa-direction"), int(sa.findtext("sa-spi")))
+            for sa in r.xml.iter("security-associations")}
+
+
+def peer_view(conn):
+    """charon's IKE SAs of conn (their initiator cookies) and its installed
+    CHILD_SAs as kmd should hold them: {("inbound", its out SPI),
+    ("outbound", its in SPI), ...}."""
+    sas = SS.swanctl("--list-sas", "--ike", conn)
+    ikes = re.findall(rf"{conn}: #\d+, \w+, IKEv1, ([0-9a-f]{{16}})_i", sas)
+    spis = set()
+    for i, o in re.findall(r"INSTALLED.*\n.*\n\s*in  ([0-9a-f]{8}),.*\n\s*out ([0-9a-f]{8}),",
+                           sas):
+        spis |= {("inbound", int(o, 16)), ("outbound", int(i, 16))}
+    return ikes, spis
+
+
+def same_view(conn):
+    """One IKE SA and one tunnel on each side, the same ones; else None."""
+    ikes, spis = peer_view(conn)
+    kmd_ikes = [s["ike-sa-initiator-cookie"] for s in ike_sas()]
+    mine = ipsec_spis()
+    if len(ikes) == 1 and kmd_ikes == ikes and len(spis) == 2 and mine == spis:
+        return ikes[0], spis
+    return None
+
+
+def test_6_peer_rekeys_and_reauthenticates():
+    """charon's "rekey" connection: its CHILD_SA rekeyed every 6 s (a new
+    quick mode on the same IKE SA: kmd replaces the tunnel's SAs), its IKE
+    SA reauthenticated after 16 s (a new main mode and quick mode, then the
+    old IKE SA deleted): after each, both sides hold the same SAs and
+    traffic passes."""
+    out = SS.swanctl("--initiate", "--ike", "rekey", "--child", "rekey-lan", "--timeout", "30")
+    assert "CHILD_SA rekey-lan{" in out and "established" in out, out
+    ike, first = wait_for(lambda: same_view("rekey"), timeout=20, what="kmd lists the tunnel")
+    wait_for(lambda: peer_ping()[0], timeout=20, what="ping through the tunnel")
+    _, spis = wait_for(lambda: (v := same_view("rekey")) and v[0] == ike and v[1] != first and v,
+                       timeout=30, what="the CHILD_SA rekeyed on both sides, same IKE SA")
+    print(f"     rekeyed on IKE SA {ike}: {sorted(first)} -> {sorted(spis)}", flush=True)
+    spi_in = next(spi for d, spi in spis if d == "inbound")
+    assert re.search(rf"tunnel \d+ with {PEER} [^\n]* deleted: replaced by tunnel \d+\n[^\n]*"
+                     rf"established: [^\n]*SPI in {spi_in:08x} ", kmd_log()), kmd_log()[-3000:]
+    wait_for(lambda: peer_ping()[0], timeout=20, what="ping through the rekeyed tunnel")
+    ike2, spis = wait_for(lambda: (v := same_view("rekey")) and v[0] != ike and v, timeout=40,
+                          what="the IKE SA reauthenticated, the old one deleted on both sides")
+    print(f"     reauthenticated: IKE SA {ike} -> {ike2}, {sorted(spis)}", flush=True)
+    # charon deletes the old IKE SA, or kmd does when its lifetime (26 s:
+    # charon's rekey_time + over_time) ends first
+    assert re.search(rf"IKE SA {ike}:[^\n]* deleted: (the peer sent DELETE|lifetime expired)",
+                     kmd_log()), kmd_log()[-3000:]
+    wait_for(lambda: peer_ping()[0], timeout=20, what="ping after the reauthentication")
+    t = esp_tunnels()
+    assert len(t) == 1 and int(t[0]["esp-decrypted-packets"]) > 0, t
+    SS.swanctl("--terminate", "--ike", "rekey", "--timeout", "10")
+    wait_for(lambda: not ike_sas() and not ipsec_sas() and not esp_tunnels() and
+             PEER_LAN not in vrf_routes(), what="teardown")
+
+
 def test_7_key_nowhere():
     """kmd ran with --debug (its highest level) all along; stop the daemons
     so that every log is complete, then search everything."""
@@ -306,7 +369,8 @@ STEPS = [test_1_no_path_before_the_tunnel, test_2_main_and_quick_mode_with_natt,
          test_4_esp_counters_moved, test_5_peer_delete_removes_everything,
          test_6_refused_wrong_psk, test_6_refused_proxy_pair_not_allowed,
          test_6_refused_no_acceptable_proposal, test_6_refused_pfs_not_offered,
-         test_6_nothing_left_the_peer_comes_back, test_7_key_nowhere]
+         test_6_nothing_left_the_peer_comes_back, test_6_peer_rekeys_and_reauthenticates,
+         test_7_key_nowhere]
 
 
 def setup():
