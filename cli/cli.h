@@ -219,7 +219,7 @@ int ask_confirm(const char *prompt, int dflt);
  * newline; NULL at the end of input or on Ctrl-C.  A newline is printed
  * after it, as the terminal did not echo one. */
 char *ask_secret(const char *prompt, char *buf, size_t len);
-/* Lines of `load ... terminal`, malloc'ed. */
+/* Lines of `load ... terminal`, malloc'ed; NULL on Ctrl-C (abandoned). */
 char *read_terminal_input(void);
 /* CLI-local commands (set cli ..., show cli, exit) in words [from, n) of
  * ws (offsets in line): 1 if handled. */

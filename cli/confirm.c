@@ -9,7 +9,8 @@
  *  - passwords (`set ... plain-text-password`, password.c): read without
  *    echo on a terminal (termios), as plain lines from standard input;
  *  - the text of `load ... terminal`: lines up to a line `^D`, a 0x04 byte
- *    or the end of input (Ctrl-D at a new line on a terminal);
+ *    or the end of input (Ctrl-D at a new line on a terminal); Ctrl-C
+ *    abandons the load (nothing is sent to mgd);
  *  - CLI-local operational commands: exit, quit, set cli screen-length N,
  *    set cli screen-width N, show cli.
  */
@@ -20,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <signal.h>
 #include <unistd.h>
+
+extern volatile sig_atomic_t g_interrupted;
 
 /* One line of input without its newline, malloc'ed; NULL at the end. */
 static char *input_line(void)
@@ -117,6 +121,7 @@ char *read_terminal_input(void)
     struct buf b;
     char *line;
 
+    g_interrupted = 0;
     buf_init(&b);
     out_text("[Type ^D at a new line to end input]\n");
     fflush(stdout);
@@ -137,6 +142,13 @@ char *read_terminal_input(void)
         }
         buf_printf(&b, "%s\n", line);
         free(line);
+    }
+    if (g_interrupted) { /* Ctrl-C: the load is abandoned, nothing sent */
+        g_interrupted = 0;
+        buf_free(&b);
+        out_text("\n");
+        fflush(stdout);
+        return NULL;
     }
     fflush(stdout);
     return buf_steal(&b);

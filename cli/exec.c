@@ -404,8 +404,9 @@ static void exec_config(const char *cmd, const char *line, struct pipeline *pl)
             goto out;
     }
     if (verb && !strcmp(verb, "load") && verb_at + 2 < ws.n &&
-        prefix_match(terminal_word, ws.w[verb_at + 2], &split) != NULL)
-        input = read_terminal_input();
+        prefix_match(terminal_word, ws.w[verb_at + 2], &split) != NULL &&
+        (input = read_terminal_input()) == NULL)
+        goto out; /* Ctrl-C: abandoned, as a line is */
     buf_init(&b);
     for (;;) {
         xmlNodePtr c;

@@ -10,8 +10,8 @@
  * with the term's and the service set's options (anti-replay-window-size,
  * no-anti-replay, clear-dont-fragment-bit, tunnel-mtu, udp-encapsulate).
  *
- * manual_read() parses a term at prepare (keys decoded: ascii-text "$9$"
- * or plain, hexadecimal with or without 0x); what cannot be used is
+ * manual_read() parses a term at prepare (keys decoded: ascii-text and
+ * hexadecimal, "$9$" or plain, hexadecimal with or without 0x); what cannot be used is
  * logged with its hierarchy and leaves the term without that SA (its
  * traffic is dropped and counted, never sent in clear).  manual_sync()
  * runs after apply: each manual term of each service set has one tunnel
@@ -57,40 +57,19 @@ static const struct {
 static int key_read(const struct cnode *key, uint8_t *out, size_t cap)
 {
     const char *a = cfg_value(key, "ascii-text"), *h = cfg_value(key, "hexadecimal");
-    size_t n = 0;
+    uint8_t *bytes;
+    size_t n;
+    int rc = -1;
 
-    if (a) {
-        char *plain = NULL;
-        if (secret9_is_encoded(a)) {
-            if (secret9_decode(a, &plain, &n) < 0)
-                return -1;
-        } else if ((plain = strdup(a)) != NULL) {
-            n = strlen(plain);
+    if ((a || h) && secret_key_bytes(a ? a : h, a == NULL, &bytes, &n) == 0) {
+        if (n <= cap) {
+            memcpy(out, bytes, n);
+            rc = (int)n;
         }
-        if (plain == NULL || n > cap) {
-            if (plain)
-                crypto_wipe(plain, n);
-            free(plain);
-            return -1;
-        }
-        memcpy(out, plain, n);
-        crypto_wipe(plain, n);
-        free(plain);
-        return (int)n;
+        crypto_wipe(bytes, n);
+        free(bytes);
     }
-    if (h == NULL)
-        return -1;
-    if (strncmp(h, "0x", 2) == 0 || strncmp(h, "0X", 2) == 0)
-        h += 2;
-    if (strlen(h) % 2 || strlen(h) / 2 > cap)
-        return -1;
-    for (n = 0; h[2 * n]; n++) {
-        unsigned v;
-        if (sscanf(h + 2 * n, "%2x", &v) != 1)
-            return -1;
-        out[n] = (uint8_t)v;
-    }
-    return (int)n;
+    return rc;
 }
 
 /* One algorithm and key: 0, or -1 after logging why not. */

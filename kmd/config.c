@@ -91,39 +91,20 @@ int kmd_prefix_contains(const struct kmd_prefix *outer, const struct kmd_prefix 
     return 1;
 }
 
-/* pre-shared-key (ascii-text $9$ | hexadecimal) -> bytes */
+/* pre-shared-key (ascii-text | hexadecimal, both in $9$ form) -> bytes */
 static int psk_decode(const struct cnode *psk, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
     const char *a = leaf(psk, "ascii-text"), *h = leaf(psk, "hexadecimal");
 
     *out = NULL;
     *len = 0;
-    if (a) {
-        char *plain;
-        if (secret9_decode(a, &plain, len) < 0) {
-            snprintf(err, errlen, "a pre-shared-key does not decode");
-            return -1;
-        }
-        *out = (uint8_t *)plain;
-        return 0;
+    if (a && secret_key_bytes(a, 0, out, len) < 0) {
+        snprintf(err, errlen, "a pre-shared-key does not decode");
+        return -1;
     }
-    if (h) {
-        size_t n;
-        if (strncmp(h, "0x", 2) == 0)
-            h += 2;
-        n = strlen(h) / 2;
-        *out = xcalloc(n, 1);
-        for (size_t i = 0; i < n; i++) {
-            unsigned v;
-            if (sscanf(h + 2 * i, "%2x", &v) != 1) {
-                snprintf(err, errlen, "a hexadecimal pre-shared-key is malformed");
-                free(*out);
-                *out = NULL;
-                return -1;
-            }
-            (*out)[i] = (uint8_t)v;
-        }
-        *len = n;
+    if (!a && h && secret_key_bytes(h, 1, out, len) < 0) {
+        snprintf(err, errlen, "a hexadecimal pre-shared-key is malformed");
+        return -1;
     }
     return 0;
 }

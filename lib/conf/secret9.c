@@ -189,3 +189,53 @@ bad:
     free(buf);
     return -1;
 }
+
+int secret_key_bytes(const char *v, int hex, uint8_t **out, size_t *len)
+{
+    char *plain = NULL;
+    const char *h;
+    size_t n = 0, digits;
+    int rc = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (secret9_is_encoded(v)) {
+        if (secret9_decode(v, &plain, &n) < 0)
+            return -1;
+    } else if ((plain = strdup(v)) != NULL) {
+        n = strlen(plain);
+    } else {
+        return -1;
+    }
+    if (!hex) {
+        *out = (uint8_t *)plain;
+        *len = n;
+        return 0;
+    }
+    h = plain;
+    if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+        h += 2;
+    digits = strlen(h);
+    if (digits == 0 || digits % 2 || (*out = malloc(digits / 2)) == NULL) {
+        rc = -1;
+    } else {
+        for (size_t i = 0; i < digits / 2 && rc == 0; i++) {
+            int hi = OPENSSL_hexchar2int((unsigned char)h[2 * i]),
+                lo = OPENSSL_hexchar2int((unsigned char)h[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                rc = -1;
+            else
+                (*out)[i] = (uint8_t)(hi << 4 | lo);
+        }
+        if (rc < 0) {
+            OPENSSL_cleanse(*out, digits / 2);
+            free(*out);
+            *out = NULL;
+        } else {
+            *len = digits / 2;
+        }
+    }
+    OPENSSL_cleanse(plain, n);
+    free(plain);
+    return rc;
+}

@@ -34,6 +34,13 @@ int secret9_decode(const char *enc, char **out, size_t *outlen);
 /* 1 if s starts with "$9$" */
 int secret9_is_encoded(const char *s);
 
+/* The bytes of a key { ascii-text K | hexadecimal K } value: ascii-text
+ * (hex == 0) in $9$ form or plain; hexadecimal (hex != 0) as digits, with
+ * or without 0x, themselves in $9$ form or plain.  0 and a malloc'ed
+ * buffer of *len bytes (wipe it before freeing), or -1 when the value does
+ * not decode or the digits are not an even number of hexadecimal digits. */
+int secret_key_bytes(const char *v, int hex, uint8_t **out, size_t *len);
+
 /* Deterministic source for tests: xorshift seeded by seed. */
 void secret9_seeded_rand(void *ctx, uint8_t *buf, size_t n); /* ctx: uint64_t* state */
 

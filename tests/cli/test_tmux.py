@@ -3,7 +3,7 @@
 socket) runs cli against a real mgd; keys go in with send-keys, the screen
 comes back with capture-pane, polled with deadlines.  Covers TAB on a
 unique and an ambiguous prefix, `?` at a word boundary and mid-word,
-history (up arrow), Ctrl-C, the pager, a caret error, a full configure /
+history (up arrow), Ctrl-C (on a line and in `load ... terminal`), the pager, a caret error, a full configure /
 set / commit / show cycle, `set ... plain-text-password` (prompts without
 echo), and a read-only user refused `configure`."""
 import os
@@ -200,6 +200,17 @@ def test_configure_cycle():
         t.type("top")
         t.keys("Enter")
         t.wait(r"^root@opensg# top\s*\n\n\[edit\]\nroot@opensg# $")
+        # Ctrl-C in the text of `load ... terminal` abandons the load
+        t.type("load merge terminal")
+        t.keys("Enter")
+        t.wait(r"^\[Type \^D at a new line to end input\]\n$")
+        t.type("system { host-name lost; }")
+        t.keys("Enter")
+        t.keys("C-c")
+        t.wait(r"host-name lost; \}\n(\^C)?\s*\n\[edit\]\nroot@opensg# $", "the load abandoned")
+        t.type("show system host-name")
+        t.keys("Enter")
+        t.wait(r"^root@opensg# show system host-name\nhost-name tmux-sg;\n\n\[edit\]\nroot@opensg# $")
         t.type("commit")
         t.keys("Enter")
         t.wait(r"^commit complete\n\n\[edit\]\nroot@tmux-sg# $")

@@ -5,13 +5,14 @@ ROOT/log/kmd (mode 0600) and `show log kmd` shows them; a commit of
 `services ipsec-vpn traceoptions` moves the trace to the file it names
 (with kmd's detail lines under flag all) and `show log NAME` shows it;
 `show services ipsec-vpn ike negotiation-failures` and `ike statistics`
-answer through mgd; the pre-shared key is in no file under the root."""
+answer through mgd; the CLI prints nothing for the clear commands; the pre-shared key is in no file under the root."""
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../integration"))
-from harness import configure, run  # noqa: E402
+from harness import configure, exe, run  # noqa: E402
 from mgdclient import wait_for  # noqa: E402
 from test_kmd_daemon import no_secret_under, setup, stop_kmd  # noqa: E402
 
@@ -40,6 +41,12 @@ def test_trace_files():
         wait_for(lambda: os.path.exists(trace), what="the traceoptions file")
         r = c.command("clear services ipsec-vpn ike security-associations")
         assert not r.error, r.raw
+        # the CLI prints nothing for a clear, as Junos (no reply element)
+        for what in ("ike security-associations 192.0.2.99", "ipsec security-associations"):
+            out = subprocess.run([exe("cli/cli"), "--root", a.root, "-c",
+                                  "clear services ipsec-vpn " + what], capture_output=True,
+                                 text=True, timeout=30)
+            assert out.returncode == 0 and out.stdout == "" and out.stderr == "", out
         wait_for(lambda: "cleared by the operator" in read(trace), what="a line in kmd-trace")
         assert os.stat(trace).st_mode & 0o777 == 0o600
         r = c.command("show log kmd-trace")

@@ -212,24 +212,32 @@ static void test_order_and_sort(void **state)
     conf_free(c);
 }
 
-static void test_secrets(void **state)
+/* The pre-shared key leaf (ascii-text or hexadecimal) of profile p is
+ * stored in $9$ form and decodes to plain. */
+static void assert_psk_stored(struct conf *c, char *form, const char *plain)
 {
-    struct conf *c = conf_new(sch);
-    struct cnode *k;
-    char err[512], *plain = NULL;
+    char *w[] = {"access", "profile", "p", "client", "*", "ike", "pre-shared-key", form}, *got;
     struct path p;
-    char *w[] = {"access", "profile", "p", "client", "*", "ike", "pre-shared-key", "ascii-text"};
+    struct cnode *k;
 
-    (void)state;
-    set(c, "access profile p client * ike pre-shared-key ascii-text \"a secret\"");
     assert_int_equal(path_parse(sch->root, 0, w, 8, PATH_FIND, &p), 0);
     k = path_find(c->root, &p);
     path_free(&p);
     assert_non_null(k);
     assert_true(secret9_is_encoded(k->value));
-    assert_int_equal(secret9_decode(k->value, &plain, NULL), 0);
-    assert_string_equal(plain, "a secret");
-    free(plain);
+    assert_int_equal(secret9_decode(k->value, &got, NULL), 0);
+    assert_string_equal(got, plain);
+    free(got);
+}
+
+static void test_secrets(void **state)
+{
+    struct conf *c = conf_new(sch);
+    char err[512];
+
+    (void)state;
+    set(c, "access profile p client * ike pre-shared-key ascii-text \"a secret\"");
+    assert_psk_stored(c, "ascii-text", "a secret");
     /* an encoded value is kept as given; a broken one is refused */
     set(c, "access profile p client * ike pre-shared-key ascii-text $9$ewkMLNs2aikPdbkP5Q9CKM8");
     assert_int_equal(conf_set_line(c->root,
@@ -248,17 +256,39 @@ static void test_secrets(void **state)
                    "        }\n"
                    "    }\n"
                    "}\n");
-    /* hexadecimal keys are stored as given */
+    /* hexadecimal keys are checked, then stored in $9$ form too (as Junos
+     * shows them); an odd number of digits is refused */
     set(c, "access profile p client * ike pre-shared-key hexadecimal 0a0b0c");
-    assert_text(c, "access {\n"
-                   "    profile p {\n"
-                   "        client * {\n"
-                   "            ike {\n"
-                   "                pre-shared-key hexadecimal \"0a0b0c\"; ## SECRET-DATA\n"
-                   "            }\n"
-                   "        }\n"
-                   "    }\n"
-                   "}\n");
+    assert_psk_stored(c, "hexadecimal", "0a0b0c");
+    {
+        uint8_t *bytes;
+        size_t n;
+        assert_int_equal(secret_key_bytes("0X0A0b", 1, &bytes, &n), 0);
+        assert_int_equal(n, 2);
+        assert_memory_equal(bytes, "\x0a\x0b", 2);
+        free(bytes);
+        assert_int_equal(secret_key_bytes("0a0", 1, &bytes, &n), -1);
+        assert_int_equal(secret_key_bytes("0x", 1, &bytes, &n), -1);
+        assert_int_equal(secret_key_bytes("0g", 1, &bytes, &n), -1);
+        assert_int_equal(secret_key_bytes("$9$ewkM", 1, &bytes, &n), -1);
+        assert_int_equal(secret_key_bytes("$9$ewkMLNs2aikPdbkP5Q9CKM8", 0, &bytes, &n), 0);
+        assert_int_equal(n, 7);
+        assert_memory_equal(bytes, "juniper", 7);
+        free(bytes);
+        /* "juniper" is not hexadecimal */
+        assert_int_equal(secret_key_bytes("$9$ewkMLNs2aikPdbkP5Q9CKM8", 1, &bytes, &n), -1);
+    }
+    assert_int_equal(conf_set_line(c->root,
+                                   "access profile p client * ike pre-shared-key hexadecimal 0a0b0",
+                                   err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "even number of hexadecimal digits"));
+    {
+        char *t = text(c);
+        assert_null(strstr(t, "0a0b0c"));
+        assert_non_null(strstr(t, "pre-shared-key hexadecimal \"$9$"));
+        free(t);
+    }
     conf_free(c);
 }
 
