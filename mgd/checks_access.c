@@ -2,7 +2,8 @@
  * checks_access.c: semantic checks of [edit access profile P]: one client
  * per profile and that client '*', the interface-id naming a pool, the
  * IKE and IPsec policies it references (and no signature authentication
- * in the IKE policy's proposals), and the warning about
+ * in the IKE policy's proposals), allowed-proxy-pairs of one address
+ * family each, and the warning about
  * dead-peer-detection.  pre-shared-key and interface-id being present is
  * o:mandatory in the schema (validate_schema_rules).  Messages:
  * docs/checks.md.
@@ -46,6 +47,14 @@ static void client_ike(struct ck_ctx *c, const struct cnode *ike)
     if ((n = ck_sub(ike, c->s.cl_ipsecpol)) != NULL && n->value &&
         !ck_entry(ck_sub(c->vpn, c->s.ipsec), c->s.ipsec_pol, n->value))
         ck_node(c, 0, n, "referenced IPsec policy '%s' is not defined", n->value);
+    for (n = ck_sub(ike, c->s.cl_app); n; n = cnode_next_same(n)) {
+        const char *r = ck_subval(n, c->s.cl_app_r), *l = ck_subval(n, c->s.cl_app_l);
+        if (r && l && (strchr(r, ':') != NULL) != (strchr(l, ':') != NULL))
+            ck_node(c, 0, n,
+                    "allowed-proxy-pair remote %s local %s: the remote and local prefixes must "
+                    "be of the same address family",
+                    r, l);
+    }
     if ((n = ck_sub(ike, c->s.cl_dpd)) != NULL)
         ck_node(c, 1, n,
                 "'dead-peer-detection' is ignored for dynamic peers: OpenSG answers their DPD "

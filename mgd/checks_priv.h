@@ -69,7 +69,7 @@ struct ck_sch {
     const struct sch_node *ri_ro, *ri_static, *ri_route, *ri_nh;
     /* access */
     const struct sch_node *access, *profile, *client, *cl_ike, *cl_iid, *cl_ikepol, *cl_ipsecpol;
-    const struct sch_node *cl_dpd;
+    const struct sch_node *cl_dpd, *cl_app, *cl_app_r, *cl_app_l;
     /* services service-set */
     const struct sch_node *services, *sset, *nhs, *inside, *outside, *ifsvc, *vpnopt, *iap, *lg;
     const struct sch_node *lg_addr, *lg_ri, *ss_rules, *ss_rulesets;

@@ -112,7 +112,13 @@ static void local_gateway(struct ck_ctx *c, const struct cnode *lg)
         ck_node(c, 0, lg, "referenced routing instance '%s' is not defined", ri);
         return;
     }
-    if (addr && inet_pton(AF_INET, addr, &in) == 1 && !ck_reachable(c, ntohl(in.s_addr), ri))
+    if (addr && inet_pton(AF_INET, addr, &in) == 1 &&
+        (ntohl(in.s_addr) == 0 || ntohl(in.s_addr) >> 28 >= 0xe || ntohl(in.s_addr) >> 24 == 127))
+        ck_node(c, 0, lg,
+                "local-gateway %s is not a unicast address a peer can send to (unspecified, "
+                "loopback, multicast, reserved or broadcast)",
+                addr);
+    else if (addr && inet_pton(AF_INET, addr, &in) == 1 && !ck_reachable(c, ntohl(in.s_addr), ri))
         ck_node(c, 1, lg,
                 "local-gateway %s is neither an interface address nor in a connected subnet of "
                 "%s: no ARP is answered for it, peers reach it only if it is routed here",

@@ -206,6 +206,26 @@ static void cmd_delete(struct cmd *c, struct conf *cand)
     path_free(&p);
 }
 
+void session_edit_forget(struct session *s)
+{
+    while (s->nedit_prev > 0)
+        free(s->edit_prev[--s->nedit_prev]);
+}
+
+/* `edit` moves to level to: the level it leaves is remembered for `exit`
+ * (Junos: "returning to the level prior to the last edit command"). */
+static void edit_to(struct session *s, const char *to)
+{
+    if (s->nedit_prev == MGD_EDIT_DEPTH) {
+        free(s->edit_prev[0]);
+        memmove(s->edit_prev, s->edit_prev + 1, sizeof(s->edit_prev[0]) * (MGD_EDIT_DEPTH - 1));
+        s->nedit_prev--;
+    }
+    s->edit_prev[s->nedit_prev++] = s->edit;
+    if ((s->edit = strdup(to)) == NULL)
+        fatal("strdup");
+}
+
 static void cmd_edit(struct cmd *c, struct conf *cand)
 {
     struct path p;
@@ -225,8 +245,7 @@ static void cmd_edit(struct cmd *c, struct conf *cand)
         /* "edit" creates the level in the candidate, as Junos does */
         char tmp[2048];
         cnode_path(last, tmp, sizeof(tmp));
-        free(c->s->edit);
-        c->s->edit = strdup(tmp);
+        edit_to(c->s, tmp);
         done(c, 0, -1);
     } else {
         done(c, 1, -1);
@@ -234,8 +253,9 @@ static void cmd_edit(struct cmd *c, struct conf *cand)
     path_free(&p);
 }
 
-/* Drop the last n levels of the edit path. */
-static void go_up(struct session *s, int n)
+/* The edit level n levels up (0: itself), if it is still there; else the
+ * top. */
+static void edit_level_up(struct session *s, int n)
 {
     struct words w;
     const char *err;
@@ -261,6 +281,14 @@ static void go_up(struct session *s, int n)
         s->edit = strdup("");
     }
     words_free(&w);
+}
+
+/* `up N`, and `exit` with no `edit` to go back through: what `edit`
+ * remembered is forgotten. */
+static void go_up(struct session *s, int n)
+{
+    session_edit_forget(s);
+    edit_level_up(s, n);
 }
 
 static void cmd_show(struct cmd *c, struct conf *cand)
@@ -664,6 +692,7 @@ void edit_command(struct session *s, uint32_t id, const char *line, const char *
             done(&c, 0, -1);
         }
     } else if (strcmp(v, "top") == 0) {
+        session_edit_forget(s);
         free(s->edit);
         s->edit = strdup("");
         if (c.w.n > 1) {
@@ -679,7 +708,13 @@ void edit_command(struct session *s, uint32_t id, const char *line, const char *
     } else if (strcmp(v, "exit") == 0 || strcmp(v, "quit") == 0) {
         if (c.w.n > 1 && strcmp(c.w.w[1], "configuration-mode") == 0)
             session_close_configuration(s, id, confirmed && strcmp(confirmed, "yes") == 0);
-        else if (*s->edit) {
+        else if (s->nedit_prev > 0) { /* back to where the last edit was typed */
+            unsigned k = --s->nedit_prev;
+            free(s->edit);
+            s->edit = s->edit_prev[k];
+            edit_level_up(s, 0); /* unless it was deleted since */
+            done(&c, 0, -1);
+        } else if (*s->edit) {
             go_up(s, 1);
             done(&c, 0, -1);
         } else

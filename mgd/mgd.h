@@ -28,6 +28,8 @@ enum cfg_mode { CFG_NONE, CFG_SHARED, CFG_PRIVATE, CFG_EXCLUSIVE };
 
 struct conn;
 
+#define MGD_EDIT_DEPTH 32 /* `edit` commands `exit` can go back through */
+
 struct session {
     struct conn *conn;
     uid_t uid;
@@ -40,9 +42,11 @@ struct session {
     int xmlapi;      /* Junos XML API replies (xml_session.c): set by <open-session> */
     time_t since;
     enum cfg_mode mode;
-    struct conf *priv;  /* private candidate */
-    uint64_t priv_base; /* seq the private candidate was copied from */
-    char *edit;         /* edit level: words from the top, "" at [edit] */
+    struct conf *priv;               /* private candidate */
+    uint64_t priv_base;              /* seq the private candidate was copied from */
+    char *edit;                      /* edit level: words from the top, "" at [edit] */
+    char *edit_prev[MGD_EDIT_DEPTH]; /* levels before each `edit`, for `exit` (edit.c) */
+    unsigned nedit_prev;
     struct session *next;
 };
 
@@ -112,6 +116,8 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
 void session_close_configuration(struct session *s, uint32_t id, int confirmed);
 /* Leave configuration mode now (exclusive and private changes are dropped). */
 void session_leave(struct session *s);
+/* Forget the levels `edit` remembered for `exit` (edit.c). */
+void session_edit_forget(struct session *s);
 /* Reply with text output, an optional error column (-1 none) and extra XML. */
 void session_output(struct session *s, uint32_t id, int error, const char *text, long column,
                     const char *extra);

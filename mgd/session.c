@@ -71,6 +71,7 @@ void session_leave(struct session *s)
     conf_free(s->priv);
     s->priv = NULL;
     s->mode = CFG_NONE;
+    session_edit_forget(s);
     free(s->edit);
     s->edit = strdup("");
 }

@@ -45,6 +45,7 @@ struct level {
     const struct cnode *at;
     unsigned flags;
     int bannered;
+    const struct cnode *context; /* the statement of the last line, if a context line */
 };
 
 static void *xalloc(size_t n)
@@ -286,6 +287,7 @@ static void emit_item(struct level *lv, char sign, const struct item *it, int fu
     else
         collapsed(&b, it, lv->flags, sign != ' ');
     emit(lv, sign, b.s ? b.s : "");
+    lv->context = sign == ' ' ? it->n : NULL;
     buf_free(&b);
 }
 
@@ -299,6 +301,7 @@ static void emit_comment(struct level *lv, char sign, const char *comment)
     buf_indent(&b, IND);
     buf_printf(&b, "/* %s */\n", comment);
     emit(lv, sign, b.s);
+    lv->context = NULL;
     buf_free(&b);
 }
 
@@ -329,7 +332,7 @@ static void context_line(struct level *lv, const struct items *n, size_t i)
 
     if (p && it->kind == IT_ONE && it->n->sch->kind == SCH_LIST &&
         !(it->n->sch->flags & SCHF_SORT) && p->kind == IT_ONE && p->n->sch == it->n->sch &&
-        p->match >= 0)
+        p->match >= 0 && lv->context != p->n) /* not twice in a row */
         emit_item(lv, ' ', p, 0);
 }
 
@@ -337,7 +340,7 @@ static void diff_level(struct buf *out, const struct cnode *old, const struct cn
                        unsigned flags)
 {
     struct items o = {0}, n = {0};
-    struct level lv = {out, new ? new : old, flags, 0};
+    struct level lv = {out, new ? new : old, flags, 0, NULL};
     long *next_m;
     size_t j = 0;
 
@@ -375,7 +378,7 @@ static void diff_level(struct buf *out, const struct cnode *old, const struct cn
             size_t len = out->len;
             diff_level(out, was->n, it->n, flags);
             if (out->len != len)
-                lv.bannered = 0;
+                lv.bannered = 0, lv.context = NULL;
         }
     }
     free(next_m);

@@ -22,14 +22,16 @@
 /* Brace text of the children of n (what "show" prints at n's level), each
  * line indented by indent spaces. */
 void render_text(struct buf *b, const struct cnode *n, int indent, unsigned flags);
-/* Brace text of the single statement n itself (with its subtree). */
+/* Brace text of the single statement n itself (with its subtree); for a
+ * leaf-list value, of it and the values after it: "name [ a b ];". */
 void render_text_stmt(struct buf *b, const struct cnode *n, int indent, unsigned flags);
 /* The words of statement n relative to its parent ("unit 1", "host-name x",
  * "allowed-proxy-pair remote A local B"), without a trailing ';'. */
 void render_stmt_words(struct buf *b, const struct cnode *n);
 
-/* "set" lines for every statement below n; prefix is "set " for display set,
- * and the words of the path from the root to n are included unless relative.
+/* "set" lines for every statement below n (or for n itself when nothing is
+ * below it: a leaf, a flag, leaf-list values); the words of the path from
+ * the root are included unless relative.
  * Deactivated statements are followed by a "deactivate PATH" line. */
 void render_set(struct buf *b, const struct cnode *n, int relative);
 

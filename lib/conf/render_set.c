@@ -61,5 +61,19 @@ static void walk(struct buf *b, const struct cnode *n, const struct cnode *stop)
 
 void render_set(struct buf *b, const struct cnode *n, int relative)
 {
-    walk(b, n, relative ? n : NULL);
+    const struct cnode *stop = relative ? n->parent : NULL;
+
+    if (n->parent == NULL || has_children(n)) {
+        walk(b, n, relative ? n : NULL);
+        return;
+    }
+    /* the statement itself: a leaf, a flag, an empty container or entry,
+     * a leaf-list value and the values after it */
+    for (const struct cnode *c = n; c && c->sch == n->sch; c = c->next) {
+        set_line(b, "set ", c, stop);
+        if (c->inactive)
+            set_line(b, "deactivate ", c, stop);
+        if (n->sch->kind != SCH_LEAFLIST)
+            break;
+    }
 }

@@ -284,5 +284,8 @@ void render_text(struct buf *b, const struct cnode *n, int indent, unsigned flag
 
 void render_text_stmt(struct buf *b, const struct cnode *n, int indent, unsigned flags)
 {
-    stmt(b, n, indent, flags, "", 1);
+    if (n->sch->kind == SCH_LEAFLIST) /* n and the values after it */
+        leaflist(b, n, indent, flags);
+    else
+        stmt(b, n, indent, flags, "", 1);
 }

@@ -196,7 +196,7 @@ static int check_ipv4(const char *v, const char *what, char *msg, size_t len)
         memcpy(part, p, n);
         part[n] = '\0';
         if (atol(part) > 255) {
-            snprintf(msg, len, "invalid value '%s' in ip address: '%s'", part, v);
+            snprintf(msg, len, "invalid value '%s' in ip address: '%s' at '%s'", part, v, v);
             return -1;
         }
         p += n;
@@ -223,8 +223,8 @@ static void detail(const struct sch_type *t, const char *v, char *msg, size_t le
         if (slash == NULL)
             snprintf(msg, len, "missing or invalid prefix length in address '%s'", v);
         else if (check_ipv4(v, "prefix", msg, len) == 0)
-            snprintf(msg, len, "missing or invalid prefix length '%s' in address '%s'", slash + 1,
-                     v);
+            snprintf(msg, len, "missing or invalid prefix length '%s' in address '%s' at '%s'",
+                     slash + 1, v, v);
     } else if (chk && strcmp(chk, "ipv6-address") == 0) {
         snprintf(msg, len, "invalid ipv6 address '%s'", v);
     } else if (chk && strcmp(chk, "ipv6-prefix") == 0) {

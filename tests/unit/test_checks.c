@@ -738,6 +738,43 @@ TEST(test_warning_local_gateway)
     expect_clean(c);
 }
 
+/* A local-gateway no peer can send to; a proxy pair of two families. */
+TEST(test_unusable_gateway_and_mixed_proxy_pair)
+{
+    static const char *bad[] = {"0.0.0.0", "127.0.0.1", "224.0.0.1", "240.0.0.1",
+                                "255.255.255.255"};
+    char stmt[64], msg[200], line[200];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct conf *c = sg1();
+        struct exp e = {"services service-set SG1 ipsec-vpn-options", stmt, msg, 0};
+
+        snprintf(stmt, sizeof(stmt), "local-gateway %s", bad[i]);
+        snprintf(msg, sizeof(msg),
+                 "local-gateway %s is not a unicast address a peer can send to (unspecified, "
+                 "loopback, multicast, reserved or broadcast)",
+                 bad[i]);
+        snprintf(line, sizeof(line), "services service-set SG1 ipsec-vpn-options %s", stmt);
+        set(c, line);
+        expect(c, &e, 1);
+    }
+    {
+        struct conf *c = sg1();
+        struct exp e = {"access profile dyn-peers client * ike",
+                        "allowed-proxy-pair remote 2001:db8::/32 local 10.1.1.0/24",
+                        "allowed-proxy-pair remote 2001:db8::/32 local 10.1.1.0/24: the remote "
+                        "and local prefixes must be of the same address family",
+                        0};
+        set(c, "access profile dyn-peers client * ike allowed-proxy-pair remote 2001:db8::/32 "
+               "local 10.1.1.0/24");
+        expect(c, &e, 1);
+        c = sg1();
+        set(c, "access profile dyn-peers client * ike allowed-proxy-pair remote 2001:db8::/32 "
+               "local 2001:db8:1::/48");
+        expect_clean(c);
+    }
+}
+
 /* ---------- the nearest earlier user ---------- */
 
 #define IN_RI(r)                                                                                   \
@@ -1000,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_warning_dpd),
         cmocka_unit_test(test_warning_establish_tunnels),
         cmocka_unit_test(test_warning_local_gateway),
+        cmocka_unit_test(test_unusable_gateway_and_mixed_proxy_pair),
         cmocka_unit_test(test_nearest_earlier_user),
         cmocka_unit_test(test_finding_already_there),
         cmocka_unit_test(test_map),

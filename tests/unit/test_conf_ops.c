@@ -120,7 +120,8 @@ static void test_set_basics(void **state)
                                    "10.1.1.256/24",
                                    err, sizeof(err)),
                      -1);
-    assert_string_equal(err, "invalid value '256' in ip address: '10.1.1.256/24'");
+    assert_string_equal(err, "invalid value '256' in ip address: '10.1.1.256/24' at "
+                             "'10.1.1.256/24'");
     assert_int_equal(conf_set_line(c->root,
                                    "services service-set s ipsec-vpn-options "
                                    "tunnel-mtu 70000",

@@ -438,6 +438,33 @@ static void test_positions(void **state)
     conf_free(b);
 }
 
+/* A list entry whose annotation changed is its own context line: an entry
+ * added after it does not print it a second time. */
+static void test_context_once(void **state)
+{
+    const char *lines[] = {"services service-set SG1 next-hop-service inside-service-interface "
+                           "ms-1/0/0.1",
+                           NULL};
+    struct conf *a = mk(lines), *b = mk(lines);
+
+    (void)state;
+    set(b, "services service-set SG9 next-hop-service inside-service-interface ms-1/0/0.1");
+    annotate(b, "services service-set SG1", "note one");
+    annotate(b, "services service-set SG9", "note one");
+    check(a, b, 0,
+          "[edit services]\n"
+          "+   /* note one */\n"
+          "    service-set SG1 { ... }\n"
+          "+   /* note one */\n"
+          "+   service-set SG9 {\n"
+          "+       next-hop-service {\n"
+          "+           inside-service-interface ms-1/0/0.1;\n"
+          "+       }\n"
+          "+   }\n");
+    conf_free(a);
+    conf_free(b);
+}
+
 static void test_block_list(void **state)
 {
     const char *ike = "access profile dyn-peers client * ike ";
@@ -533,7 +560,7 @@ int main(void)
         cmocka_unit_test(test_annotation),    cmocka_unit_test(test_two_banners),
         cmocka_unit_test(test_positions),     cmocka_unit_test(test_block_list),
         cmocka_unit_test(test_flat),          cmocka_unit_test(test_reorder),
-        cmocka_unit_test(test_banner_again),
+        cmocka_unit_test(test_banner_again),  cmocka_unit_test(test_context_once),
     };
 
     return cmocka_run_group_tests(tests, schema_setup, schema_teardown);
