@@ -2,8 +2,10 @@
  * reconf.c: configuration changes, lib/daemon's two phases.  prepare
  * builds a new kmd_config aside (kmd/config.c) and refuses only when that
  * fails; apply swaps it in (cannot fail), then reconciles: every tunnel
- * whose service set, access profile, pool or pool unit is gone is torn
- * down (DELETE to the peer, fwdd state released), then every IKE SA
+ * whose service set, access profile, pool or pool unit is gone, or whose
+ * service set's local-gateway changed (its SAs are bound to the old
+ * address: Junos clears them too), is torn down (DELETE to the peer, fwdd
+ * state released), then every IKE SA
  * whose service set is gone or no longer owns its local-gateway; the
  * others are re-pointed at the new model.  Keys, policies and proxy
  * pairs of running tunnels are not re-checked: like Junos, a change of
@@ -62,6 +64,15 @@ static bool unit_in_pool(const struct kmd_service_set *ss, const char *unit)
     return false;
 }
 
+/* The service set's local-gateway is no longer the local end of path. */
+static bool gateway_changed(const struct kmd_service_set *ss, const struct kmd_path *path)
+{
+    return ss->local_gateway.af != path->dst.af ||
+           memcmp(ss->local_gateway.addr, path->dst.a, ss->local_gateway.af == AF_INET6 ? 16 : 4) !=
+               0 ||
+           !inst_eq(ss->gateway_instance, path->instance);
+}
+
 /* Why tunnel t cannot stay, or NULL. */
 static const char *tunnel_orphan(const struct kmd_config *c, const struct tunnel *t)
 {
@@ -69,6 +80,8 @@ static const char *tunnel_orphan(const struct kmd_config *c, const struct tunnel
 
     if (ss == NULL)
         return "its service set was removed from the configuration";
+    if (gateway_changed(ss, &t->path)) /* its SAs are bound to the old address */
+        return "its service set's local-gateway changed";
     if (t->static_peer) {
         const struct kmd_static_peer *sp = ss_static_peer(ss, &t->path.src);
         if (sp == NULL || strcmp(sp->rule, t->rule) != 0 || strcmp(sp->term, t->term) != 0)
@@ -100,10 +113,7 @@ static const char *ike_orphan(const struct kmd_config *c, const struct ike_sa *s
         return "its static rule term was removed from its service set";
     if (!sa->static_peer && ss->profile == NULL)
         return "its service set no longer has an ike-access-profile";
-    if (ss->local_gateway.af != sa->path.dst.af ||
-        memcmp(ss->local_gateway.addr, sa->path.dst.a, ss->local_gateway.af == AF_INET6 ? 16 : 4) !=
-            0 ||
-        !inst_eq(ss->gateway_instance, sa->path.instance))
+    if (gateway_changed(ss, &sa->path))
         return "its service set's local-gateway changed";
     return NULL;
 }

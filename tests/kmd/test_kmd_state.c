@@ -1,7 +1,7 @@
 /*
  * test_kmd_state: what kmd does with tunnels over time.  A commit that
- * removes the service set tears everything down (DELETE to the peer,
- * fwdd state released); fwdd reconnecting gets everything re-installed;
+ * removes the service set, or changes its local-gateway, tears everything
+ * down (DELETE to the peer, fwdd state released); fwdd reconnecting gets everything re-installed;
  * lifetimes expire; fwdd's hard-lifetime and SA-gone events; the binding
  * to the least loaded of two service sets; a remote proxy held by another
  * peer (refused, or replaced on INITIAL-CONTACT); a rekey under the same
@@ -52,6 +52,30 @@ static void test_commit_removes_service_set(void **state)
     kt_deliver(t, i); /* D(ESP) then D(ISAKMP) */
     assert_int_equal(i->deletes, 2);
     assert_int_equal(i->last_delete_proto, ISAKMP_PROTO_ISAKMP);
+    free(conf);
+    ikei_free(i);
+    kt_free(t);
+}
+
+/* A new local-gateway: the tunnel's SAs belong to the old address, so the
+ * tunnel goes with its IKE SA. */
+static void test_commit_changes_local_gateway(void **state)
+{
+    struct ikei *i;
+    struct kt *t = up(&i, "198.51.100.51", NULL);
+    char *conf = kt_subst(KT_SG1, "local-gateway 203.0.113.1", "local-gateway 203.0.113.9");
+
+    (void)state;
+    t->rd = t->nout;
+    kmd_set_config(t->k, kt_config(conf, PSK));
+    kt_flush(t);
+    assert_int_equal(kmd_tunnel_count(t->k), 0);
+    assert_int_equal(kmd_ike_count(t->k), 0);
+    assert_int_equal(kt_count(t, FWD_SA_DEL), 2);
+    assert_int_equal(kt_count(t, FWD_ROUTE_DEL), 1);
+    assert_int_equal(kt_count(t, FWD_POOL_RELEASE), 1);
+    kt_deliver(t, i);
+    assert_int_equal(i->deletes, 2);
     free(conf);
     ikei_free(i);
     kt_free(t);
@@ -296,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_removes_service_set),
+        cmocka_unit_test(test_commit_changes_local_gateway),
         cmocka_unit_test(test_fwdd_reconnect),
         cmocka_unit_test(test_lifetime_and_events),
         cmocka_unit_test(test_least_loaded),
