@@ -224,7 +224,8 @@ const char *xtext(xmlNodePtr n, const char *name, char *buf, size_t len)
     return buf;
 }
 
-/* The host name of the prompt: <host-name> of show version. */
+/* The host name of the prompt: <host-name> of show version, asked by its
+ * RPC (a <command> would be logged as a line the user typed). */
 void refresh_host(void)
 {
     struct buf b;
@@ -233,7 +234,7 @@ void refresh_host(void)
     xmlNodePtr sw;
 
     buf_init(&b);
-    req_command(&b, "show version", NULL);
+    buf_puts(&b, "<get-software-information/>");
     if (rpc_call(b.s, &r, NULL, NULL) == 0) {
         sw = xchild(r.root, "software-information");
         if (sw && *xtext(sw, "host-name", name, sizeof(name)))

@@ -92,13 +92,13 @@ static int try_connect(struct dmn *d)
     bufferevent_setcb(d->bev, on_read, NULL, on_event, d);
     bufferevent_enable(d->bev, EV_READ | EV_WRITE);
     d->waiting_logged = 0;
-    log_info("connected to mgd at %s", d->sun.sun_path);
     buf_init(&b);
     buf_puts(&b, "<daemon-hello name=\"");
     dmn_xml_escape(&b, d->name);
     buf_printf(&b, "\" pid=\"%ld\"/>", (long)getpid());
     send_msg(d, IPC_DAEMON_HELLO, 0, 0, b.s, b.len);
     buf_free(&b);
+    log_info("connected to mgd at %s", d->sun.sun_path); /* after HELLO: mgd logs it */
     return 0;
 }
 
@@ -523,6 +523,20 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 /* --- API ------------------------------------------------------------- */
 
+/* The daemon's log lines go to mgd's system log too (log_set_sink). */
+static void log_to_mgd(void *arg, int pri, const char *msg)
+{
+    struct dmn *d = arg;
+    struct buf b;
+
+    buf_init(&b);
+    buf_printf(&b, "<log pri=\"%d\">", pri);
+    dmn_xml_escape(&b, msg);
+    buf_puts(&b, "</log>");
+    send_msg(d, IPC_DAEMON_LOG, 0, 0, b.s, b.len);
+    buf_free(&b);
+}
+
 struct dmn *dmn_new(struct event_base *eb, const char *root, const char *name,
                     const struct schema *s, const struct dmn_ops *ops, void *arg)
 {
@@ -546,6 +560,7 @@ struct dmn *dmn_new(struct event_base *eb, const char *root, const char *name,
     d->arg = arg;
     if ((d->retry = evtimer_new(eb, on_retry, d)) == NULL)
         fatalx("evtimer_new");
+    log_set_sink(log_to_mgd, d);
     if (try_connect(d) < 0)
         schedule_retry(d);
     return d;
@@ -555,6 +570,7 @@ void dmn_free(struct dmn *d)
 {
     if (d == NULL)
         return;
+    log_set_sink(NULL, NULL);
     if (d->bev)
         bufferevent_free(d->bev);
     event_free(d->retry);

@@ -27,6 +27,9 @@
  *   - IPC_RPC <rpc><NAME>...</NAME></rpc>: ops->rpc(id, NAME, child XML);
  *     the daemon answers with dmn_chunk()* then dmn_reply().
  *   - IPC_CANCEL: ops->cancel(id); the request is forgotten.
+ *   - IPC_DAEMON_LOG <log pri="N">LINE</log>, daemon -> mgd, unanswered:
+ *     every line the daemon's main thread logs above debug level
+ *     (log_set_sink), for mgd's system log; dropped while disconnected.
  *   - Disconnection (mgd restarted, bad header): the pending view is
  *     aborted, outstanding requests are cancelled, the current view is kept,
  *     and the connection is retried; mgd sends FULL again.

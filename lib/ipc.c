@@ -31,6 +31,8 @@ const char *ipc_type_name(uint16_t type)
         return "daemon-abort";
     case IPC_DAEMON_APPLIED:
         return "daemon-applied";
+    case IPC_DAEMON_LOG:
+        return "daemon-log";
     }
     return "unknown";
 }

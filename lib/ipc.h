@@ -40,6 +40,7 @@ enum ipc_type {
     IPC_DAEMON_APPLY = 20,    /* mgd -> daemon: switch to the prepared state (cannot fail) */
     IPC_DAEMON_ABORT = 21,    /* mgd -> daemon: drop the prepared state */
     IPC_DAEMON_APPLIED = 22,  /* daemon -> mgd: done */
+    IPC_DAEMON_LOG = 23,      /* daemon -> mgd: <log pri="N">line</log>, for the system log */
 };
 
 #define IPC_F_ERROR 0x0001 /* IPC_REPLY: the request failed */

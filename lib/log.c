@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,30 @@
 static const char *log_prog = "opensg";
 static int log_syslog;
 static int log_debugging;
+static void (*log_sink)(void *arg, int pri, const char *msg);
+static void *log_sink_arg;
+static pthread_t log_sink_thread;
+static int log_in_sink;
+
+void log_set_sink(void (*sink)(void *arg, int pri, const char *msg), void *arg)
+{
+    log_sink = sink;
+    log_sink_arg = arg;
+    log_sink_thread = pthread_self();
+}
+
+static void to_sink(int pri, const char *buf, const char *suffix)
+{
+    char line[1200];
+
+    if (log_sink == NULL || pri > LOG_INFO || log_in_sink ||
+        !pthread_equal(pthread_self(), log_sink_thread))
+        return;
+    snprintf(line, sizeof(line), "%s%s%s", buf, suffix ? ": " : "", suffix ? suffix : "");
+    log_in_sink = 1;
+    log_sink(log_sink_arg, pri, line);
+    log_in_sink = 0;
+}
 
 void log_init(const char *progname, int to_syslog, int debug)
 {
@@ -25,6 +50,7 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
     char buf[1024];
 
     vsnprintf(buf, sizeof(buf), fmt, ap);
+    to_sink(pri, buf, suffix);
     if (log_syslog) {
         if (suffix)
             syslog(pri, "%s: %s", buf, suffix);

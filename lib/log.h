@@ -11,6 +11,11 @@
 #include <stdarg.h>
 
 void log_init(const char *progname, int to_syslog, int debug);
+/* Also hand every message above debug level, as printed (without the
+ * program name), to sink: the daemons' lines for mgd's system log
+ * (daemon.c).  Only lines of the thread that set the sink go there; a
+ * line logged by the sink itself does not.  NULL removes it. */
+void log_set_sink(void (*sink)(void *arg, int pri, const char *msg), void *arg);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends strerror */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,13 +17,16 @@
 #include "log.h"
 #include "mgd.h"
 #include "render.h"
+#include "systemlog.h"
 
 #include <libxml/parser.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PREPARE_TIMEOUT 30
 #define APPLY_TIMEOUT 30
@@ -285,6 +288,22 @@ int session_shared_dirty(void)
     return !shared_clean(g_mgd);
 }
 
+/* The system log's files follow the new configuration; the commit is
+ * logged (as Junos: UI_COMMIT when asked, UI_COMMIT_COMPLETED when done). */
+static void syslog_commit(struct mgd *m, const struct commit_job *j)
+{
+    struct conf *e = conf_expand(m->committed, 0);
+
+    mgd_syslog_apply(m->root, e->root);
+    conf_free(e);
+    mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
+               "UI_COMMIT: User '%s' requested '%s' operation (comment: %s)", j->user,
+               j->req.confirm_minutes ? "commit confirmed" : "commit",
+               j->req.comment[0] ? j->req.comment : "none");
+    mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
+               "UI_COMMIT_COMPLETED: commit complete");
+}
+
 static void persist(struct mgd *m, struct commit_job *j)
 {
     int from_shared = j->s && j->s->mode != CFG_PRIVATE;
@@ -379,6 +398,7 @@ static void persist(struct mgd *m, struct commit_job *j)
     }
     buf_puts(&j->out, "commit complete\n");
     log_info("commit %llu by %s via %s", (unsigned long long)m->db.hist[0].seq, j->user, j->method);
+    syslog_commit(m, j);
     if (j->req.and_quit && j->s) {
         session_leave(j->s);
         buf_puts(&j->out, "Exiting configuration mode\n");

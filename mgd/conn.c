@@ -157,10 +157,14 @@ static void conn_read(struct bufferevent *bev, void *arg)
             return; /* c may be gone */
         }
         if (c->dmn) {
-            if (h.type == IPC_REPLY || h.type == IPC_REPLY_CHUNK)
+            if (h.type == IPC_DAEMON_LOG)
+                daemon_log(c->dmn, payload);
+            else if (h.type == IPC_REPLY || h.type == IPC_REPLY_CHUNK)
                 daemon_relay(g_mgd, c->dmn, h.type, h.flags, h.id, payload, h.len);
             else
                 commit_daemon_answer(g_mgd, c->dmn, h.type, payload);
+        } else if (h.type == IPC_DAEMON_LOG) {
+            /* a daemon's line before its HELLO: not known yet, dropped */
         } else if (h.type == IPC_RPC || h.type == IPC_CANCEL) {
             if (c->sess == NULL)
                 c->sess = session_new(c, c->uid, c->pid);

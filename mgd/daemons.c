@@ -9,6 +9,7 @@
  * daemon are forwarded to it and its answers relayed to the client.
  */
 #include "diffxml.h"
+#include "systemlog.h"
 #include "groups.h"
 #include "log.h"
 #include "mgd.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 /* A forwarded request: the daemon sees fid; the client asked with cid. */
 struct forward {
@@ -272,4 +274,22 @@ int daemon_view_touched(const struct delta *d, const char *name)
             return 1;
     }
     return 0;
+}
+
+void daemon_log(struct daemon *d, const char *payload)
+{
+    xmlDocPtr doc = xmlReadMemory(payload, (int)strlen(payload), NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr r = doc ? xmlDocGetRootElement(doc) : NULL;
+
+    if (r && strcmp((const char *)r->name, "log") == 0) {
+        xmlChar *pri = xmlGetProp(r, (const xmlChar *)"pri");
+        xmlChar *text = xmlNodeGetContent(r);
+        int p = pri ? atoi((const char *)pri) : LOG_INFO;
+        mgd_syslog(SLF_DAEMON, p < 0 || p > LOG_INFO ? LOG_INFO : p, d->name, d->pid, "%s",
+                   text ? (const char *)text : "");
+        xmlFree(pri);
+        xmlFree(text);
+    }
+    xmlFreeDoc(doc);
 }

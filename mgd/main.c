@@ -12,6 +12,7 @@
 #include "groups.h"
 #include "log.h"
 #include "mgd.h"
+#include "systemlog.h"
 #include "render.h"
 
 #include <errno.h>
@@ -86,6 +87,11 @@ static int load_committed(struct mgd *m)
     load_result_free(&r);
     free(text);
     conf_marks_clear(m->committed->root);
+    {
+        struct conf *e = conf_expand(m->committed, 0);
+        mgd_syslog_apply(m->root, e->root);
+        conf_free(e);
+    }
     m->gen = 1;
     m->committed_size = cnode_count(m->committed->root);
     m->shared = conf_dup(m->committed);
@@ -136,6 +142,13 @@ static void write_pid(const char *root)
     db_write_atomic(path, line, strlen(line));
 }
 
+/* mgd's own lines go to the system log too (facility daemon). */
+static void log_to_systemlog(void *arg, int pri, const char *msg)
+{
+    (void)arg;
+    mgd_syslog(SLF_DAEMON, pri, "mgd", getpid(), "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
@@ -171,6 +184,7 @@ int main(int argc, char **argv)
         root = "/var/opensg";
     umask(077);
     log_init("mgd", 0, debug);
+    log_set_sink(log_to_systemlog, NULL);
     memset(&m, 0, sizeof(m));
     m.listen_fd = -1;
     m.root = realpath(root, NULL);

@@ -182,6 +182,8 @@ void commit_validate(struct mgd *m, const struct conf *cand, int full, struct fi
 /* daemons.c */
 struct daemon *daemon_new(struct conn *c, const char *name, pid_t pid);
 void daemon_free(struct daemon *d);
+/* A daemon's log line (IPC_DAEMON_LOG) into the system log (systemlog.h). */
+void daemon_log(struct daemon *d, const char *payload);
 struct daemon *daemon_find(struct mgd *m, const char *name);
 /* The daemon's view of expanded configuration e: the subtrees it owns or
  * reads (schema annotations). */

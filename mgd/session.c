@@ -16,6 +16,7 @@
  */
 #include "log.h"
 #include "mgd.h"
+#include "systemlog.h"
 #include "path.h"
 
 #include <libxml/parser.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +213,8 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
         s->mode = CFG_SHARED;
     }
     if (!error) {
+        mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
+                   "UI_DBASE_LOGIN_EVENT: User '%s' entering configuration mode", s->user);
         buf_puts(&out, "Entering configuration mode\n");
         if (s->mode != CFG_PRIVATE && session_shared_dirty())
             buf_puts(&out, "The configuration has been changed but not committed\n");
@@ -248,6 +252,8 @@ void session_close_configuration(struct session *s, uint32_t id, int confirmed)
     } else {
         if (dirty && s->mode != CFG_SHARED)
             buf_puts(&out, "warning: discarding uncommitted changes\nload complete\n");
+        mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
+                   "UI_DBASE_LOGOUT_EVENT: User '%s' exiting configuration mode", s->user);
         session_leave(s);
         buf_puts(&out, "Exiting configuration mode\n");
         output_reply(s, id, 0, &out, "<mode>operational</mode>\n");
@@ -294,6 +300,8 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
             /* answered */
         } else if (strcmp(name, "command") == 0) {
             xmlChar *line = xmlNodeGetContent(op);
+            if (line && confirmed == NULL && strcmp(s->method, "cli") == 0)
+                mgd_syslog_cmdline(g_mgd->schema->root, s->user, (const char *)line);
             oper_command_confirmed(s, id, (const char *)line, (const char *)display,
                                    confirmed && strcmp((char *)confirmed, "yes") == 0);
             xmlFree(line);
@@ -303,6 +311,8 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
             session_close_configuration(s, id, confirmed && strcmp((char *)confirmed, "yes") == 0);
         } else if (strcmp(name, "edit-command") == 0) {
             char *line = child_text(op, "line"), *input = child_text(op, "input");
+            if (line && confirmed == NULL && input == NULL && strcmp(s->method, "cli") == 0)
+                mgd_syslog_cmdline(g_mgd->schema->root, s->user, line);
             if (s->mode == CFG_NONE)
                 reply_error(s->conn, id, "error: not in configuration mode", -1);
             else

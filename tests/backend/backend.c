@@ -178,6 +178,7 @@ static int be_prepare(void *arg, const struct conf *newc, const struct conf *old
     if (msg) {
         snprintf(err, errlen, "%s", msg);
         note(be, "prepare refused: %s", msg);
+        log_warnx("prepare refused: %s", msg); /* a line for mgd's system log */
         free(msg);
         return -1;
     }

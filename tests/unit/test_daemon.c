@@ -45,6 +45,7 @@ struct fix {
     int had_old;
     char *prepared, *shown; /* brace text of the last newc, of dmn_config() */
     char *last;             /* payload of the last message from the daemon */
+    int logs;               /* IPC_DAEMON_LOG lines skipped by expect() */
     struct conf *views[2];  /* test_mgd_diff's previous and next views */
     char rpc_name[64], rpc_xml[256];
     uint32_t cancel_id;
@@ -166,14 +167,23 @@ static void listen_sock(struct fix *f)
     assert_int_equal(listen(f->lfd, 4), 0);
 }
 
-/* The next message from the daemon, of type type; its payload (kept in f->last). */
+/* The next message from the daemon, of type type; its payload (kept in
+ * f->last).  The daemon's log lines (IPC_DAEMON_LOG, unsolicited) are
+ * counted and skipped. */
 static const char *expect(struct fix *f, uint16_t type, struct ipc_hdr *hp)
 {
     struct ipc_hdr h;
 
-    free(f->last);
-    assert_true(run_until_readable(f, f->fd, DEADLINE_MS));
-    assert_int_equal(ipc_read(f->fd, &h, &f->last), 0);
+    do {
+        free(f->last);
+        f->last = NULL;
+        assert_true(run_until_readable(f, f->fd, DEADLINE_MS));
+        assert_int_equal(ipc_read(f->fd, &h, &f->last), 0);
+        if (h.type == IPC_DAEMON_LOG) {
+            assert_non_null(strstr(f->last, "<log pri=\""));
+            f->logs++;
+        }
+    } while (h.type == IPC_DAEMON_LOG && type != IPC_DAEMON_LOG);
     assert_string_equal(ipc_type_name(h.type), ipc_type_name(type));
     if (hp)
         *hp = h;
@@ -332,6 +342,12 @@ static void test_full(void **state)
                    "<apply-error seq=\"1\">no memory for 2 interfaces</apply-error>");
     assert_int_equal(f->applies, 2);
     assert_current(f, full_text);
+    /* the daemon's log lines go to mgd too ("full configuration 1
+     * applied" was one), escaped; debug lines do not */
+    assert_true(f->logs >= 1);
+    log_debug("not for mgd");
+    log_warnx("a <b> & c");
+    expect_payload(f, IPC_DAEMON_LOG, "<log pri=\"4\">a &lt;b&gt; &amp; c</log>");
 }
 
 static void test_prepare_apply(void **state)

@@ -1,0 +1,270 @@
+/* systemlog.c: see systemlog.h */
+#include "systemlog.h"
+#include "buf.h"
+#include "log.h"
+#include "words.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SL_FILES_MAX 32
+#define SL_DEFAULT_SIZE (1L << 20)
+#define SL_DEFAULT_FILES 3
+
+struct sl_rule {
+    int facility; /* -1: any */
+    int max_pri;  /* lines at this priority or below (more severe); -1: none */
+};
+
+struct sl_file {
+    char name[256];
+    struct sl_rule rules[16];
+    size_t nrules;
+    long size;
+    int files;
+    int has_match;
+    regex_t match;
+};
+
+static struct {
+    char dir[4096];
+    char host[256];
+    struct sl_file files[SL_FILES_MAX];
+    size_t n;
+} sl;
+
+static const char *const facility_names[] = {
+    [SLF_DAEMON] = "daemon",
+    [SLF_INTERACTIVE] = "interactive-commands",
+    [SLF_AUTHORIZATION] = "authorization",
+    [SLF_CHANGE_LOG] = "change-log",
+};
+
+static const struct cnode *child(const struct cnode *n, const char *name)
+{
+    for (const struct cnode *c = n ? n->child : NULL; c; c = c->next)
+        if (strcmp(c->sch->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static const char *child_value(const struct cnode *n, const char *name)
+{
+    const struct cnode *c = child(n, name);
+
+    return c ? c->value : NULL;
+}
+
+/* "any notice": the severity flag under a contents entry. */
+static int rule_pri(const struct cnode *contents)
+{
+    static const struct {
+        const char *name;
+        int pri;
+    } levels[] = {{"any", LOG_DEBUG},     {"emergency", LOG_EMERG}, {"alert", LOG_ALERT},
+                  {"critical", LOG_CRIT}, {"error", LOG_ERR},       {"warning", LOG_WARNING},
+                  {"notice", LOG_NOTICE}, {"info", LOG_INFO},       {"none", -1}};
+
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (child(contents, levels[i].name))
+            return levels[i].pri;
+    return -1; /* a facility without a severity takes nothing */
+}
+
+static long size_value(const char *v)
+{
+    char *end;
+    long n = v ? strtol(v, &end, 10) : 0;
+
+    if (v == NULL || n <= 0)
+        return SL_DEFAULT_SIZE;
+    if (*end == 'k' || *end == 'K')
+        n <<= 10;
+    else if (*end == 'm' || *end == 'M')
+        n <<= 20;
+    else if (*end == 'g' || *end == 'G')
+        n <<= 30;
+    return n < 4096 ? 4096 : n;
+}
+
+static void files_free(void)
+{
+    for (size_t i = 0; i < sl.n; i++)
+        if (sl.files[i].has_match)
+            regfree(&sl.files[i].match);
+    sl.n = 0;
+}
+
+void mgd_syslog_free(void)
+{
+    files_free();
+}
+
+void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
+{
+    const struct cnode *sys = child(root, "system"), *f;
+    const char *host = child_value(sys, "host-name");
+
+    files_free();
+    snprintf(sl.dir, sizeof(sl.dir), "%s/log", rootdir);
+    snprintf(sl.host, sizeof(sl.host), "%s", host ? host : "opensg");
+    if (mkdir(sl.dir, 0755) < 0 && errno != EEXIST)
+        log_warn("%s", sl.dir);
+    for (f = child(child(sys, "syslog"), "file"); f && sl.n < SL_FILES_MAX;
+         f = cnode_next_same(f)) {
+        struct sl_file *x = &sl.files[sl.n];
+        const char *name = child_value(f, "name"), *re = child_value(f, "match");
+        const struct cnode *a = child(f, "archive");
+        char path[4400];
+        int fd;
+
+        if (name == NULL || strchr(name, '/') || name[0] == '.')
+            continue;
+        memset(x, 0, sizeof(*x));
+        snprintf(x->name, sizeof(x->name), "%s", name);
+        for (const struct cnode *c = child(f, "contents"); c && x->nrules < 16;
+             c = cnode_next_same(c)) {
+            const char *fac = child_value(c, "name");
+            int id = -1;
+            for (size_t k = 0; fac && k < sizeof(facility_names) / sizeof(facility_names[0]); k++)
+                if (strcmp(fac, facility_names[k]) == 0)
+                    id = (int)k;
+            if (fac && (id >= 0 || strcmp(fac, "any") == 0))
+                x->rules[x->nrules++] = (struct sl_rule){id, rule_pri(c)};
+            /* other facilities (kernel, firewall, ...) have no source here */
+        }
+        x->size = size_value(child_value(a, "size"));
+        x->files = child_value(a, "files") ? atoi(child_value(a, "files")) : SL_DEFAULT_FILES;
+        if (re && regcomp(&x->match, re, REG_EXTENDED | REG_NOSUB) == 0)
+            x->has_match = 1;
+        snprintf(path, sizeof(path), "%s/%s", sl.dir, name);
+        if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) >= 0)
+            close(fd);
+        sl.n++;
+    }
+}
+
+static void rotate(const struct sl_file *x, const char *path)
+{
+    char from[4500], to[4500];
+
+    for (int i = x->files - 2; i >= 0; i--) {
+        snprintf(to, sizeof(to), "%s.%d", path, i);
+        if (i == 0)
+            snprintf(from, sizeof(from), "%s", path);
+        else
+            snprintf(from, sizeof(from), "%s.%d", path, i - 1);
+        rename(from, to);
+    }
+    if (x->files <= 1)
+        unlink(path);
+}
+
+static void file_put(const struct sl_file *x, const char *line, size_t len)
+{
+    char path[4400];
+    struct stat st;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", sl.dir, x->name);
+    if (stat(path, &st) == 0 && st.st_size + (off_t)len > x->size)
+        rotate(x, path);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0)
+        return;
+    if (write(fd, line, len) != (ssize_t)len) {
+        /* a full disk loses the line, nothing else */
+    }
+    close(fd);
+}
+
+static int wanted(const struct sl_file *x, enum syslog_facility f, int pri, const char *text)
+{
+    int take = 0;
+
+    for (size_t i = 0; i < x->nrules && !take; i++)
+        take = (x->rules[i].facility < 0 || x->rules[i].facility == (int)f) &&
+               x->rules[i].max_pri >= 0 && pri <= x->rules[i].max_pri;
+    return take && (!x->has_match || regexec(&x->match, text, 0, NULL, 0) == 0);
+}
+
+void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, const char *fmt, ...)
+{
+    char text[1200], line[1600], when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    va_list ap;
+    int n;
+
+    if (sl.n == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    localtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%b %e %H:%M:%S", &tm);
+    n = snprintf(line, sizeof(line), "%s  %s %s[%d]: %s\n", when, sl.host, proc, (int)pid, text);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line))
+        n = (int)sizeof(line) - 1, line[n - 1] = '\n';
+    for (size_t i = 0; i < sl.n; i++)
+        if (wanted(&sl.files[i], f, pri, text))
+            file_put(&sl.files[i], line, (size_t)n);
+}
+
+/* 1 if word names (or abbreviates, 3 characters or more) a secret leaf. */
+static int secret_keyword(const struct sch_node *n, const char *word, size_t len, int depth)
+{
+    if ((n->flags & SCHF_SECRET) && len >= 3 && strlen(n->name) >= len &&
+        strncmp(n->name, word, len) == 0)
+        return 1;
+    for (size_t i = 0; depth < 64 && i < n->nchildren; i++)
+        if (n->children[i] != n && secret_keyword(n->children[i], word, len, depth + 1))
+            return 1;
+    return 0;
+}
+
+void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *user, const char *line)
+{
+    struct words w;
+    struct buf b;
+    const char *err;
+    size_t eo, at = 0, len = strlen(line);
+
+    if (sl.n == 0)
+        return;
+    words_init(&w);
+    buf_init(&b);
+    if (words_split(&w, line, len, &err, &eo) < 0) {
+        buf_puts(&b, "<unreadable line>");
+    } else {
+        /* the line as typed, the word after a secret leaf's keyword replaced */
+        for (size_t i = 1; i < w.n; i++) {
+            size_t end = i + 1 < w.n ? w.off[i + 1] : len;
+            if (!secret_keyword(schema_root, w.w[i - 1], strlen(w.w[i - 1]), 0))
+                continue;
+            while (end > w.off[i] && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+                end--;
+            buf_add(&b, line + at, w.off[i] - at);
+            buf_puts(&b, "<secret removed>");
+            at = end;
+        }
+        buf_add(&b, line + at, len - at);
+    }
+    mgd_syslog(SLF_INTERACTIVE, LOG_INFO, "mgd", getpid(),
+               "UI_CMDLINE_READ_LINE: User '%s', command '%s '", user, b.s ? b.s : "");
+    buf_free(&b);
+    words_free(&w);
+}
