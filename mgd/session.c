@@ -177,10 +177,11 @@ static void output_reply(struct session *s, uint32_t id, int error, const struct
 void session_open_configuration(struct session *s, uint32_t id, int priv, int excl)
 {
     struct mgd *m = g_mgd;
-    struct buf out;
+    struct buf out, users;
     int error = 0;
 
     buf_init(&out);
+    buf_init(&users);
     if (session_class(s) < CLASS_SUPER_USER) {
         reply_error(s->conn, id, "error: permission denied", -1);
         buf_free(&out);
@@ -191,12 +192,14 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
         buf_free(&out);
         return;
     }
-    session_users_editing(s, &out);
+    session_users_editing(s, &users);
     if (excl && (session_shared_dirty() || m->exclusive)) {
+        buf_add(&out, users.s ? users.s : "", users.len); /* the users, then why not */
         buf_puts(&out, m->exclusive ? "error: configuration database locked by another user\n"
                                     : "error: configuration database modified\n");
         error = 1;
     } else if (priv && session_shared_dirty()) {
+        buf_add(&out, users.s ? users.s : "", users.len);
         buf_puts(&out, "error: shared configuration database modified\n");
         error = 1;
     } else if (priv) {
@@ -216,6 +219,7 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
         mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
                    "UI_DBASE_LOGIN_EVENT: User '%s' entering configuration mode", s->user);
         buf_puts(&out, "Entering configuration mode\n");
+        buf_add(&out, users.s ? users.s : "", users.len); /* junos.md 5.2: after it */
         if (s->mode != CFG_PRIVATE && session_shared_dirty())
             buf_puts(&out, "The configuration has been changed but not committed\n");
         if (m->exclusive && m->exclusive != s)
@@ -223,6 +227,7 @@ void session_open_configuration(struct session *s, uint32_t id, int priv, int ex
     }
     output_reply(s, id, error, &out, NULL);
     buf_free(&out);
+    buf_free(&users);
 }
 
 /* Leaving: with uncommitted changes the client asks first, then sends
