@@ -168,7 +168,7 @@ static void names_load(void)
     names_valid = 1;
     buf_init(&b);
     if (g_cli.mode == MODE_CONFIG)
-        req_edit(&b, "show", "set", NULL, NULL);
+        req_edit(&b, "show", "set-top", NULL, NULL);
     else
         req_command(&b, "show configuration", "set");
     if (rpc_call(b.s, &r, NULL, NULL) == 0 && !r.error) {
@@ -226,6 +226,35 @@ static void add_names(const struct walk *w, size_t depth, const struct sch_node 
             strncmp(p->steps[j].vals[key], partial, strlen(partial)) == 0)
             clist_add(out, CI_NAME, ' ', p->steps[j].vals[key], "");
     }
+}
+
+/* The names of the entries of the list a leaf refers to (o:ref: "access
+ * profile"), wherever the candidate has them, each once. */
+static void ref_names(const char *ref, const char *partial, struct clist *out)
+{
+    const struct schema *sc = conf_schema();
+    const struct sch_node *list = sc ? sc->root : NULL;
+    char buf[256], *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", ref);
+    for (char *t = strtok_r(buf, " ", &save); t && list; t = strtok_r(NULL, " ", &save))
+        list = sch_child(list, t);
+    if (list == NULL || list->kind != SCH_LIST || names_off)
+        return;
+    if (!names_valid)
+        names_load();
+    for (size_t i = 0; i < nnames; i++)
+        for (size_t j = 0; j < names[i].nsteps; j++) {
+            const struct path_step *s = &names[i].steps[j];
+            size_t k;
+            if (s->sch != list || s->nvals == 0 ||
+                strncmp(s->vals[0], partial, strlen(partial)) != 0)
+                continue;
+            for (k = 0; k < out->n && strcmp(out->v[k].name, s->vals[0]) != 0; k++)
+                ;
+            if (k == out->n)
+                clist_add(out, CI_NAME, ' ', s->vals[0], "");
+        }
 }
 
 /* ---------- the walk ---------- */
@@ -528,12 +557,16 @@ void walk_items(const struct walk *w, const char *partial, struct clist *out)
     case W_VALUE:
     case W_REST:
         value_items(w->pend, NULL, partial, out);
+        if (w->pend->ref && !w->op)
+            ref_names(w->pend->ref, partial, out);
         if (w->st == W_VALUE && w->pend->kind == SCH_LEAFLIST &&
             !strncmp("[", partial, strlen(partial)))
             clist_add(out, CI_KEYWORD, ' ', "[", "Open a set of values");
         break;
     case W_LLVALUE:
         value_items(w->pend, NULL, partial, out);
+        if (w->pend->ref && !w->op)
+            ref_names(w->pend->ref, partial, out);
         clist_add(out, CI_KEYWORD, ' ', "]", "Close a set of values");
         break;
     case W_END:

@@ -1,6 +1,6 @@
 /*
  * show_route.c: get-route-information (show route [DESTINATION] [table
- * NAME] [exact]): route-table blocks with Junos's element names
+ * NAME] [exact] [protocol P]): route-table blocks with Junos's element names
  * (tests/integration/fixtures/get-route-information.xml).
  *
  * Tables are listed inet.0, then each instance's NAME.inet.0, then the
@@ -8,13 +8,15 @@
  * when it is named and no destination is given.  "table X" selects the
  * tables whose name starts with X, as Junos does.  A destination selects
  * the routes within it; when none lies within, the longest match covering
- * it; with exact, only that prefix.
+ * it; with exact, only that prefix.  protocol P keeps the routes of that
+ * protocol (and the destinations and tables that hold one).
  */
 #include "rpc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 static void put_nh(struct buf *b, const struct route *r)
@@ -46,18 +48,32 @@ static void put_nh(struct buf *b, const struct route *r)
     }
 }
 
-static void put_dest(struct buf *b, const struct rt_dest *d, const char *style)
+/* Route r is of protocol proto ("static"; NULL: any). */
+static int of_proto(const struct route *r, const char *proto)
+{
+    return proto == NULL || strcasecmp(rt_proto_name(r->proto), proto) == 0;
+}
+
+static int dest_has(const struct rt_dest *d, const char *proto)
+{
+    for (const struct route *r = d->routes; r; r = r->next)
+        if (!r->hidden && of_proto(r, proto))
+            return 1;
+    return 0;
+}
+
+static void put_dest(struct buf *b, const struct rt_dest *d, const char *style, const char *proto)
 {
     const struct route *active = rt_active(d);
     char p[ADDR_STRLEN], age[32];
     int64_t now = fwd_clock();
 
-    if (active == NULL)
-        return; /* hidden routes only */
+    if (active == NULL || !dest_has(d, proto))
+        return; /* hidden routes only, or none of that protocol */
     buf_printf(b, "        <rt junos:style=\"%s\">\n", style);
     xml_elem(b, 12, "rt-destination", prefix_str(&d->prefix, p, sizeof(p)));
     for (const struct route *r = d->routes; r; r = r->next) {
-        if (r->hidden)
+        if (r->hidden || !of_proto(r, proto))
             continue;
         buf_puts(b, "            <rt-entry>\n");
         if (r == active)
@@ -99,12 +115,16 @@ static const struct rt_dest **select_dests(const struct rtable *t, const struct 
 }
 
 static void put_table(struct buf *b, const struct rtable *t, const struct addr *dst, int exact,
-                      int named, const char *style)
+                      int named, const char *style, const char *proto)
 {
-    size_t n;
+    size_t n, k = 0;
     const struct rt_dest **v = select_dests(t, dst, exact, &n);
 
-    if (n == 0 && (dst || !named)) {
+    for (size_t i = 0; i < n; i++)
+        if (dest_has(v[i], proto))
+            v[k++] = v[i];
+    n = k;
+    if (n == 0 && (dst || !named || proto)) {
         free(v);
         return;
     }
@@ -116,7 +136,7 @@ static void put_table(struct buf *b, const struct rtable *t, const struct addr *
     xml_elem(b, 8, "holddown-route-count", "0");
     xml_elemf(b, 8, "hidden-route-count", "%zu", t->nhidden);
     for (size_t i = 0; i < n; i++)
-        put_dest(b, v[i], style);
+        put_dest(b, v[i], style, proto);
     buf_puts(b, "    </route-table>\n");
     free(v);
 }
@@ -124,6 +144,7 @@ static void put_table(struct buf *b, const struct rtable *t, const struct addr *
 void show_route(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
 {
     const char *table = dmn_rpc_arg(a, "table"), *dest = dmn_rpc_arg(a, "destination");
+    const char *proto = dmn_rpc_arg(a, "protocol");
     const char *style = dmn_rpc_arg(a, "detail")  ? "detail"
                         : dmn_rpc_arg(a, "terse") ? "terse"
                                                   : "brief";
@@ -146,7 +167,7 @@ void show_route(struct fwdd *fw, uint32_t id, const struct dmn_rpc_args *a)
             const struct rtable *t = af ? fw->cur->insts[i].inet6 : fw->cur->insts[i].inet;
             if (table && strncmp(t->name, table, strlen(table)) != 0)
                 continue;
-            put_table(&b, t, dp, exact, table != NULL, style);
+            put_table(&b, t, dp, exact, table != NULL, style, proto);
         }
     buf_puts(&b, "</route-information>\n");
     rpc_reply_body(fw, id, b.s);

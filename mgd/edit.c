@@ -328,6 +328,10 @@ static void cmd_show(struct cmd *c, struct conf *cand)
             conf_diff(&c->out, o, at, 0);
         free(text);
         conf_free(old);
+    } else if (strcmp(d, "set-top") == 0) {
+        /* the CLI's completion: every statement of the candidate, whatever
+         * the edit level (names of list entries and of references) */
+        render_set(&c->out, cand->root, 0);
     } else if (at == NULL) {
         /* nothing at that path: Junos prints nothing */
     } else if (strcmp(d, "set") == 0 || strcmp(d, "set-relative") == 0) {

@@ -198,7 +198,7 @@ struct annot {
     char *doc;
     unsigned flags;
     char *owner, *readers, *key, *value_help, *message, *check, *collate, *unsup_values;
-    char *rpc, *reply, *permission, *prompt_to;
+    char *rpc, *reply, *permission, *prompt_to, *ref;
 };
 
 static char *node_text(xmlNodePtr n)
@@ -246,6 +246,8 @@ static void annot_read(xmlNodePtr owner, struct annot *a)
                         a->rpc = node_text(o), a->flags |= SCHF_RPC;
                     else if (is_o(o, "reply"))
                         a->reply = node_text(o);
+                    else if (is_o(o, "ref"))
+                        a->ref = node_text(o);
                     else if (is_o(o, "permission"))
                         a->permission = node_text(o);
                     else if (is_o(o, "password-prompt")) {
@@ -295,6 +297,7 @@ static void annot_free(struct annot *a)
     free(a->reply);
     free(a->permission);
     free(a->prompt_to);
+    free(a->ref);
 }
 
 /* ---------- simple types ---------- */
@@ -726,6 +729,7 @@ static void build_element(struct loader *l, xmlNodePtr el, struct sch_node *pare
     n->reply = a.reply, a.reply = NULL;
     n->permission = a.permission, a.permission = NULL;
     n->prompt_to = a.prompt_to, a.prompt_to = NULL;
+    n->ref = a.ref, a.ref = NULL;
     if (a.unsup_values)
         split_values(n, a.unsup_values);
     unbounded = unbounded || max_unbounded(el);
@@ -846,6 +850,7 @@ static void node_free(struct sch_node *n, struct sch_node *owner)
     free(n->reply);
     free(n->permission);
     free(n->prompt_to);
+    free(n->ref);
     for (size_t i = 0; i < n->nunsupported_values; i++)
         free(n->unsupported_values[i]);
     free(n->unsupported_values);

@@ -102,6 +102,7 @@ struct sch_node {
     char *reply;      /* root element of the reply */
     char *permission; /* view, clear, network, maintenance, configure, admin */
     char *prompt_to;  /* SCHF_PASSWORD_PROMPT: the sibling leaf to set */
+    char *ref;        /* o:ref: the list whose names the value refers to ("access profile") */
 };
 
 struct schema {

@@ -276,6 +276,15 @@ def test_show_route():
     r = c.command("show route")
     names = [t.findtext("table-name") for t in r.xml.findall(".//route-table")]
     assert names == ["inet.0", "vrf1.inet.0", "inet6.0"], names
+    r = c.command("show route protocol static table inet.0")
+    assert not r.error, r.raw
+    protos = {x.text for x in r.xml.iter("protocol-name")}
+    dests = [x.text for x in r.xml.iter("rt-destination")]
+    assert protos == {"Static"} and "192.0.2.0/24" in dests and "10.1.1.0/24" not in dests, r.raw
+    r = c.command("show route protocol bgp")
+    assert not r.error and r.xml.find(".//route-table") is None, r.raw
+    r = c.command("show route protocol direct 10.1.1.0/24 exact")
+    assert [x.text for x in r.xml.iter("protocol-name")] == ["Direct"], r.raw
 
 
 def test_show_interfaces_terse():
