@@ -156,6 +156,13 @@ static int parse_one(struct words *w, struct pipeline *pl, char *err, size_t err
             *col = w->off[1];
             return -1;
         }
+        if (pl->compare) {
+            /* the differences are text only here: the whole configuration
+             * in another rendering would pass for them */
+            snprintf(err, errlen, "error: '| display %s' after '| compare' is not supported", d);
+            *col = w->off[1];
+            return -1;
+        }
         if (!strcmp(d, "set") && w->n > 2) {
             const char *const rel[] = {"relative", NULL};
             if (prefix_match(rel, w->w[2], &amb) == NULL) {
