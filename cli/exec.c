@@ -172,12 +172,19 @@ static void show_reply(struct reply *r, struct pipeline *pl, const char *line,
     }
     if ((err = xchild(r->root, "error")) != NULL) {
         xtext(err, "message", msg, sizeof(msg));
-        if (xchild(err, "column"))
+        if (xchild(err, "column")) {
             error_at(line,
                      map_col(cm, (size_t)atol(xtext(err, "column", v, sizeof(v)))) + col_extra,
                      msg);
-        else
+        } else if (strncmp(msg, "error: ", 7) != 0 && strncmp(msg, "warning: ", 9) != 0) {
+            /* a daemon's <xnm:error> carries the bare message ("device X not
+             * found"); the CLI says what it is, as Junos does */
+            char full[sizeof(msg) + 8];
+            snprintf(full, sizeof(full), "error: %s", msg);
+            print_msg(full);
+        } else {
             print_msg(msg);
+        }
         return;
     }
     if (r->error && (ec = xchild(r->root, "error-column")) != NULL) {
