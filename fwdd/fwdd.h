@@ -23,6 +23,7 @@
 
 #include "addr.h"
 #include "pkt.h"
+#include "ptab.h"
 #include "rtable.h"
 
 #include <net/if.h>
@@ -192,7 +193,8 @@ struct fwdd {
     size_t nports;
     struct gen *cur, *next;
     struct ss_rt *ssrt;     /* service set runtimes, by name (svc.c) */
-    struct kroute *kroutes; /* kmd's reverse routes (routes.c) */
+    struct kroute *kroutes; /* kmd's reverse routes (routes.c), */
+    struct ptab kroute_idx; /* also by their spec */
     struct ipsec *ipsec;    /* SPI hash, pool reservations, reassembly (ipsec.h) */
     struct kmdsock *ks;
     struct probe *probes;

@@ -151,17 +151,19 @@ struct dyn_rule {    /* the fields a packet reads first */
 struct pool_res {
     char ss[64], pool[FWD_NAME_LEN], unit[FWD_UNITNAMELEN];
     uint32_t tunnel;
-    struct pool_res *next;
+    struct pool_res *next, *prev;
 };
 
 struct reasm;
 
 /* Process-wide IPsec state (fw->ipsec, made on first use). */
 struct ipsec {
-    struct ptab sa_in;   /* inbound SAs by (SPI, local address) */
-    struct ptab sa_all;  /* every SA by (service set, SPI, direction) */
-    struct ptab tunnels; /* by (service set, index, manual) */
-    struct pool_res *pools;
+    struct ptab sa_in;      /* inbound SAs by (SPI, local address) */
+    struct ptab sa_all;     /* every SA by (service set, SPI, direction) */
+    struct ptab tunnels;    /* by (service set, index, manual) */
+    struct pool_res *pools; /* pool unit reservations (kmdreq.c), also indexed: */
+    struct ptab pool_tun;   /* by (service set, tunnel) */
+    struct ptab pool_unit;  /* by unit name */
     struct reasm *reasm;
     uint32_t next_manual; /* tunnel indexes of manual tunnels */
     int depth;            /* nested encapsulations in progress */
@@ -363,5 +365,7 @@ size_t reasm_held(const struct fwdd *fw); /* bytes held (tests) */
 int kmdreq_handle(struct fwdd *fw, uint16_t type, const uint8_t *p, size_t len, char *msg,
                   size_t msglen, void *extra, size_t *extralen);
 void pool_flush(struct fwdd *fw);
+/* Drop reservation r (its unit left the configuration: sa.c). */
+void pool_res_del(struct fwdd *fw, struct pool_res *r);
 
 #endif

@@ -294,9 +294,20 @@ static int do_route(struct fwdd *fw, uint16_t type, const uint8_t *p, char *msg,
 /* --- pools (DESIGN.md: shared = the one unit for all tunnels, dedicated =
  * one free unit per tunnel) --------------------------------------------- */
 
+/* Reservations are listed (struct ipsec pools) and indexed by (service
+ * set, tunnel) and by unit: no list walk per request (10,000 tunnels made
+ * that quadratic). */
+static uint64_t key_tun(const char *ss, uint32_t tunnel)
+{
+    return ptab_mix(ptab_hash_str(ss, 0) ^ tunnel);
+}
+
 static struct pool_res *reservation(struct fwdd *fw, const char *ss, uint32_t tunnel)
 {
-    for (struct pool_res *r = ipsec_get(fw)->pools; r; r = r->next)
+    struct pool_res *r;
+    size_t it = 0;
+
+    while ((r = ptab_next(&ipsec_get(fw)->pool_tun, key_tun(ss, tunnel), &it)) != NULL)
         if (r->tunnel == tunnel && strcmp(r->ss, ss) == 0)
             return r;
     return NULL;
@@ -304,10 +315,41 @@ static struct pool_res *reservation(struct fwdd *fw, const char *ss, uint32_t tu
 
 static int unit_taken(struct fwdd *fw, const char *unit)
 {
-    for (struct pool_res *r = ipsec_get(fw)->pools; r; r = r->next)
+    struct pool_res *r;
+    size_t it = 0;
+
+    while ((r = ptab_next(&ipsec_get(fw)->pool_unit, ptab_hash_str(unit, 0), &it)) != NULL)
         if (strcmp(r->unit, unit) == 0)
             return 1;
     return 0;
+}
+
+static void pool_res_add(struct fwdd *fw, struct pool_res *r)
+{
+    struct ipsec *ip = ipsec_get(fw);
+
+    r->prev = NULL;
+    r->next = ip->pools;
+    if (ip->pools)
+        ip->pools->prev = r;
+    ip->pools = r;
+    ptab_add(&ip->pool_tun, key_tun(r->ss, r->tunnel), r);
+    ptab_add(&ip->pool_unit, ptab_hash_str(r->unit, 0), r);
+}
+
+void pool_res_del(struct fwdd *fw, struct pool_res *r)
+{
+    struct ipsec *ip = ipsec_get(fw);
+
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        ip->pools = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    ptab_del(&ip->pool_tun, key_tun(r->ss, r->tunnel), r);
+    ptab_del(&ip->pool_unit, ptab_hash_str(r->unit, 0), r);
+    free(r);
 }
 
 static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t msglen, void *extra,
@@ -356,8 +398,7 @@ static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t 
     snprintf(res->pool, sizeof(res->pool), "%s", pool);
     snprintf(res->unit, sizeof(res->unit), "%s", pick->name);
     res->tunnel = x.tunnel;
-    res->next = ipsec_get(fw)->pools;
-    ipsec_get(fw)->pools = res;
+    pool_res_add(fw, res);
     memset(x.unit, 0, sizeof(x.unit));
     snprintf(x.unit, sizeof(x.unit), "%s", pick->name);
 reply:
@@ -369,17 +410,14 @@ reply:
 static int do_pool_release(struct fwdd *fw, const uint8_t *p, char *msg, size_t msglen)
 {
     struct fwd_pool x;
+    struct pool_res *r;
     char ss[64];
 
     memcpy(&x, p, sizeof(x));
-    if (NAME(ss, x.service_set) == 0)
-        for (struct pool_res **pp = &ipsec_get(fw)->pools; *pp; pp = &(*pp)->next)
-            if ((*pp)->tunnel == x.tunnel && strcmp((*pp)->ss, ss) == 0) {
-                struct pool_res *r = *pp;
-                *pp = r->next;
-                free(r);
-                return FWD_OK;
-            }
+    if (NAME(ss, x.service_set) == 0 && (r = reservation(fw, ss, x.tunnel)) != NULL) {
+        pool_res_del(fw, r);
+        return FWD_OK;
+    }
     snprintf(msg, msglen, "tunnel %u holds no pool unit", x.tunnel);
     return FWD_ERR_NOENT;
 }
@@ -388,11 +426,10 @@ void pool_flush(struct fwdd *fw)
 {
     if (fw->ipsec == NULL)
         return;
-    while (fw->ipsec->pools) {
-        struct pool_res *r = fw->ipsec->pools;
-        fw->ipsec->pools = r->next;
-        free(r);
-    }
+    while (fw->ipsec->pools)
+        pool_res_del(fw, fw->ipsec->pools);
+    ptab_free(&fw->ipsec->pool_tun);
+    ptab_free(&fw->ipsec->pool_unit);
 }
 
 int kmdreq_handle(struct fwdd *fw, uint16_t type, const uint8_t *p, size_t len, char *msg,

@@ -21,7 +21,7 @@
 
 struct kroute {
     struct kroute_spec k;
-    struct kroute *next;
+    struct kroute *next, *prev;
 };
 
 static void table_names(const struct instance *in, char *v4, char *v6, size_t len)
@@ -188,11 +188,54 @@ void routes_build(struct fwdd *fw, struct gen *g, const struct conf *c)
 
 /* --- kmd's routes ----------------------------------------------------- */
 
+/* kmd's routes are listed (fw->kroutes) and indexed by spec: no list walk
+ * per request (10,000 tunnels made that quadratic). */
+static uint64_t spec_key(const struct kroute_spec *s)
+{
+    uint64_t h = ptab_hash_str(s->instance, ptab_hash_str(s->unit, PTAB_FNV_INIT));
+
+    /* the address bytes of its family only: as addr_eq compares them */
+    h = ptab_hash_bytes(s->prefix.a, s->prefix.af == AF_INET6 ? 16 : 4, h);
+    return ptab_mix(h ^ ((uint64_t)s->tunnel << 16 | (uint64_t)s->prefix.af << 8 | s->prefix.plen));
+}
+
+static void kroute_link(struct fwdd *fw, struct kroute *k)
+{
+    k->prev = NULL;
+    k->next = fw->kroutes;
+    if (fw->kroutes)
+        fw->kroutes->prev = k;
+    fw->kroutes = k;
+    ptab_add(&fw->kroute_idx, spec_key(&k->k), k);
+}
+
+static void kroute_unlink(struct fwdd *fw, struct kroute *k)
+{
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        fw->kroutes = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    ptab_del(&fw->kroute_idx, spec_key(&k->k), k);
+}
+
 static int same_spec(const struct kroute_spec *a, const struct kroute_spec *b)
 {
     return strcmp(a->instance, b->instance) == 0 && strcmp(a->unit, b->unit) == 0 &&
            a->tunnel == b->tunnel && a->prefix.plen == b->prefix.plen &&
            addr_eq(&a->prefix, &b->prefix);
+}
+
+static struct kroute *kroute_find(const struct fwdd *fw, const struct kroute_spec *s)
+{
+    struct kroute *k;
+    size_t it = 0;
+
+    while ((k = ptab_next(&fw->kroute_idx, spec_key(s), &it)) != NULL)
+        if (same_spec(&k->k, s))
+            return k;
+    return NULL;
 }
 
 static int match_kroute(const struct route *r, const void *arg)
@@ -216,11 +259,10 @@ int fw_kroute_add(struct fwdd *fw, const struct kroute_spec *spec)
     struct kroute_spec s = *spec;
 
     addr_mask(&s.prefix, s.prefix.plen);
-    for (k = fw->kroutes; k; k = k->next)
-        if (same_spec(&k->k, &s)) {
-            errno = EEXIST;
-            return -1;
-        }
+    if (kroute_find(fw, &s) != NULL) {
+        errno = EEXIST;
+        return -1;
+    }
     if (fw->cur == NULL || kroute_install(fw->cur, &s) < 0) {
         errno = ENOENT;
         return -1;
@@ -230,8 +272,7 @@ int fw_kroute_add(struct fwdd *fw, const struct kroute_spec *spec)
     if ((k = calloc(1, sizeof(*k))) == NULL)
         fatal("calloc");
     k->k = s;
-    k->next = fw->kroutes;
-    fw->kroutes = k;
+    kroute_link(fw, k);
     return 0;
 }
 
@@ -239,42 +280,41 @@ int fw_kroute_del(struct fwdd *fw, const struct kroute_spec *spec)
 {
     struct kroute_spec s = *spec;
 
+    struct kroute *k;
+
     addr_mask(&s.prefix, s.prefix.plen);
-    for (struct kroute **pp = &fw->kroutes; *pp; pp = &(*pp)->next)
-        if (same_spec(&(*pp)->k, &s)) {
-            struct kroute *k = *pp;
-            *pp = k->next;
-            kroute_uninstall(fw->cur, &k->k);
-            kroute_uninstall(fw->next, &k->k);
-            free(k);
-            return 0;
-        }
-    errno = ENOENT;
-    return -1;
+    if ((k = kroute_find(fw, &s)) == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    kroute_unlink(fw, k);
+    kroute_uninstall(fw->cur, &k->k);
+    kroute_uninstall(fw->next, &k->k);
+    free(k);
+    return 0;
 }
 
 void fw_kroute_flush(struct fwdd *fw)
 {
     while (fw->kroutes) {
         struct kroute *k = fw->kroutes;
-        fw->kroutes = k->next;
+        kroute_unlink(fw, k);
         kroute_uninstall(fw->cur, &k->k);
         kroute_uninstall(fw->next, &k->k);
         free(k);
     }
+    ptab_free(&fw->kroute_idx);
 }
 
 void fw_kroute_gc(struct fwdd *fw)
 {
-    for (struct kroute **pp = &fw->kroutes; *pp;) {
-        struct kroute *k = *pp;
+    for (struct kroute *k = fw->kroutes, *next; k; k = next) {
         struct instance *in = fw->cur ? gen_instance(fw->cur, k->k.instance) : NULL;
         struct unit *u = fw->cur ? gen_unit(fw->cur, k->k.unit) : NULL;
-        if (in && u && u->inst == in) {
-            pp = &k->next;
+        next = k->next;
+        if (in && u && u->inst == in)
             continue;
-        }
-        *pp = k->next;
+        kroute_unlink(fw, k);
         free(k);
     }
 }

@@ -714,15 +714,12 @@ void ipsec_gc_units(struct fwdd *fw)
     }
     if (fw->ipsec == NULL)
         return;
-    for (struct pool_res **pp = &fw->ipsec->pools; *pp;) {
-        struct pool_res *p = *pp;
+    for (struct pool_res *p = fw->ipsec->pools, *next; p; p = next) {
         struct ss_rt *rt = svc_rt_find(fw, p->ss);
-        if (rt && unit_of_set(fw, rt, p->unit)) {
-            pp = &p->next;
+        next = p->next;
+        if (rt && unit_of_set(fw, rt, p->unit))
             continue;
-        }
         log_info("service-set %s: pool unit %s of tunnel %u is gone", p->ss, p->unit, p->tunnel);
-        *pp = p->next;
-        free(p);
+        pool_res_del(fw, p);
     }
 }
