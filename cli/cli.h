@@ -69,10 +69,11 @@ void conn_close(void);
  * connection is lost (message printed). */
 int rpc_call(const char *body, struct reply *r, chunk_fn fn, void *arg);
 void reply_free(struct reply *r);
-/* The request bodies. */
-void req_command(struct buf *b, const char *line, const char *display);
+/* The request bodies.  typed: a line the user typed (mgd logs it,
+ * UI_CMDLINE_READ_LINE), not one the CLI sends for itself or again. */
+void req_command(struct buf *b, const char *line, const char *display, int typed);
 void req_edit(struct buf *b, const char *line, const char *display, const char *confirmed,
-              const char *input);
+              const char *input, int typed);
 void xml_esc(struct buf *b, const char *s, int attr);
 xmlNodePtr xchild(xmlNodePtr n, const char *name);
 /* Text of child `name` of n into buf ("" when absent). */

@@ -187,7 +187,7 @@ static void rollback_items(const char *partial, struct clist *out)
     xmlNodePtr ci;
 
     buf_init(&b);
-    req_command(&b, "show system commit", NULL);
+    req_command(&b, "show system commit", NULL, 0);
     if (rpc_call(b.s, &r, NULL, NULL) == 0 && (ci = xchild(r.root, "commit-information"))) {
         for (xmlNodePtr h = ci->children; h; h = h->next) {
             char seq[16], when[64], user[64], client[32], help[256];

@@ -74,9 +74,9 @@ void xml_esc(struct buf *b, const char *s, int attr)
     }
 }
 
-void req_command(struct buf *b, const char *line, const char *display)
+void req_command(struct buf *b, const char *line, const char *display, int typed)
 {
-    buf_puts(b, "<command");
+    buf_puts(b, typed ? "<command typed=\"yes\"" : "<command");
     if (display && *display) {
         buf_puts(b, " display=\"");
         xml_esc(b, display, 1);
@@ -88,9 +88,9 @@ void req_command(struct buf *b, const char *line, const char *display)
 }
 
 void req_edit(struct buf *b, const char *line, const char *display, const char *confirmed,
-              const char *input)
+              const char *input, int typed)
 {
-    buf_puts(b, "<edit-command");
+    buf_puts(b, typed ? "<edit-command typed=\"yes\"" : "<edit-command");
     if (display && *display)
         buf_printf(b, " display=\"%s\"", display);
     if (confirmed)

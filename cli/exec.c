@@ -60,7 +60,7 @@ static void confirmed_notice(void)
     if (!confirm_pending)
         return;
     buf_init(&b);
-    req_command(&b, "show system commit", NULL);
+    req_command(&b, "show system commit", NULL, 0);
     if (rpc_call(b.s, &r, NULL, NULL) == 0 && (ci = xchild(r.root, "commit-information")))
         h = xchild(ci, "commit-history");
     if (h && *xtext(h, "commit-confirmed", pending, sizeof(pending)) &&
@@ -263,7 +263,7 @@ static void exec_oper(const char *cmd, const char *line, struct pipeline *pl)
     if (cmd == NULL)
         return;
     buf_init(&b);
-    req_command(&b, cmd, display);
+    req_command(&b, cmd, display, 1);
     while (rpc_call(b.s, &r, chunk, pl) == 0) {
         xmlNodePtr c = r.root && !r.error ? xchild(r.root, "confirm") : NULL;
         if (c) {
@@ -279,7 +279,7 @@ static void exec_oper(const char *cmd, const char *line, struct pipeline *pl)
             if (!yes)
                 break;
             buf_reset(&b);
-            req_command(&b, cmd, display);
+            req_command(&b, cmd, display, 0);
             /* <command ...> -> <command confirmed="yes" ...> */
             {
                 struct buf t;
@@ -415,10 +415,10 @@ static void exec_config(const char *cmd, const char *line, struct pipeline *pl)
         (input = read_terminal_input()) == NULL)
         goto out; /* Ctrl-C: abandoned, as a line is */
     buf_init(&b);
-    for (;;) {
+    for (int first = 1;; first = 0) {
         xmlNodePtr c;
         buf_reset(&b);
-        req_edit(&b, sent.s, pl->display, confirmed, input);
+        req_edit(&b, sent.s, pl->display, confirmed, input, first);
         if (rpc_call(b.s, &r, chunk, pl) < 0)
             break;
         if (r.root && !r.error && xchild(r.root, "password-prompt") && input == NULL) {

@@ -168,9 +168,9 @@ static void names_load(void)
     names_valid = 1;
     buf_init(&b);
     if (g_cli.mode == MODE_CONFIG)
-        req_edit(&b, "show", "set-top", NULL, NULL);
+        req_edit(&b, "show", "set-top", NULL, NULL, 0);
     else
-        req_command(&b, "show configuration", "set");
+        req_command(&b, "show configuration", "set", 0);
     if (rpc_call(b.s, &r, NULL, NULL) == 0 && !r.error) {
         if ((t = xchild(r.root, "output")) || (t = xchild(r.root, "configuration-set")))
             text = xcontent(t);

@@ -304,7 +304,15 @@ static void port_flush(struct fwdd *fw, struct port *p)
 
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0) {
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            /* the socket is full: the rest of the queue waits for no one */
+            for (; i < q->n; i++)
+                tx_failed(fw, p, q->iov[i][1].iov_len, "sendmmsg");
+            break;
+        }
+        if (r <= 0) { /* this frame is refused (EMSGSIZE, ...): the others still go */
+            if (r == 0)
+                errno = EIO;
             tx_failed(fw, p, q->iov[i][1].iov_len, "sendmmsg");
             i++;
             continue;

@@ -570,7 +570,7 @@ void dmn_free(struct dmn *d)
 {
     if (d == NULL)
         return;
-    log_set_sink(NULL, NULL);
+    log_set_sink(NULL, NULL); /* (dmn_new set it, in this thread) */
     if (d->bev)
         bufferevent_free(d->bev);
     event_free(d->retry);

@@ -2,7 +2,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,24 +10,25 @@
 static const char *log_prog = "opensg";
 static int log_syslog;
 static int log_debugging;
+/* The sink is the setting thread's alone: other threads (fwdd's PIC
+ * workers) test their own flag and never read the sink. */
 static void (*log_sink)(void *arg, int pri, const char *msg);
 static void *log_sink_arg;
-static pthread_t log_sink_thread;
-static int log_in_sink;
+static _Thread_local int log_sink_mine;
+static _Thread_local int log_in_sink;
 
 void log_set_sink(void (*sink)(void *arg, int pri, const char *msg), void *arg)
 {
     log_sink = sink;
     log_sink_arg = arg;
-    log_sink_thread = pthread_self();
+    log_sink_mine = sink != NULL;
 }
 
 static void to_sink(int pri, const char *buf, const char *suffix)
 {
     char line[1200];
 
-    if (log_sink == NULL || pri > LOG_INFO || log_in_sink ||
-        !pthread_equal(pthread_self(), log_sink_thread))
+    if (!log_sink_mine || pri > LOG_INFO || log_in_sink)
         return;
     snprintf(line, sizeof(line), "%s%s%s", buf, suffix ? ": " : "", suffix ? suffix : "");
     log_in_sink = 1;

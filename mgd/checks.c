@@ -380,11 +380,41 @@ static void ctx_free(struct ck_ctx *c)
     ck_map_free(&c->seen);
 }
 
+/* The system log's files (mgd/systemlog.c) live in ROOT/log beside the
+ * daemons' own: a syslog file must not take one of their names, nor an
+ * archive's (NAME.N). */
+static void syslog_files(struct ck_ctx *c)
+{
+    const struct cnode *tr = ck_get(c->root, "services", "ipsec-vpn", "traceoptions", NULL);
+    const struct cnode *sl = ck_get(c->root, "system", "syslog", NULL), *f, *tf = NULL;
+
+    for (f = tr ? tr->child : NULL; f; f = f->next) /* traceoptions file NAME ... */
+        if (strcmp(f->sch->name, "file") == 0)
+            for (const struct cnode *x = f->child; x; x = x->next)
+                if (strcmp(x->sch->name, "filename") == 0)
+                    tf = x;
+
+    for (f = sl ? sl->child : NULL; f; f = f->next) {
+        const char *n = ck_name(f), *dot = strrchr(n, '.');
+        if (strcmp(f->sch->name, "file") != 0)
+            continue;
+        if (strcmp(n, "mgd.log") == 0 || strcmp(n, "kmd") == 0 || strcmp(n, "kmd-keys.log") == 0 ||
+            (tf && tf->value && strcmp(n, tf->value) == 0))
+            ck_node(c, 0, f,
+                    "syslog file '%s' is a daemon's own log file (mgd.log, kmd, kmd-keys.log, "
+                    "the traceoptions file): choose another name",
+                    n);
+        else if (dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1))
+            ck_node(c, 0, f, "syslog file '%s' has the name of an archive (NAME.N) of another", n);
+    }
+}
+
 void checks_run(const struct cnode *root, struct findings *fs)
 {
     struct ck_ctx c;
 
     ctx_init(&c, root, fs);
+    syslog_files(&c);
     checks_interfaces(&c);
     checks_routing(&c);
     checks_access(&c);

@@ -112,6 +112,7 @@ static void local_gateway(struct ck_ctx *c, const struct cnode *lg)
         ck_node(c, 0, lg, "referenced routing instance '%s' is not defined", ri);
         return;
     }
+    /* (the schema takes IPv4 addresses only: fwdd's tunnel endpoints) */
     if (addr && inet_pton(AF_INET, addr, &in) == 1 &&
         (ntohl(in.s_addr) == 0 || ntohl(in.s_addr) >> 28 >= 0xe || ntohl(in.s_addr) >> 24 == 127))
         ck_node(c, 0, lg,

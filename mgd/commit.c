@@ -292,9 +292,11 @@ int session_shared_dirty(void)
  * logged (as Junos: UI_COMMIT when asked, UI_COMMIT_COMPLETED when done). */
 static void syslog_commit(struct mgd *m, const struct commit_job *j)
 {
-    struct conf *e = conf_expand(m->committed, 0);
+    /* expanded only when groups or inactive statements make a difference
+     * (a second expansion would cost large commits) */
+    struct conf *e = conf_expands_to_itself(m->committed) ? NULL : conf_expand(m->committed, 0);
 
-    mgd_syslog_apply(m->root, e->root);
+    mgd_syslog_apply(m->root, (e ? e : m->committed)->root);
     conf_free(e);
     mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
                "UI_COMMIT: User '%s' requested '%s' operation (comment: %s)", j->user,

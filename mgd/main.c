@@ -245,6 +245,8 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_free(sigint);
     findings_free(&m.checks_cache);
+    log_set_sink(NULL, NULL);
+    mgd_syslog_free();
     conf_free(m.committed);
     conf_free(m.shared);
     db_close(&m.db);

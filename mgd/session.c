@@ -5,11 +5,13 @@
  * not configured gets "error: permission denied" for everything.
  *
  * RPCs (payload <rpc> with one child):
- *   <command [display=D]>LINE</command>        operational command (oper.c)
+ *   <command [display=D] [typed=yes]>LINE</command>  operational command (oper.c)
  *   <open-configuration>[<private/>|<exclusive/>]</open-configuration>
  *   <close-configuration [confirmed="yes"]/>   leave configuration mode
  *   <edit-command [display=D] [confirmed=yes|no]><line>L</line>[<input>T</input>]
  *                                              configuration mode (edit.c)
+ *   typed="yes": a line the CLI's user typed, logged (UI_CMDLINE_READ_LINE,
+ *   systemlog.h); the CLI's own requests and resends carry none.
  *   <open-session kind="netconf" .../>        a NETCONF session (xml_session.c),
  *                                              which then speaks the Junos XML API
  *   any other element: an operational RPC by name (oper.c)
@@ -63,6 +65,9 @@ void session_leave(struct session *s)
 {
     struct mgd *m = g_mgd;
 
+    if (s->mode != CFG_NONE && strcmp(s->method, "cli") == 0) /* exit, and-quit, lost */
+        mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
+                   "UI_DBASE_LOGOUT_EVENT: User '%s' exiting configuration mode", s->user);
     if (s->mode == CFG_EXCLUSIVE && m->exclusive == s) {
         /* uncommitted changes of an exclusive session are discarded */
         conf_free(m->shared);
@@ -257,8 +262,6 @@ void session_close_configuration(struct session *s, uint32_t id, int confirmed)
     } else {
         if (dirty && s->mode != CFG_SHARED)
             buf_puts(&out, "warning: discarding uncommitted changes\nload complete\n");
-        mgd_syslog(SLF_INTERACTIVE, LOG_NOTICE, "mgd", getpid(),
-                   "UI_DBASE_LOGOUT_EVENT: User '%s' exiting configuration mode", s->user);
         session_leave(s);
         buf_puts(&out, "Exiting configuration mode\n");
         output_reply(s, id, 0, &out, "<mode>operational</mode>\n");
@@ -299,14 +302,15 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
         const char *name = (const char *)op->name;
         xmlChar *display = xmlGetProp(op, (const xmlChar *)"display");
         xmlChar *confirmed = xmlGetProp(op, (const xmlChar *)"confirmed");
+        xmlChar *typed = xmlGetProp(op, (const xmlChar *)"typed"); /* by the CLI's user */
         if (strcmp(name, "open-session") == 0) {
             xml_open_session(s, id, op);
         } else if (s->xmlapi && xml_api_rpc(s, id, op)) {
             /* answered */
         } else if (strcmp(name, "command") == 0) {
             xmlChar *line = xmlNodeGetContent(op);
-            if (line && confirmed == NULL && strcmp(s->method, "cli") == 0)
-                mgd_syslog_cmdline(g_mgd->schema->root, s->user, (const char *)line);
+            if (line && typed)
+                mgd_syslog_cmdline(g_mgd->schema->root, NULL, s->user, (const char *)line);
             oper_command_confirmed(s, id, (const char *)line, (const char *)display,
                                    confirmed && strcmp((char *)confirmed, "yes") == 0);
             xmlFree(line);
@@ -316,8 +320,8 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
             session_close_configuration(s, id, confirmed && strcmp((char *)confirmed, "yes") == 0);
         } else if (strcmp(name, "edit-command") == 0) {
             char *line = child_text(op, "line"), *input = child_text(op, "input");
-            if (line && confirmed == NULL && input == NULL && strcmp(s->method, "cli") == 0)
-                mgd_syslog_cmdline(g_mgd->schema->root, s->user, line);
+            if (line && typed) /* load ... terminal: the line, never its input */
+                mgd_syslog_cmdline(g_mgd->schema->root, s->edit, s->user, line);
             if (s->mode == CFG_NONE)
                 reply_error(s->conn, id, "error: not in configuration mode", -1);
             else
@@ -330,6 +334,7 @@ void session_rpc(struct session *s, uint32_t id, const char *payload, size_t len
         }
         xmlFree(display);
         xmlFree(confirmed);
+        xmlFree(typed);
     }
     xmlFreeDoc(doc);
 }

@@ -2,6 +2,7 @@
 #include "systemlog.h"
 #include "buf.h"
 #include "log.h"
+#include "path.h"
 #include "words.h"
 
 #include <errno.h>
@@ -147,17 +148,18 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
         if (re && regcomp(&x->match, re, REG_EXTENDED | REG_NOSUB) == 0)
             x->has_match = 1;
         snprintf(path, sizeof(path), "%s/%s", sl.dir, name);
-        if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) >= 0)
+        if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)) >= 0)
             close(fd);
         sl.n++;
     }
 }
 
+/* NAME -> NAME.0 -> ... -> NAME.<files-1>: `files` archives kept. */
 static void rotate(const struct sl_file *x, const char *path)
 {
     char from[4500], to[4500];
 
-    for (int i = x->files - 2; i >= 0; i--) {
+    for (int i = x->files - 1; i >= 0; i--) {
         snprintf(to, sizeof(to), "%s.%d", path, i);
         if (i == 0)
             snprintf(from, sizeof(from), "%s", path);
@@ -165,8 +167,6 @@ static void rotate(const struct sl_file *x, const char *path)
             snprintf(from, sizeof(from), "%s.%d", path, i - 1);
         rename(from, to);
     }
-    if (x->files <= 1)
-        unlink(path);
 }
 
 static void file_put(const struct sl_file *x, const char *line, size_t len)
@@ -178,7 +178,7 @@ static void file_put(const struct sl_file *x, const char *line, size_t len)
     snprintf(path, sizeof(path), "%s/%s", sl.dir, x->name);
     if (stat(path, &st) == 0 && st.st_size + (off_t)len > x->size)
         rotate(x, path);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0)
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0)
         return;
     if (write(fd, line, len) != (ssize_t)len) {
         /* a full disk loses the line, nothing else */
@@ -224,36 +224,82 @@ void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, co
             file_put(&sl.files[i], line, (size_t)n);
 }
 
-/* 1 if word names (or abbreviates, 3 characters or more) a secret leaf. */
-static int secret_keyword(const struct sch_node *n, const char *word, size_t len, int depth)
+/* 1 if word is a prefix of a secret leaf's name (the CLI takes unique
+ * abbreviations: "as" is ascii-text). */
+static int secret_prefix(const struct sch_node *n, const char *word, size_t len, int depth)
 {
-    if ((n->flags & SCHF_SECRET) && len >= 3 && strlen(n->name) >= len &&
+    if ((n->flags & SCHF_SECRET) && len >= 1 && strlen(n->name) >= len &&
         strncmp(n->name, word, len) == 0)
         return 1;
     for (size_t i = 0; depth < 64 && i < n->nchildren; i++)
-        if (n->children[i] != n && secret_keyword(n->children[i], word, len, depth + 1))
+        if (n->children[i] != n && secret_prefix(n->children[i], word, len, depth + 1))
             return 1;
     return 0;
 }
 
-void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *user, const char *line)
+/* Which words of a `set` line are values of secret leaves: the line is
+ * parsed as mgd parses it (at the edit level, abbreviations resolved).
+ * 0, or -1 when it does not parse. */
+static int mask_set_line(const struct sch_node *root, const char *edit, const struct words *w,
+                         char *mask)
+{
+    struct words e;
+    struct path p;
+    const char *err;
+    size_t eo, n;
+    char **all;
+    int rc = -1;
+
+    words_init(&e);
+    if (words_split(&e, edit, strlen(edit), &err, &eo) < 0 ||
+        (all = calloc(e.n + w->n, sizeof(*all))) == NULL) {
+        words_free(&e);
+        return -1;
+    }
+    for (n = 0; n < e.n; n++)
+        all[n] = e.w[n];
+    for (size_t i = 1; i < w->n; i++)
+        all[n++] = w->w[i];
+    if (path_parse(root, 0, all, n, PATH_SET, &p) == 0) {
+        rc = 0;
+        for (size_t k = 0; k < p.nsteps; k++)
+            for (size_t v = 0; (p.steps[k].sch->flags & SCHF_SECRET) && v < p.steps[k].nvals; v++)
+                for (size_t i = 1; i < w->n; i++)
+                    if (strcmp(w->w[i], p.steps[k].vals[v]) == 0)
+                        mask[i] = 1;
+    }
+    path_free(&p);
+    free(all);
+    words_free(&e);
+    return rc;
+}
+
+void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *edit, const char *user,
+                        const char *line)
 {
     struct words w;
     struct buf b;
     const char *err;
     size_t eo, at = 0, len = strlen(line);
+    char *mask;
 
     if (sl.n == 0)
         return;
     words_init(&w);
     buf_init(&b);
-    if (words_split(&w, line, len, &err, &eo) < 0) {
+    if (words_split(&w, line, len, &err, &eo) < 0 || (mask = calloc(w.n + 1, 1)) == NULL) {
         buf_puts(&b, "<unreadable line>");
     } else {
-        /* the line as typed, the word after a secret leaf's keyword replaced */
+        /* a set line parsed: its secret values; anything else (another
+         * verb, a line that does not parse): every word after the first
+         * one that may name a secret leaf */
+        if (edit == NULL || w.n < 2 || strcmp(w.w[0], "set") != 0 ||
+            mask_set_line(schema_root, edit, &w, mask) < 0)
+            for (size_t i = 1, on = 0; i < w.n; i++)
+                mask[i] = on = on || secret_prefix(schema_root, w.w[i - 1], strlen(w.w[i - 1]), 0);
         for (size_t i = 1; i < w.n; i++) {
             size_t end = i + 1 < w.n ? w.off[i + 1] : len;
-            if (!secret_keyword(schema_root, w.w[i - 1], strlen(w.w[i - 1]), 0))
+            if (!mask[i])
                 continue;
             while (end > w.off[i] && (line[end - 1] == ' ' || line[end - 1] == '\t'))
                 end--;
@@ -262,6 +308,7 @@ void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *user, co
             at = end;
         }
         buf_add(&b, line + at, len - at);
+        free(mask);
     }
     mgd_syslog(SLF_INTERACTIVE, LOG_INFO, "mgd", getpid(),
                "UI_CMDLINE_READ_LINE: User '%s', command '%s '", user, b.s ? b.s : "");

@@ -12,7 +12,7 @@
  * matches (facility `any` or the line's; the line at that severity or
  * more severe) and, with `match`, when the extended regular expression
  * finds the text.  At its archive size (default 1m) the file is rotated
- * into NAME.0 .. NAME.<files-2> (files default 3).  Secrets never reach
+ * into NAME.0 .. NAME.<files-1> (files default 3).  Secrets never reach
  * a line: command lines are masked (mgd_syslog_cmdline).
  */
 #ifndef MGD_SYSTEMLOG_H
@@ -35,9 +35,14 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root);
 /* One line; pri: LOG_ERR .. LOG_INFO (syslog.h). */
 void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* UI_CMDLINE_READ_LINE for a line the CLI user typed, the value after
- * any secret leaf's keyword replaced (schema: o:secret statements). */
-void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *user, const char *line);
+/* UI_CMDLINE_READ_LINE for a line the CLI user typed: in configuration
+ * mode edit is the edit level (NULL in operational mode).  The values of
+ * secret leaves (schema o:secret) are replaced: a `set` line is parsed
+ * as mgd parses it; in any other line, or one that does not parse,
+ * every word after one that may name a secret leaf (a prefix of
+ * ascii-text, hexadecimal, encrypted-password, ...) is. */
+void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *edit, const char *user,
+                        const char *line);
 void mgd_syslog_free(void);
 
 #endif

@@ -147,6 +147,8 @@ static char *check_value(struct lx *x, xmlNodePtr e, const struct cnode *at,
         fatal("secret9_encode");
     else if (encoded && secret9_decode(v, &plain, &len) < 0)
         stmt_error(x, e, at, s->name, "invalid encrypted value");
+    else if (encoded && sch_check_value(s->type, plain, msg, sizeof(msg)) < 0)
+        stmt_error(x, e, at, s->name, "invalid encrypted value: not a valid key once decoded");
     else if (encoded)
         out = xstrdup(v);
     if (plain)

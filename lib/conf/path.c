@@ -354,12 +354,22 @@ static int secret_value(const struct sch_node *leaf, const char *v, char **out, 
         return 0;
     }
     if (secret9_is_encoded(v)) {
+        char msg[400];
+        int bad;
         if (secret9_decode(v, &plain, &len) < 0) {
             set_err(p, PE_VALUE, 0, "invalid encrypted value '%s'", v);
             return -1;
         }
+        /* what it decodes to must be a value of the leaf's type (the
+         * digits of a hexadecimal key), not echoed */
+        bad = leaf->type && sch_check_value(leaf->type, plain, msg, sizeof(msg)) < 0;
         OPENSSL_cleanse(plain, len);
         free(plain);
+        if (bad) {
+            set_err(p, PE_VALUE, 0, "invalid encrypted value '%s': not a valid key once decoded",
+                    v);
+            return -1;
+        }
         *out = xstrdup(v);
         return 0;
     }

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -588,6 +589,30 @@ TEST(held_frames_leave_in_order)
     assert_int_equal(p->out_drops, 40);
     assert_int_equal(fw->st.drop[DROP_TX], 40);
     assert_int_equal(p->out_packets, 75 + 40);
+    close(sv[0]);
+    /* a socket that fills up part way: what went, went in order; the rest
+     * is counted as dropped, at once */
+    {
+        int small = 4096, before = (int)p->out_packets;
+        uint8_t got[2000];
+        ssize_t r;
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+        setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+        fcntl(sv[0], F_SETFL, O_NONBLOCK);
+        p->fd = sv[0];
+        port_tx_hold(fw);
+        for (i = 0; i < 32; i++) {
+            memset(f, (int)i, sizeof(f));
+            port_send_frame(fw, p, f, 1500);
+        }
+        port_tx_release(fw);
+        assert_true(p->out_packets > (uint64_t)before && p->out_packets < (uint64_t)before + 32);
+        assert_int_equal(p->out_packets - (uint64_t)before + (p->out_drops - 40), 32);
+        for (i = 0; (r = recv(sv[1], got, sizeof(got), MSG_DONTWAIT)) > 0; i++)
+            assert_int_equal(got[sizeof(struct virtio_net_hdr)], (uint8_t)i);
+        assert_int_equal(i, p->out_packets - (uint64_t)before);
+        close(sv[1]);
+    }
     fw_free(fw);
 }
 

@@ -20,6 +20,7 @@ from mgdclient import wait_for  # noqa: E402
 from test_daemons import start_backends  # noqa: E402
 
 KEY = "systemlog-test-key"
+LEAKS = ("LEAKA", "LEAKB", "0x0102feed")
 LINE = r"^[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d  %s %s\[\d+\]: %s$"
 
 
@@ -49,9 +50,16 @@ def test_system_log():
                      "set system syslog file small interactive-commands any\n"
                      "set system syslog file small archive size 4k files 2\n"
                      f'set access profile p client * ike pre-shared-key ascii-text "{KEY}"\n'
+                     "set access profile p client * ike pre-shared-key as LEAKA\n"
+                     "set access profile p client * ike pre-shared-key a LEAKB extra\n"
+                     "edit access profile p client * ike pre-shared-key\n"
+                     "set he 0x0102feed\n"
+                     "top\n"
+                     "set system host-name as-1\n"
+                     "set system ?\n"
                      "delete access\n"
-                     'commit comment "syslog test"\n'
-                     "exit\n")
+                     "delete system host-name\n"
+                     'commit comment "syslog test" and-quit\n')
         assert "commit complete" in out, out
         msgs = read(a, "messages")
         for what in (r"UI_DBASE_LOGIN_EVENT: User '\w+' entering configuration mode",
@@ -64,7 +72,16 @@ def test_system_log():
         assert re.search(LINE % ("opensg", "mgd", r"UI_CMDLINE_READ_LINE: User '\w+', command "
                                  r"'set system syslog file daemons daemon any '"), cmds, re.M), cmds
         assert ("pre-shared-key ascii-text <secret removed> '" in cmds and
-                "command 'commit comment \"syslog test\" '" in cmds), cmds
+                "command 'commit comment \"syslog test\" and-quit '" in cmds), cmds
+        # abbreviated secret keywords, a line that does not parse, a value
+        # set at the secret's own level: masked; a value that is no secret
+        # is not; the CLI's own requests (names for "?") are not lines
+        assert "pre-shared-key as <secret removed> '" in cmds, cmds
+        assert "pre-shared-key a <secret removed> <secret removed> '" in cmds, cmds
+        assert "command 'set he <secret removed> '" in cmds, cmds
+        assert "command 'set system host-name as-1 '" in cmds, cmds
+        assert "command 'show '" not in cmds and "command 'show system commit '" not in cmds, cmds
+        assert all(leak not in cmds for leak in LEAKS), cmds
         # a daemon's warning, under its name and pid; only matching lines in "daemons"
         open(os.path.join(a.root, "refuse-prepare"), "w").write("not today\n")
         out = cli(a, "configure\nset routing-options static route 10.9.0.0/16 discard\ncommit\n"
@@ -80,10 +97,10 @@ def test_system_log():
         assert "prepare refused: not today" in daemons, daemons
         assert all("refused" in ln for ln in daemons.splitlines()), daemons
         os.unlink(os.path.join(a.root, "refuse-prepare"))
-        # rotation at 4k, one archive kept
-        cli(a, "".join(f"show system uptime {i}\n" for i in range(60)))
-        assert os.path.exists(os.path.join(a.root, "log", "small.0"))
-        assert not os.path.exists(os.path.join(a.root, "log", "small.1"))
+        # rotation at 4k, two archives kept
+        cli(a, "".join(f"show system uptime {i}\n" for i in range(120)))
+        assert os.path.exists(os.path.join(a.root, "log", "small.1"))
+        assert not os.path.exists(os.path.join(a.root, "log", "small.2"))
         assert os.path.getsize(os.path.join(a.root, "log", "small")) <= 4096
         r = c.command("show log interactive-commands")
         assert not r.error and "UI_CMDLINE_READ_LINE" in r.raw, r.raw
@@ -92,7 +109,9 @@ def test_system_log():
                 if not os.path.isfile(os.path.join(d, f)) or f.endswith(".sock"):
                     continue
                 with open(os.path.join(d, f), "rb") as fh:
-                    assert KEY.encode() not in fh.read(), os.path.join(d, f)
+                    data = fh.read()
+                    for k in (KEY,) + LEAKS:
+                        assert k.encode() not in data, (k, os.path.join(d, f))
     finally:
         a.cleanup()
 

@@ -775,6 +775,31 @@ TEST(test_unusable_gateway_and_mixed_proxy_pair)
     }
 }
 
+/* A syslog file may not take a daemon's log file or an archive's name. */
+TEST(test_syslog_file_names)
+{
+    struct conf *c = sg1();
+    struct exp e[] = {
+        {"system syslog", "file kmd",
+         "syslog file 'kmd' is a daemon's own log file (mgd.log, kmd, kmd-keys.log, the "
+         "traceoptions file): choose another name",
+         0},
+        {"system syslog", "file messages.1",
+         "syslog file 'messages.1' has the name of an archive (NAME.N) of another", 0},
+        {"system syslog", "file tr.log",
+         "syslog file 'tr.log' is a daemon's own log file (mgd.log, kmd, kmd-keys.log, the "
+         "traceoptions file): choose another name",
+         0},
+    };
+
+    set(c, "system syslog file kmd any any");
+    set(c, "system syslog file messages.1 any any");
+    set(c, "services ipsec-vpn traceoptions file tr.log");
+    set(c, "system syslog file tr.log any any");
+    set(c, "system syslog file v1.log.old any any");
+    expect(c, e, 3);
+}
+
 /* ---------- the nearest earlier user ---------- */
 
 #define IN_RI(r)                                                                                   \
@@ -1038,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_warning_establish_tunnels),
         cmocka_unit_test(test_warning_local_gateway),
         cmocka_unit_test(test_unusable_gateway_and_mixed_proxy_pair),
+        cmocka_unit_test(test_syslog_file_names),
         cmocka_unit_test(test_nearest_earlier_user),
         cmocka_unit_test(test_finding_already_there),
         cmocka_unit_test(test_map),

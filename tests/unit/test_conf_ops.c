@@ -278,6 +278,14 @@ static void test_secrets(void **state)
         free(bytes);
         /* "juniper" is not hexadecimal */
         assert_int_equal(secret_key_bytes("$9$ewkMLNs2aikPdbkP5Q9CKM8", 1, &bytes, &n), -1);
+        /* and so a hexadecimal key given in $9$ form must decode to digits */
+        assert_int_equal(conf_set_line(c->root,
+                                       "access profile p client * ike pre-shared-key hexadecimal "
+                                       "\"$9$ewkMLNs2aikPdbkP5Q9CKM8\"",
+                                       err, sizeof(err)),
+                         -1);
+        assert_non_null(strstr(err, "not a valid key once decoded"));
+        assert_null(strstr(err, "juniper"));
     }
     assert_int_equal(conf_set_line(c->root,
                                    "access profile p client * ike pre-shared-key hexadecimal 0a0b0",
