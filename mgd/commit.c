@@ -292,9 +292,14 @@ int session_shared_dirty(void)
  * logged (as Junos: UI_COMMIT when asked, UI_COMMIT_COMPLETED when done). */
 static void syslog_commit(struct mgd *m, const struct commit_job *j)
 {
-    /* expanded only when groups or inactive statements make a difference
-     * (a second expansion would cost large commits) */
-    struct conf *e = conf_expands_to_itself(m->committed) ? NULL : conf_expand(m->committed, 0);
+    /* expanded only when groups are in use (a second expansion, or even a
+     * walk of the whole tree, would cost large commits); systemlog.c skips
+     * inactive statements itself */
+    struct conf *e = NULL;
+
+    for (const struct cnode *n = m->committed->root->child; n && e == NULL; n = n->next)
+        if (n->sch->flags & (SCHF_GROUPS | SCHF_APPLY_GROUPS))
+            e = conf_expand(m->committed, 0);
 
     mgd_syslog_apply(m->root, (e ? e : m->committed)->root);
     conf_free(e);

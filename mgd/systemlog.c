@@ -50,12 +50,21 @@ static const char *const facility_names[] = {
     [SLF_CHANGE_LOG] = "change-log",
 };
 
+/* The first active child named name (the tree may be unexpanded). */
 static const struct cnode *child(const struct cnode *n, const char *name)
 {
     for (const struct cnode *c = n ? n->child : NULL; c; c = c->next)
-        if (strcmp(c->sch->name, name) == 0)
+        if (!c->inactive && strcmp(c->sch->name, name) == 0)
             return c;
     return NULL;
+}
+
+static const struct cnode *next_active(const struct cnode *n)
+{
+    do
+        n = cnode_next_same(n);
+    while (n && n->inactive);
+    return n;
 }
 
 static const char *child_value(const struct cnode *n, const char *name)
@@ -120,8 +129,7 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
     snprintf(sl.host, sizeof(sl.host), "%s", host ? host : "opensg");
     if (mkdir(sl.dir, 0755) < 0 && errno != EEXIST)
         log_warn("%s", sl.dir);
-    for (f = child(child(sys, "syslog"), "file"); f && sl.n < SL_FILES_MAX;
-         f = cnode_next_same(f)) {
+    for (f = child(child(sys, "syslog"), "file"); f && sl.n < SL_FILES_MAX; f = next_active(f)) {
         struct sl_file *x = &sl.files[sl.n];
         const char *name = child_value(f, "name"), *re = child_value(f, "match");
         const struct cnode *a = child(f, "archive");
@@ -133,7 +141,7 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
         memset(x, 0, sizeof(*x));
         snprintf(x->name, sizeof(x->name), "%s", name);
         for (const struct cnode *c = child(f, "contents"); c && x->nrules < 16;
-             c = cnode_next_same(c)) {
+             c = next_active(c)) {
             const char *fac = child_value(c, "name");
             int id = -1;
             for (size_t k = 0; fac && k < sizeof(facility_names) / sizeof(facility_names[0]); k++)

@@ -7,8 +7,8 @@ UI_DBASE_LOGIN_EVENT / LOGOUT, every line typed in the CLI as
 UI_CMDLINE_READ_LINE with a secret value replaced; a daemon's warning
 (the test back-end refusing a commit) reaches `messages` under its name
 and pid; a file of `daemon any` with `match` takes only matching lines;
-`archive size` rotates; `show log NAME` shows them; the pre-shared key
-is in no file."""
+`archive size` rotates; a deactivated file is not written, one from a
+group is; `show log NAME` shows them; the pre-shared key is in no file."""
 import os
 import re
 import subprocess
@@ -49,6 +49,8 @@ def test_system_log():
                      "set system syslog file daemons match refused\n"
                      "set system syslog file small interactive-commands any\n"
                      "set system syslog file small archive size 4k files 2\n"
+                     "set system syslog file inert any any\n"
+                     "deactivate system syslog file inert\n"
                      f'set access profile p client * ike pre-shared-key ascii-text "{KEY}"\n'
                      "set access profile p client * ike pre-shared-key as LEAKA\n"
                      "set access profile p client * ike pre-shared-key a LEAKB extra\n"
@@ -61,6 +63,7 @@ def test_system_log():
                      "delete system host-name\n"
                      'commit comment "syslog test" and-quit\n')
         assert "commit complete" in out, out
+        assert read(a, "inert") is None  # deactivated: no file
         msgs = read(a, "messages")
         for what in (r"UI_DBASE_LOGIN_EVENT: User '\w+' entering configuration mode",
                      r"UI_COMMIT: User '\w+' requested 'commit' operation \(comment: syslog test\)",
@@ -102,6 +105,10 @@ def test_system_log():
         assert os.path.exists(os.path.join(a.root, "log", "small.1"))
         assert not os.path.exists(os.path.join(a.root, "log", "small.2"))
         assert os.path.getsize(os.path.join(a.root, "log", "small")) <= 4096
+        # a file from a group
+        out = cli(a, "configure\nset groups G system syslog file viagroup any any\n"
+                     "set apply-groups G\ncommit and-quit\n")
+        assert "commit complete" in out and read(a, "viagroup") is not None, out
         r = c.command("show log interactive-commands")
         assert not r.error and "UI_CMDLINE_READ_LINE" in r.raw, r.raw
         for d, _, files in os.walk(a.root):
