@@ -374,6 +374,11 @@ static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t 
         snprintf(x.unit, sizeof(x.unit), "%s", res->unit); /* asked twice: same unit */
         goto reply;
     }
+    if (x.replaces && x.replaces != x.tunnel &&
+        (res = reservation(fw, ss->name, x.replaces)) != NULL && strcmp(res->pool, pool) == 0 &&
+        (pick = gen_unit(fw->cur, res->unit)) != NULL && pick->ss == ss && !pick->disabled)
+        goto take; /* a rekey: the unit of the tunnel it replaces, shared until released */
+    pick = NULL;
     hint = unit[0] ? gen_unit(fw->cur, unit) : NULL; /* the unit it had before */
     for (size_t i = 0; i < ss->inside->ifd->nunits; i++) {
         struct unit *u = &ss->inside->ifd->units[i];
@@ -392,6 +397,7 @@ static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t 
     if (pick == NULL)
         return err(msg, msglen, found ? FWD_ERR_EXHAUSTED : FWD_ERR_NOENT,
                    found ? "pool %s is exhausted" : "no pool %s in the service set", pool);
+take:
     if ((res = calloc(1, sizeof(*res))) == NULL)
         fatal("calloc");
     snprintf(res->ss, sizeof(res->ss), "%s", ss->name);

@@ -205,6 +205,7 @@ int tunnel_reserve_pool(struct kmd *k, struct tunnel *t)
     snprintf(p.service_set, sizeof(p.service_set), "%s", t->ss_name);
     snprintf(p.pool, sizeof(p.pool), "%s", t->pool);
     p.tunnel = t->index;
+    p.replaces = t->replaces; /* a rekey may share the old tunnel's unit */
     return request(k, t, FWD_POOL_RESERVE, &p, sizeof(p), REQ_POOL);
 }
 
@@ -280,6 +281,10 @@ void tunnel_activate(struct kmd *k, struct tunnel *t)
 {
     char d[512], aux[64];
 
+    /* make before break: the new tunnel's outbound SA, rule and route are
+     * in fwdd before the old tunnel's go (fwdd handles requests in order;
+     * the old rule, installed first, matches until it is removed) */
+    install_rest(k, t);
     if (t->replaces) {
         struct tunnel *old = tunnel_find(k, t->replaces);
         t->replaces = 0;
@@ -291,7 +296,6 @@ void tunnel_activate(struct kmd *k, struct tunnel *t)
             tunnel_teardown(k, old, true, why);
         }
     }
-    install_rest(k, t);
     t->up = true;
     t->expires = kmd_now(k) + t->c.lifetime;
     if (t->ike)

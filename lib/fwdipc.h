@@ -207,13 +207,15 @@ _Static_assert(sizeof(struct fwd_route) == 284, "fwd_route");
 
 /* Pool units (DESIGN.md Decisions): reserve at QM1, release at teardown.
  * The reply to FWD_POOL_RESERVE is struct fwd_reply + struct fwd_pool with
- * unit filled in. */
+ * unit filled in.  replaces: the tunnel a rekey replaces (0: none), whose
+ * unit the new tunnel may share until the old one releases it (a
+ * dedicated pool has no other unit to give). */
 struct fwd_pool {
     char service_set[FWD_NAME_LEN];
     char pool[FWD_NAME_LEN]; /* ipsec-interface-id */
     char unit[FWD_NAME_LEN]; /* reserved unit (reply), or the one released */
     uint32_t tunnel;
-    uint32_t pad;
+    uint32_t replaces; /* FWD_POOL_RESERVE: was padding, 0 */
 };
 _Static_assert(sizeof(struct fwd_pool) == 392, "fwd_pool");
 

@@ -400,7 +400,8 @@ TEST(refusals)
     struct fwd_sa s;
     struct fwd_rule r;
     struct fwd_route rt;
-    struct fwd_pool p;
+    struct fwd_pool p, pr;
+    size_t pn = 0;
     char unit[64];
 
     setup_pair(POOL_UNITS);
@@ -462,6 +463,22 @@ TEST(refusals)
     assert_int_equal(req(FWD_POOL_RELEASE, &p, sizeof(p), NULL, NULL), FWD_OK);
     assert_int_equal(req(FWD_POOL_RELEASE, &p, sizeof(p), NULL, NULL), FWD_ERR_NOENT);
     assert_int_equal(reserve(3, "", unit), FWD_OK);
+    assert_string_equal(unit, "ms-1/0/0.10");
+    /* every unit taken: a rekey of tunnel 3 (tunnel 5 replacing it) shares
+     * its unit until tunnel 3 releases it; the unit stays taken after */
+    p = pool_of(5, "pool1", "");
+    p.replaces = 3;
+    assert_int_equal(req(FWD_POOL_RESERVE, &p, sizeof(p), &pr, &pn), FWD_OK);
+    assert_string_equal(pr.unit, "ms-1/0/0.10");
+    p.replaces = 99; /* no such tunnel: nothing to share */
+    p.tunnel = 6;
+    assert_int_equal(req(FWD_POOL_RESERVE, &p, sizeof(p), NULL, NULL), FWD_ERR_EXHAUSTED);
+    p = pool_of(3, "pool1", "");
+    assert_int_equal(req(FWD_POOL_RELEASE, &p, sizeof(p), NULL, NULL), FWD_OK);
+    assert_int_equal(reserve(6, "", unit), FWD_ERR_EXHAUSTED);
+    p = pool_of(5, "pool1", "");
+    assert_int_equal(req(FWD_POOL_RELEASE, &p, sizeof(p), NULL, NULL), FWD_OK);
+    assert_int_equal(reserve(6, "", unit), FWD_OK);
     assert_string_equal(unit, "ms-1/0/0.10");
     p = pool_of(4, "nosuch", "");
     assert_int_equal(req(FWD_POOL_RESERVE, &p, sizeof(p), NULL, NULL), FWD_ERR_NOENT);

@@ -250,6 +250,22 @@ static void test_rekey_show_clear(void **state)
     (void)state;
     assert_int_equal(kt_qm(t, i), 0); /* rekey: same proxies, same IKE SA */
     assert_int_equal(kmd_tunnel_count(t->k), 1);
+    {
+        /* the new tunnel may share the old one's pool unit (a dedicated
+         * pool has no other), and it is made before the old one is broken:
+         * its rule before the old rule goes */
+        const struct kt_req *pool = kt_nth(t, FWD_POOL_RESERVE, 1);
+        unsigned add = 0, del = 0;
+        assert_non_null(pool);
+        assert_int_equal(pool->u.pool.replaces, kt_nth(t, FWD_POOL_RESERVE, 0)->u.pool.tunnel);
+        for (unsigned n = 0; n < t->nreq; n++) {
+            if (t->req[n].type == FWD_RULE_ADD)
+                add = n;
+            if (t->req[n].type == FWD_RULE_DEL)
+                del = n;
+        }
+        assert_true(add > 0 && del > add);
+    }
     kt_deliver(t, i);
     assert_int_equal(i->last_delete_spi, old_spi);
     x = rpc(t, "get-ike-services-security-associations-information",
