@@ -98,10 +98,11 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
     struct ipsec_sa *sa = c->sa, *e = sa->proto == FWD_PROTO_AH ? sa->esp : sa; /* ESP, if any */
     size_t hdr = 20 + (sa->encap == FWD_ENCAP_UDP ? UDP_HLEN : 0) + ah_overhead(sa);
     size_t at = hdr + (e ? ESP_HDR_LEN + e->iv_len : 0); /* where the inner packet goes */
+    size_t tail = e ? e->block + 2 + e->icv_len : 0;     /* padding, trailer and ICV at most */
     int v6 = ip[0] >> 4 == 6;
     struct pjob *j;
 
-    if (hdr + len + (e ? ESP_HDR_LEN + e->iv_len + e->block + 2 + e->icv_len : 0) > 65535) {
+    if (at + len + tail > 65535) {
         fwd_drop(c->fw, DROP_NEEDFRAG);
         return;
     }
@@ -110,8 +111,7 @@ static void encap_one(void *arg, uint8_t *ip, size_t len)
         return;
     }
     /* sealed where it was received when it can be (pic.h), else copied */
-    if ((j = pjob_take_rx(c->fw, sa->tun->w, ip, at, hdr, at - hdr + len,
-                          e ? e->block + 2 + e->icv_len : 0)) == NULL &&
+    if ((j = pjob_take_rx(c->fw, sa->tun->w, ip, at, hdr, at - hdr + len, tail)) == NULL &&
         (j = pjob_get(c->fw, sa->tun->w, hdr, at - hdr + len)) == NULL) {
         fwd_drop(c->fw, DROP_PIC_BUSY);
         return;

@@ -352,6 +352,21 @@ void pool_res_del(struct fwdd *fw, struct pool_res *r)
     free(r);
 }
 
+/* A rekey's tunnel may share the unit of the tunnel it replaces (a
+ * dedicated pool has no other unit to give): that unit, or NULL. */
+static struct unit *replaced_unit(struct fwdd *fw, const struct service_set *ss,
+                                  const struct fwd_pool *x, const char *pool)
+{
+    struct pool_res *old;
+    struct unit *u;
+
+    if (x->replaces == 0 || x->replaces == x->tunnel ||
+        (old = reservation(fw, ss->name, x->replaces)) == NULL || strcmp(old->pool, pool) != 0)
+        return NULL;
+    u = gen_unit(fw->cur, old->unit);
+    return u && u->ss == ss && !u->disabled ? u : NULL;
+}
+
 static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t msglen, void *extra,
                            size_t *extralen)
 {
@@ -374,11 +389,8 @@ static int do_pool_reserve(struct fwdd *fw, const uint8_t *p, char *msg, size_t 
         snprintf(x.unit, sizeof(x.unit), "%s", res->unit); /* asked twice: same unit */
         goto reply;
     }
-    if (x.replaces && x.replaces != x.tunnel &&
-        (res = reservation(fw, ss->name, x.replaces)) != NULL && strcmp(res->pool, pool) == 0 &&
-        (pick = gen_unit(fw->cur, res->unit)) != NULL && pick->ss == ss && !pick->disabled)
-        goto take; /* a rekey: the unit of the tunnel it replaces, shared until released */
-    pick = NULL;
+    if ((pick = replaced_unit(fw, ss, &x, pool)) != NULL)
+        goto take; /* shared until the replaced tunnel releases it */
     hint = unit[0] ? gen_unit(fw->cur, unit) : NULL; /* the unit it had before */
     for (size_t i = 0; i < ss->inside->ifd->nunits; i++) {
         struct unit *u = &ss->inside->ifd->units[i];

@@ -339,25 +339,33 @@ void port_tx_release(struct fwdd *fw)
             port_flush(fw, fw->ports[i]);
 }
 
+/* A queue whose messages point at their slots once and for all. */
+static struct port_txq *txq_new(void)
+{
+    struct port_txq *q = calloc(1, sizeof(*q));
+
+    for (size_t i = 0; q && i < PORT_TXQ; i++) {
+        q->iov[i][0] = (struct iovec){&q->vh, sizeof(q->vh)};
+        q->iov[i][1].iov_base = q->slot[i];
+        q->mm[i].msg_hdr = (struct msghdr){.msg_iov = q->iov[i], .msg_iovlen = 2};
+    }
+    return q;
+}
+
 /* iov[1 .. n-1] copied into a slot of p's queue; 0 if it does not fit. */
 static int port_hold(struct port *p, const struct iovec *iov, int n, size_t len)
 {
     struct port_txq *q = p->txq;
     uint8_t *d;
 
-    if (len > PORT_TX_SLOT)
-        return 0;
-    if (q == NULL && (q = p->txq = calloc(1, sizeof(*q))) == NULL)
+    if (len > PORT_TX_SLOT || (q == NULL && (q = p->txq = txq_new()) == NULL))
         return 0;
     d = q->slot[q->n];
     for (int i = 1; i < n; i++) {
         memcpy(d, iov[i].iov_base, iov[i].iov_len);
         d += iov[i].iov_len;
     }
-    q->iov[q->n][0] = (struct iovec){&q->vh, sizeof(q->vh)};
-    q->iov[q->n][1] = (struct iovec){q->slot[q->n], len};
-    q->mm[q->n].msg_hdr = (struct msghdr){.msg_iov = q->iov[q->n], .msg_iovlen = 2};
-    q->n++;
+    q->iov[q->n++][1].iov_len = len;
     return 1;
 }
 

@@ -279,7 +279,6 @@ int fw_kroute_add(struct fwdd *fw, const struct kroute_spec *spec)
 int fw_kroute_del(struct fwdd *fw, const struct kroute_spec *spec)
 {
     struct kroute_spec s = *spec;
-
     struct kroute *k;
 
     addr_mask(&s.prefix, s.prefix.plen);

@@ -10,12 +10,14 @@
  * (established, refused, deleted, with their reasons) when there are no
  * traceoptions.  Mode 0600, created without following a link, written a
  * line at a time (so `show log NAME` through mgd sees it at once) and
- * rotated when it reaches its size: NAME -> NAME.0 -> ... -> NAME.<N-2>.
+ * rotated when it reaches its size: NAME -> NAME.0 -> ... -> NAME.<N-2>
+ * (lib/logfile.h, shared with mgd's system log).
  * No secret is ever part of a log line, so none reaches the file.
  * Process-wide state, like lib/log.  Called by main.c and every file that
  * logs.
  */
 #include "ike.h"
+#include "logfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,11 +32,10 @@
 #define TRACE_DEFAULT_FILES 3
 
 static struct {
-    int fd;
+    struct logfile lf;
     char dir[4096];
     struct kmd_trace_conf c;
-    unsigned long long size;
-} tr = {.fd = -1};
+} tr = {.lf = {.fd = -1}};
 
 /* ---- traceoptions from the view ---- */
 
@@ -52,22 +53,6 @@ static const char *leaf(const struct cnode *n, const char *name)
     const struct cnode *c = child(n, name);
 
     return c ? c->value : NULL;
-}
-
-static unsigned long long size_value(const char *v)
-{
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
-
-    switch (*end) {
-    case 'k':
-        return n * 1024;
-    case 'm':
-        return n * 1024 * 1024;
-    case 'g':
-        return n * 1024 * 1024 * 1024;
-    }
-    return n;
 }
 
 static int level_value(const char *v)
@@ -102,8 +87,8 @@ void kmd_trace_parse(const struct cnode *root, struct kmd_trace_conf *c)
     if ((v = leaf(file, "filename")) != NULL && *v && strchr(v, '/') == NULL &&
         strcmp(v, ".") != 0 && strcmp(v, "..") != 0)
         snprintf(c->file, sizeof(c->file), "%s", v);
-    if ((v = leaf(file, "size")) != NULL && size_value(v) > 0)
-        c->size = size_value(v);
+    if ((v = leaf(file, "size")) != NULL && logfile_size(v) > 0)
+        c->size = logfile_size(v);
     if ((v = leaf(file, "files")) != NULL && atoi(v) >= 2)
         c->files = (unsigned)atoi(v);
     if ((fs = sch_child(t->sch, "flag")) != NULL)
@@ -122,34 +107,17 @@ void kmd_trace_parse(const struct cnode *root, struct kmd_trace_conf *c)
 
 /* ---- the file ---- */
 
-static int path_of(char *buf, size_t len, const char *suffix)
-{
-    int n = snprintf(buf, len, "%s/%s%s", tr.dir, tr.c.file, suffix);
-
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
+/* ROOT/log/NAME, kept open; rotated into files - 1 archives. */
 static int reopen(void)
 {
     char path[4200];
-    struct stat st;
+    int n = snprintf(path, sizeof(path), "%s/%s", tr.dir, tr.c.file);
 
-    if (path_of(path, sizeof(path), "") < 0) {
+    if (n < 0 || (size_t)n >= sizeof(path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    tr.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (tr.fd < 0)
-        return -1;
-    if (fchmod(tr.fd, 0600) < 0 || fstat(tr.fd, &st) < 0) {
-        int e = errno;
-        close(tr.fd);
-        tr.fd = -1;
-        errno = e;
-        return -1;
-    }
-    tr.size = (unsigned long long)st.st_size;
-    return 0;
+    return logfile_open(&tr.lf, path, 0600, tr.c.size, tr.c.files - 1);
 }
 
 static bool same_conf(const struct kmd_trace_conf *a, const struct kmd_trace_conf *b)
@@ -160,7 +128,7 @@ static bool same_conf(const struct kmd_trace_conf *a, const struct kmd_trace_con
 
 int kmd_trace_open(const char *dir, const struct kmd_trace_conf *c)
 {
-    if (tr.fd >= 0 && strcmp(dir, tr.dir) == 0 && same_conf(c, &tr.c))
+    if (tr.lf.fd >= 0 && strcmp(dir, tr.dir) == 0 && same_conf(c, &tr.c))
         return 0;
     kmd_trace_close();
     if (strlen(dir) >= sizeof(tr.dir)) {
@@ -180,45 +148,17 @@ int kmd_trace_open(const char *dir, const struct kmd_trace_conf *c)
 
 void kmd_trace_close(void)
 {
-    if (tr.fd >= 0)
-        close(tr.fd);
-    tr.fd = -1;
-}
-
-/* NAME.<files-3> -> NAME.<files-2>, ..., NAME -> NAME.0, a new NAME. */
-static void rotate(void)
-{
-    char from[4200], to[4200], sfx[24];
-
-    kmd_trace_close();
-    for (unsigned i = tr.c.files - 2; i > 0; i--) {
-        snprintf(sfx, sizeof(sfx), ".%u", i - 1);
-        if (path_of(from, sizeof(from), sfx) < 0)
-            return;
-        snprintf(sfx, sizeof(sfx), ".%u", i);
-        if (path_of(to, sizeof(to), sfx) < 0)
-            return;
-        rename(from, to);
-    }
-    if (path_of(from, sizeof(from), "") < 0 || path_of(to, sizeof(to), ".0") < 0)
-        return;
-    rename(from, to);
-    if (reopen() < 0)
-        (log_warn)("trace file %s", from);
+    logfile_close(&tr.lf);
 }
 
 static void write_line(int pri, const char *msg)
 {
     char line[1200], stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
     int n;
 
-    if (tr.fd < 0 || pri > tr.c.level || (pri == LOG_DEBUG && !(tr.c.flags & KMD_TRACE_DETAIL)))
+    if (tr.lf.fd < 0 || pri > tr.c.level || (pri == LOG_DEBUG && !(tr.c.flags & KMD_TRACE_DETAIL)))
         return;
-    if (localtime_r(&now, &tm) == NULL ||
-        strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
-        snprintf(stamp, sizeof(stamp), "-");
+    logfile_stamp(stamp, sizeof(stamp), time(NULL));
     n = snprintf(line, sizeof(line), "%s kmd[%ld]: %s\n", stamp, (long)getpid(), msg);
     if (n < 0)
         return;
@@ -226,11 +166,7 @@ static void write_line(int pri, const char *msg)
         n = (int)sizeof(line) - 1;
         line[n - 1] = '\n';
     }
-    if (write(tr.fd, line, (size_t)n) != n)
-        return;
-    tr.size += (unsigned long long)n;
-    if (tr.size >= tr.c.size)
-        rotate();
+    logfile_write(&tr.lf, line, (size_t)n);
 }
 
 void kmd_trace_log(int pri, const char *fmt, ...)

@@ -2,11 +2,11 @@
 #include "systemlog.h"
 #include "buf.h"
 #include "log.h"
+#include "logfile.h"
 #include "path.h"
 #include "words.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define SL_FILES_MAX 32
-#define SL_DEFAULT_SIZE (1L << 20)
+#define SL_DEFAULT_SIZE (1ULL << 20)
 #define SL_DEFAULT_FILES 3
 
 struct sl_rule {
@@ -30,8 +30,7 @@ struct sl_file {
     char name[256];
     struct sl_rule rules[16];
     size_t nrules;
-    long size;
-    int files;
+    struct logfile lf;
     int has_match;
     regex_t match;
 };
@@ -90,27 +89,13 @@ static int rule_pri(const struct cnode *contents)
     return -1; /* a facility without a severity takes nothing */
 }
 
-static long size_value(const char *v)
-{
-    char *end;
-    long n = v ? strtol(v, &end, 10) : 0;
-
-    if (v == NULL || n <= 0)
-        return SL_DEFAULT_SIZE;
-    if (*end == 'k' || *end == 'K')
-        n <<= 10;
-    else if (*end == 'm' || *end == 'M')
-        n <<= 20;
-    else if (*end == 'g' || *end == 'G')
-        n <<= 30;
-    return n < 4096 ? 4096 : n;
-}
-
 static void files_free(void)
 {
-    for (size_t i = 0; i < sl.n; i++)
+    for (size_t i = 0; i < sl.n; i++) {
+        logfile_close(&sl.files[i].lf);
         if (sl.files[i].has_match)
             regfree(&sl.files[i].match);
+    }
     sl.n = 0;
 }
 
@@ -133,8 +118,9 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
         struct sl_file *x = &sl.files[sl.n];
         const char *name = child_value(f, "name"), *re = child_value(f, "match");
         const struct cnode *a = child(f, "archive");
+        const char *files = child_value(a, "files");
+        unsigned long long size = logfile_size(child_value(a, "size"));
         char path[4400];
-        int fd;
 
         if (name == NULL || strchr(name, '/') || name[0] == '.')
             continue;
@@ -151,47 +137,16 @@ void mgd_syslog_apply(const char *rootdir, const struct cnode *root)
                 x->rules[x->nrules++] = (struct sl_rule){id, rule_pri(c)};
             /* other facilities (kernel, firewall, ...) have no source here */
         }
-        x->size = size_value(child_value(a, "size"));
-        x->files = child_value(a, "files") ? atoi(child_value(a, "files")) : SL_DEFAULT_FILES;
+        snprintf(path, sizeof(path), "%s/%s", sl.dir, name);
+        if (logfile_open(&x->lf, path, 0640, size ? (size < 4096 ? 4096 : size) : SL_DEFAULT_SIZE,
+                         files ? (unsigned)atoi(files) : SL_DEFAULT_FILES) < 0) {
+            log_warn("system log file %s", path);
+            continue;
+        }
         if (re && regcomp(&x->match, re, REG_EXTENDED | REG_NOSUB) == 0)
             x->has_match = 1;
-        snprintf(path, sizeof(path), "%s/%s", sl.dir, name);
-        if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)) >= 0)
-            close(fd);
         sl.n++;
     }
-}
-
-/* NAME -> NAME.0 -> ... -> NAME.<files-1>: `files` archives kept. */
-static void rotate(const struct sl_file *x, const char *path)
-{
-    char from[4500], to[4500];
-
-    for (int i = x->files - 1; i >= 0; i--) {
-        snprintf(to, sizeof(to), "%s.%d", path, i);
-        if (i == 0)
-            snprintf(from, sizeof(from), "%s", path);
-        else
-            snprintf(from, sizeof(from), "%s.%d", path, i - 1);
-        rename(from, to);
-    }
-}
-
-static void file_put(const struct sl_file *x, const char *line, size_t len)
-{
-    char path[4400];
-    struct stat st;
-    int fd;
-
-    snprintf(path, sizeof(path), "%s/%s", sl.dir, x->name);
-    if (stat(path, &st) == 0 && st.st_size + (off_t)len > x->size)
-        rotate(x, path);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0)
-        return;
-    if (write(fd, line, len) != (ssize_t)len) {
-        /* a full disk loses the line, nothing else */
-    }
-    close(fd);
 }
 
 static int wanted(const struct sl_file *x, enum syslog_facility f, int pri, const char *text)
@@ -207,8 +162,6 @@ static int wanted(const struct sl_file *x, enum syslog_facility f, int pri, cons
 void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, const char *fmt, ...)
 {
     char text[1200], line[1600], when[32];
-    time_t now = time(NULL);
-    struct tm tm;
     va_list ap;
     int n;
 
@@ -220,8 +173,7 @@ void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, co
     for (char *p = text; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
-    localtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%b %e %H:%M:%S", &tm);
+    logfile_stamp(when, sizeof(when), time(NULL));
     n = snprintf(line, sizeof(line), "%s  %s %s[%d]: %s\n", when, sl.host, proc, (int)pid, text);
     if (n < 0)
         return;
@@ -229,18 +181,39 @@ void mgd_syslog(enum syslog_facility f, int pri, const char *proc, pid_t pid, co
         n = (int)sizeof(line) - 1, line[n - 1] = '\n';
     for (size_t i = 0; i < sl.n; i++)
         if (wanted(&sl.files[i], f, pri, text))
-            file_put(&sl.files[i], line, (size_t)n);
+            logfile_write(&sl.files[i].lf, line, (size_t)n);
+}
+
+/* The names of the schema's secret leaves (ascii-text, hexadecimal,
+ * encrypted-password, ...), gathered once. */
+static const char *secret_names[32];
+static size_t nsecret_names;
+
+static void gather_secret_names(const struct sch_node *n, int depth)
+{
+    size_t k = 0;
+
+    if (n->flags & SCHF_SECRET) {
+        while (k < nsecret_names && strcmp(secret_names[k], n->name) != 0)
+            k++;
+        if (k == nsecret_names && nsecret_names < sizeof(secret_names) / sizeof(secret_names[0]))
+            secret_names[nsecret_names++] = n->name;
+    }
+    for (size_t i = 0; depth < 64 && i < n->nchildren; i++)
+        if (n->children[i] != n)
+            gather_secret_names(n->children[i], depth + 1);
 }
 
 /* 1 if word is a prefix of a secret leaf's name (the CLI takes unique
  * abbreviations: "as" is ascii-text). */
-static int secret_prefix(const struct sch_node *n, const char *word, size_t len, int depth)
+static int secret_prefix(const struct sch_node *root, const char *word)
 {
-    if ((n->flags & SCHF_SECRET) && len >= 1 && strlen(n->name) >= len &&
-        strncmp(n->name, word, len) == 0)
-        return 1;
-    for (size_t i = 0; depth < 64 && i < n->nchildren; i++)
-        if (n->children[i] != n && secret_prefix(n->children[i], word, len, depth + 1))
+    size_t len = strlen(word);
+
+    if (nsecret_names == 0)
+        gather_secret_names(root, 0);
+    for (size_t k = 0; len > 0 && k < nsecret_names; k++)
+        if (strncmp(secret_names[k], word, len) == 0)
             return 1;
     return 0;
 }
@@ -304,7 +277,7 @@ void mgd_syslog_cmdline(const struct sch_node *schema_root, const char *edit, co
         if (edit == NULL || w.n < 2 || strcmp(w.w[0], "set") != 0 ||
             mask_set_line(schema_root, edit, &w, mask) < 0)
             for (size_t i = 1, on = 0; i < w.n; i++)
-                mask[i] = on = on || secret_prefix(schema_root, w.w[i - 1], strlen(w.w[i - 1]), 0);
+                mask[i] = on = on || secret_prefix(schema_root, w.w[i - 1]);
         for (size_t i = 1; i < w.n; i++) {
             size_t end = i + 1 < w.n ? w.off[i + 1] : len;
             if (!mask[i])

@@ -122,9 +122,9 @@ static void free_value(const struct sch_node *s, char *v)
 static char *check_value(struct lx *x, xmlNodePtr e, const struct cnode *at,
                          const struct sch_node *s, const char *v)
 {
-    char msg[400], *plain = NULL, *out = NULL, *num = NULL;
+    char msg[400], *out = NULL, *num = NULL;
     size_t len = 0;
-    int encoded = (s->flags & SCHF_SECRET9) && secret9_is_encoded(v);
+    int encoded = (s->flags & SCHF_SECRET9) && secret9_is_encoded(v), bad;
 
     if (s->type && (s->type->builtin == SB_UNSIGNED || s->type->builtin == SB_SIGNED)) {
         while (isspace((unsigned char)*v))
@@ -145,15 +145,12 @@ static char *check_value(struct lx *x, xmlNodePtr e, const struct cnode *at,
         out = xstrdup(v);
     else if (!encoded && (out = secret9_encode(v, strlen(v))) == NULL)
         fatal("secret9_encode");
-    else if (encoded && secret9_decode(v, &plain, &len) < 0)
-        stmt_error(x, e, at, s->name, "invalid encrypted value");
-    else if (encoded && sch_check_value(s->type, plain, msg, sizeof(msg)) < 0)
-        stmt_error(x, e, at, s->name, "invalid encrypted value: not a valid key once decoded");
+    else if (encoded && (bad = secret9_valid(v, s->type)) < 0)
+        stmt_error(x, e, at, s->name,
+                   bad == -1 ? "invalid encrypted value"
+                             : "invalid encrypted value: not a valid key once decoded");
     else if (encoded)
         out = xstrdup(v);
-    if (plain)
-        OPENSSL_cleanse(plain, len);
-    free(plain);
     free(num);
     return out;
 }

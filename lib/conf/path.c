@@ -346,27 +346,19 @@ int path_parse(const struct sch_node *at, int in_group, char *const *words, size
 /* Store a secret leaf's value: $9$ must decode, plain text is encoded. */
 static int secret_value(const struct sch_node *leaf, const char *v, char **out, struct path *p)
 {
-    char *plain = NULL;
-    size_t len = 0;
-
     if (!(leaf->flags & SCHF_SECRET9)) {
         *out = xstrdup(v);
         return 0;
     }
     if (secret9_is_encoded(v)) {
-        char msg[400];
-        int bad;
-        if (secret9_decode(v, &plain, &len) < 0) {
-            set_err(p, PE_VALUE, 0, "invalid encrypted value '%s'", v);
-            return -1;
-        }
-        /* what it decodes to must be a value of the leaf's type (the
-         * digits of a hexadecimal key), not echoed */
-        bad = leaf->type && sch_check_value(leaf->type, plain, msg, sizeof(msg)) < 0;
-        OPENSSL_cleanse(plain, len);
-        free(plain);
-        if (bad) {
-            set_err(p, PE_VALUE, 0, "invalid encrypted value '%s': not a valid key once decoded",
+        /* it must decode, to a value of the leaf's type (the digits of a
+         * hexadecimal key), which is not echoed */
+        int bad = secret9_valid(v, leaf->type);
+        if (bad < 0) {
+            set_err(p, PE_VALUE, 0,
+                    bad == -1 ? "invalid encrypted value '%s'"
+                              : "invalid encrypted value '%s': not a valid "
+                                "key once decoded",
                     v);
             return -1;
         }

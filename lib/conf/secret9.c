@@ -1,5 +1,6 @@
 /* secret9.c: Junos "$9$" codec (junos.md section 6). Contract in secret9.h. */
 #include "secret9.h"
+#include "schema.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,21 @@ int secret_key_bytes(const char *v, int hex, uint8_t **out, size_t *len)
         }
     }
     OPENSSL_cleanse(plain, n);
+    free(plain);
+    return rc;
+}
+
+int secret9_valid(const char *enc, const struct sch_type *t)
+{
+    char *plain, msg[400];
+    size_t len;
+    int rc = 0;
+
+    if (secret9_decode(enc, &plain, &len) < 0)
+        return -1;
+    if (t && sch_check_value(t, plain, msg, sizeof(msg)) < 0)
+        rc = -2;
+    OPENSSL_cleanse(plain, len);
     free(plain);
     return rc;
 }

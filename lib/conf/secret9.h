@@ -34,6 +34,12 @@ int secret9_decode(const char *enc, char **out, size_t *outlen);
 /* 1 if s starts with "$9$" */
 int secret9_is_encoded(const char *s);
 
+/* A "$9$" value for a leaf of type t (NULL: any): 0 when it decodes to a
+ * value of t, -1 when it does not decode, -2 when what it decodes to is
+ * not of t (the plaintext is wiped, never returned). */
+struct sch_type;
+int secret9_valid(const char *enc, const struct sch_type *t);
+
 /* The bytes of a key { ascii-text K | hexadecimal K } value: ascii-text
  * (hex == 0) in $9$ form or plain; hexadecimal (hex != 0) as digits, with
  * or without 0x, themselves in $9$ form or plain.  0 and a malloc'ed

@@ -34,7 +34,6 @@ static const struct integ_info integs[ESP_INTEG_COUNT] = {
 
 /* One allocation per transform: the struct, then the HMAC states and
  * the CBC key (cbc_init, hmac_pre_init), each at a 16-byte offset. */
-#define ALIGN16 CRYPTO_ALIGN16
 
 /* 64 bytes: with 10,000 tunnels each line a packet reads is a miss. */
 struct esp_xform {
@@ -65,7 +64,8 @@ const char *esp_integ_name(enum esp_integ i)
 
 static size_t cbc_xform_size(int with_mac, size_t cbc_room)
 {
-    return ALIGN16(sizeof(struct esp_xform)) + (with_mac ? ALIGN16(hmac_pre_size()) : 0) + cbc_room;
+    return CRYPTO_ALIGN16(sizeof(struct esp_xform)) +
+           (with_mac ? CRYPTO_ALIGN16(hmac_pre_size()) : 0) + cbc_room;
 }
 
 /* The CBC part of a transform, in one block with room for the HMAC's
@@ -85,10 +85,10 @@ static struct esp_xform *cbc_xform_new(enum esp_dir dir, enum crypto_cipher ciph
         crypto_set_error("out of memory");
         return NULL;
     }
-    p = (uint8_t *)xf + ALIGN16(sizeof(*xf));
+    p = (uint8_t *)xf + CRYPTO_ALIGN16(sizeof(*xf));
     if (with_mac) {
         xf->mac = (struct hmac_pre *)p;
-        p += ALIGN16(hmac_pre_size());
+        p += CRYPTO_ALIGN16(hmac_pre_size());
     }
     xf->dir = dir;
     xf->size = (uint32_t)cbc_xform_size(with_mac, room);
@@ -135,6 +135,7 @@ struct esp_xform *esp_xform_new(enum esp_dir dir, enum crypto_cipher cipher, con
 struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t key_len)
 {
     struct esp_xform *xf;
+    struct gcm *gcm;
 
     crypto_clear_error();
     if (key_len != 16 + ESP_GCM_SALT_LEN && key_len != 24 + ESP_GCM_SALT_LEN &&
@@ -143,23 +144,23 @@ struct esp_xform *esp_xform_new_gcm(enum esp_dir dir, const uint8_t *key, size_t
                          key_len);
         return NULL;
     }
-    if ((xf = OPENSSL_zalloc(ALIGN16(sizeof(*xf)) + gcm_size())) == NULL) {
+    if ((xf = OPENSSL_zalloc(CRYPTO_ALIGN16(sizeof(*xf)) + gcm_size())) == NULL) {
         crypto_set_error("out of memory");
         return NULL;
     }
-    xf->size = (uint32_t)(ALIGN16(sizeof(*xf)) + gcm_size());
+    xf->size = (uint32_t)(CRYPTO_ALIGN16(sizeof(*xf)) + gcm_size());
+    gcm = (struct gcm *)((uint8_t *)xf + CRYPTO_ALIGN16(sizeof(*xf))); /* in xf's block */
     xf->dir = dir;
     xf->block = 4; /* RFC 4303 2.4: the trailer ends on a 4-byte boundary */
     xf->iv_len = ESP_GCM_IV_LEN;
     xf->icv_len = GCM_TAG_LEN;
     memcpy(xf->salt, key + key_len - ESP_GCM_SALT_LEN, ESP_GCM_SALT_LEN);
-    if (gcm_init((struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))),
-                 dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key,
+    if (gcm_init(gcm, dir == ESP_OUTBOUND ? CBC_ENCRYPT : CBC_DECRYPT, key,
                  key_len - ESP_GCM_SALT_LEN) != 0) {
         esp_xform_free(xf);
         return NULL;
     }
-    xf->gcm = (struct gcm *)((uint8_t *)xf + ALIGN16(sizeof(*xf))); /* in xf's block */
+    xf->gcm = gcm;
     if (dir == ESP_OUTBOUND && crypto_random(xf->iv_mask, sizeof(xf->iv_mask)) != 0) {
         esp_xform_free(xf);
         return NULL;
